@@ -1,0 +1,95 @@
+package io.promptbatch.batch;
+
+import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.batch.state.StateSchema;
+import io.promptbatch.core.cost.PriceTable;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.batch.jdbc.autoconfigure.BatchJdbcAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The Spring Boot application behind every job command: the state database (H2 file under the state
+ * directory by default, any JDBC URL when given), Spring Batch's JDBC job repository, and the job. Only
+ * the auto-configurations the job needs are imported, to keep start-up short.
+ */
+@Configuration(proxyBeanMethods = false)
+@ImportAutoConfiguration({ DataSourceAutoConfiguration.class, DataSourceTransactionManagerAutoConfiguration.class,
+		TransactionAutoConfiguration.class, JdbcTemplateAutoConfiguration.class, BatchJdbcAutoConfiguration.class })
+@Import(PromptBatchJobConfiguration.class)
+public class PromptBatchApplication {
+
+	@Bean
+	StateSchema stateSchema(DataSource dataSource) {
+		return new StateSchema(dataSource);
+	}
+
+	@Bean
+	@DependsOn("stateSchema")
+	ResponseJournal responseJournal(JdbcTemplate jdbcTemplate) {
+		return new ResponseJournal(jdbcTemplate);
+	}
+
+	@Bean
+	PriceTable priceTable() {
+		return PriceTable.bundled();
+	}
+
+	@Bean
+	@DependsOn("stateSchema")
+	RunLauncher runLauncher(JobOperator jobOperator, JobRepository jobRepository, Job promptBatchJob) {
+		return new RunLauncher(jobOperator, jobRepository, promptBatchJob);
+	}
+
+	/** The JDBC URL of the H2 state database under a state directory. */
+	public static String h2Url(Path stateDir) {
+		return "jdbc:h2:file:" + stateDir.toAbsolutePath().normalize().resolve("promptbatch")
+				+ ";DB_CLOSE_ON_EXIT=FALSE";
+	}
+
+	/**
+	 * Starts the application on a state directory.
+	 * @param jdbcUrl the state database, or null for the H2 file under {@code stateDir}
+	 */
+	public static ConfigurableApplicationContext start(Path stateDir, @org.jspecify.annotations.Nullable String jdbcUrl,
+			ApiKeys apiKeys, Endpoints endpoints) {
+		SpringApplication app = new SpringApplication(PromptBatchApplication.class);
+		app.setWebApplicationType(WebApplicationType.NONE);
+		app.setBannerMode(Banner.Mode.OFF);
+		app.setLogStartupInfo(false);
+		app.setRegisterShutdownHook(false);
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.datasource.url", jdbcUrl != null ? jdbcUrl : h2Url(stateDir));
+		if (jdbcUrl == null) {
+			properties.put("spring.datasource.username", "sa");
+			properties.put("spring.datasource.password", "");
+		}
+		properties.put("spring.datasource.hikari.maximum-pool-size", "8");
+		properties.put("spring.batch.job.enabled", "false");
+		properties.put("spring.batch.jdbc.initialize-schema", "never");
+		app.setDefaultProperties(properties);
+		app.addInitializers(ctx -> {
+			ctx.getBeanFactory().registerSingleton("apiKeys", apiKeys);
+			ctx.getBeanFactory().registerSingleton("endpoints", endpoints);
+		});
+		return app.run();
+	}
+}

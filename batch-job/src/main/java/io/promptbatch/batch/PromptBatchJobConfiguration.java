@@ -1,0 +1,102 @@
+package io.promptbatch.batch;
+
+import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.batch.fanout.AnswerWindowReader;
+import io.promptbatch.batch.fanout.RequestFactory;
+import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.batch.output.OutputColumns;
+import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.batch.output.ResultFileWriter;
+import io.promptbatch.core.client.ChatClient;
+import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.prompt.PromptOptions;
+import io.promptbatch.core.prompt.PromptReader;
+import org.springframework.batch.core.configuration.annotation.JobScope;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ItemStreamReader;
+import org.springframework.batch.infrastructure.item.ItemStreamWriter;
+import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
+import org.springframework.batch.infrastructure.item.file.builder.FlatFileItemWriterBuilder;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The promptbatch job: one chunk step that reads answers from the fan-out stage and writes them to
+ * the output file. The step works on a record range of the input ({@code range.from},
+ * {@code range.to}), so that it can later run as one partition among many.
+ */
+@Configuration(proxyBeanMethods = false)
+public class PromptBatchJobConfiguration {
+
+	public static final String JOB_NAME = "promptbatch";
+
+	public static final String STEP_NAME = "prompts";
+
+	@Bean
+	Job promptBatchJob(JobRepository jobRepository, Step promptStep) {
+		return new JobBuilder(JOB_NAME, jobRepository).start(promptStep).build();
+	}
+
+	@Bean
+	@JobScope
+	Step promptStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			ItemStreamReader<AnswerRow> answerReader, ItemStreamWriter<AnswerRow> resultWriter,
+			@Value("#{jobParameters['" + RunParameters.CHUNK_SIZE + "']}") Long chunkSize) {
+		return new StepBuilder(STEP_NAME, jobRepository).<AnswerRow, AnswerRow>chunk(chunkSize.intValue())
+			.transactionManager(transactionManager)
+			.reader(answerReader)
+			.writer(resultWriter)
+			.build();
+	}
+
+	@Bean
+	@StepScope
+	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
+			Endpoints endpoints, ResponseJournal journal, PriceTable prices) {
+		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
+		RunSpec spec = RunParameters.toSpec(parameters);
+		ChatClient.Builder client = ChatClient.builder()
+			.baseUrl(endpoints.resolve(spec.baseUrl()))
+			.timeout(spec.timeout())
+			.maxRetries(spec.maxRetries());
+		if (spec.keyVariable() != null) {
+			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
+		}
+		PromptOptions options = new PromptOptions(spec.system(), spec.template());
+		int buffer = Math.max(spec.concurrency() * 8, spec.concurrency() + 256);
+		return new AnswerWindowReader(() -> PromptReader.open(spec.input(), options), client.build(), spec.baseUrl(),
+				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, prices,
+				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
+				spec.from(), spec.to());
+	}
+
+	@Bean
+	@StepScope
+	ItemStreamWriter<AnswerRow> resultWriter(@Value("#{stepExecution}") StepExecution stepExecution) {
+		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
+		RunSpec spec = RunParameters.toSpec(parameters);
+		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)));
+		OutputFormat format = OutputFormat.of(spec.output());
+		FlatFileItemWriterBuilder<AnswerRow> file = new FlatFileItemWriterBuilder<AnswerRow>().name("results")
+			.resource(new FileSystemResource(spec.output()))
+			.encoding("UTF-8")
+			.lineSeparator("\n")
+			.lineAggregator(format.aggregator(columns));
+		String header = format.header(columns);
+		if (header != null) {
+			file.headerCallback(writer -> writer.write(header));
+		}
+		FlatFileItemWriter<AnswerRow> writer = file.build();
+		return new ResultFileWriter(writer);
+	}
+}

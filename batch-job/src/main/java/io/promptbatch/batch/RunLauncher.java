@@ -1,0 +1,137 @@
+package io.promptbatch.batch;
+
+import io.promptbatch.batch.output.RunTotals;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+
+/**
+ * Starts, restarts and resumes runs. The caller holds the state directory's lock, so any execution
+ * still marked as running was left by a process that died: it is marked failed first, which makes it
+ * restartable from its last commit.
+ */
+public final class RunLauncher {
+
+	private static final Logger log = LoggerFactory.getLogger(RunLauncher.class);
+
+	private final JobOperator operator;
+	private final JobRepository repository;
+	private final Job job;
+
+	public RunLauncher(JobOperator operator, JobRepository repository, Job job) {
+		this.operator = operator;
+		this.repository = repository;
+		this.job = job;
+	}
+
+	/**
+	 * Runs the spec: a new run, the continuation of a failed or killed one with the same identifying
+	 * parameters, or nothing when that run already completed.
+	 */
+	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns) throws Exception {
+		JobParameters parameters = RunParameters.of(spec, expectedRows, columns);
+		recoverAbandoned();
+		long start = System.nanoTime();
+		JobExecution execution;
+		try {
+			execution = operator.start(job, parameters);
+		}
+		catch (JobInstanceAlreadyCompleteException e) {
+			JobExecution last = repository.getLastJobExecution(job.getName(), parameters);
+			return outcome(last, expectedRows, true, Duration.ZERO);
+		}
+		return outcome(execution, expectedRows, false, Duration.ofNanos(System.nanoTime() - start));
+	}
+
+	/** Continues the given execution's run, or the most recent failed or stopped run when null. */
+	public RunOutcome resume(@Nullable Long executionId) throws Exception {
+		recoverAbandoned();
+		JobExecution target = executionId == null ? lastRestartable() : repository.getJobExecution(executionId);
+		if (target == null) {
+			throw new IllegalArgumentException(executionId == null ? "there is no failed or stopped run to resume"
+					: "there is no run execution " + executionId);
+		}
+		long expected = target.getJobParameters().getLong(RunParameters.TOTAL, 0L);
+		if (target.getStatus() == BatchStatus.COMPLETED) {
+			return outcome(target, expected, true, Duration.ZERO);
+		}
+		long start = System.nanoTime();
+		JobExecution execution = operator.restart(target);
+		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
+	}
+
+	/** The output file of the run an execution belongs to. */
+	public java.nio.file.Path outputOf(long executionId) {
+		JobExecution execution = repository.getJobExecution(executionId);
+		if (execution == null) {
+			throw new IllegalArgumentException("there is no run execution " + executionId);
+		}
+		return RunParameters.toSpec(execution.getJobParameters()).output();
+	}
+
+	/** The newest execution of any run, or null. */
+	public @Nullable JobExecution lastExecution() {
+		JobExecution newest = null;
+		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 1)) {
+			newest = repository.getLastJobExecution(instance);
+		}
+		return newest;
+	}
+
+	private @Nullable JobExecution lastRestartable() {
+		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 50)) {
+			JobExecution last = repository.getLastJobExecution(instance);
+			if (last != null && (last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
+				return last;
+			}
+		}
+		return null;
+	}
+
+	/** Marks executions left running by a dead process as failed, so that they can restart. */
+	private void recoverAbandoned() {
+		for (JobExecution running : repository.findRunningJobExecutions(job.getName())) {
+			log.warn("Run {} (execution {}) was interrupted while running; it will continue from its last commit",
+					running.getJobInstance().getInstanceId(), running.getId());
+			for (StepExecution step : running.getStepExecutions()) {
+				if (step.getStatus().isRunning()) {
+					step.setStatus(BatchStatus.FAILED);
+					step.setEndTime(LocalDateTime.now());
+					repository.update(step);
+				}
+			}
+			running.setStatus(BatchStatus.FAILED);
+			running.setEndTime(LocalDateTime.now());
+			repository.update(running);
+		}
+	}
+
+	private RunOutcome outcome(@Nullable JobExecution execution, long expectedRows, boolean alreadyComplete,
+			Duration wall) {
+		if (execution == null) {
+			throw new IllegalStateException("the run has no execution");
+		}
+		RunTotals totals = new RunTotals();
+		StepExecution step = repository.getLastStepExecution(execution.getJobInstance(),
+				PromptBatchJobConfiguration.STEP_NAME);
+		if (step != null) {
+			totals = RunTotals.from(step.getExecutionContext());
+		}
+		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
+		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
+				totals, expectedRows, failures, alreadyComplete, wall);
+	}
+}

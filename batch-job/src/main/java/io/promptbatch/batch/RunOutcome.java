@@ -1,0 +1,71 @@
+package io.promptbatch.batch;
+
+import io.promptbatch.batch.fanout.RunStoppedException;
+import io.promptbatch.batch.output.RunTotals;
+import io.promptbatch.core.prompt.InputException;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.batch.core.BatchStatus;
+
+/**
+ * How a run ended, and the exit code that says so.
+ *
+ * @param executionId the job execution, or 0 when nothing was run
+ * @param instanceId the job instance (the run), or 0 when nothing was run
+ * @param status the execution's status
+ * @param totals sums over all rows written by this run, across restarts
+ * @param expectedRows the rows the input's range holds
+ * @param failures what made the execution fail, outermost first
+ * @param alreadyComplete the run had completed before; nothing was done
+ * @param wall the wall time of this execution
+ */
+public record RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
+		List<Throwable> failures, boolean alreadyComplete, Duration wall) {
+
+	/** 0 all rows ok; 1 the run failed; 2 bad input; 3 finished with some rows failed. */
+	public int exitCode() {
+		if (status == BatchStatus.COMPLETED) {
+			return totals.failed() > 0 ? 3 : 0;
+		}
+		if (find(InputException.class) != null) {
+			return 2;
+		}
+		return 1;
+	}
+
+	/** The first failure of the given type, searching causes too. */
+	public <T extends Throwable> @Nullable T find(Class<T> type) {
+		for (Throwable f : failures) {
+			for (Throwable t = f; t != null; t = t.getCause()) {
+				if (type.isInstance(t)) {
+					return type.cast(t);
+				}
+				if (t.getCause() == t) {
+					break;
+				}
+			}
+		}
+		return null;
+	}
+
+	/** One sentence on why the run failed, for the person at the terminal. */
+	public String failureMessage() {
+		RunStoppedException stopped = find(RunStoppedException.class);
+		if (stopped != null) {
+			return stopped.getMessage();
+		}
+		InputException input = find(InputException.class);
+		if (input != null) {
+			return input.getMessage();
+		}
+		if (failures.isEmpty()) {
+			return "the run ended with status " + status;
+		}
+		Throwable root = failures.get(0);
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return root.getMessage() == null ? root.toString() : root.getMessage();
+	}
+}

@@ -1,0 +1,41 @@
+package io.promptbatch.batch.fanout;
+
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.FatalChatException;
+import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.prompt.Prompt;
+import java.math.BigDecimal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One output row: the prompt and what became of it.
+ *
+ * @param prompt the input record
+ * @param model the model the request named
+ * @param response the answer, or null when the row failed
+ * @param cost the cost of the answer in USD, or null when the model has no price or the row failed
+ * @param latencyMillis time from first attempt to outcome
+ * @param attempts requests sent for this row
+ * @param error what went wrong, or null for an answered row
+ */
+public record AnswerRow(Prompt prompt, String model, @Nullable ChatResponse response, @Nullable BigDecimal cost,
+		long latencyMillis, int attempts, @Nullable ChatException error) {
+
+	public boolean ok() {
+		return response != null;
+	}
+
+	public String status() {
+		return ok() ? "ok" : "failed";
+	}
+
+	public Usage usage() {
+		return response == null ? Usage.NONE : response.usage();
+	}
+
+	/** The failure that dooms the whole run, or null. */
+	public @Nullable FatalChatException fatal() {
+		return error instanceof FatalChatException f ? f : null;
+	}
+}

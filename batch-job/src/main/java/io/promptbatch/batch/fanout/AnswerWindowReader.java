@@ -1,0 +1,318 @@
+package io.promptbatch.batch.fanout;
+
+import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.core.client.ChatClient;
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatOutcome;
+import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.client.FatalChatException;
+import io.promptbatch.core.client.NonRetriableChatException;
+import io.promptbatch.core.client.internal.WireFormat;
+import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.prompt.Prompt;
+import io.promptbatch.core.prompt.PromptReader;
+import java.math.BigDecimal;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.item.ItemStreamException;
+import org.springframework.batch.infrastructure.item.ItemStreamReader;
+
+/**
+ * The fan-out stage, as a reader. A dispatcher thread reads prompts ahead of the chunk and keeps
+ * {@code concurrency} requests in flight at all times, across chunk boundaries; {@link #read()} hands
+ * back the answers in input order. The window of dispatched-but-unread rows is bounded by a reorder
+ * buffer larger than the concurrency, so one slow answer holds back the output but not new requests,
+ * and memory stays flat however large the input.
+ *
+ * <p>Restart: {@link #update} records how many rows were handed out, which the chunk commit makes
+ * equal to the rows durably written; {@link #open} skips that many records. Every answer is recorded in
+ * the {@link ResponseJournal} as it arrives, and looked up before sending, so answers that arrived
+ * after the last commit are not paid for again.
+ *
+ * <p>A failure that dooms every row ({@link FatalChatException}) stops dispatching at once; rows ahead
+ * of it are handed out, then {@link #read()} throws {@link RunStoppedException}.
+ */
+public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
+
+	/** Execution-context key: rows handed out, equal to rows written at each commit. */
+	public static final String ROWS_DONE = "fanout.rows.done";
+
+	private static final Logger log = LoggerFactory.getLogger(AnswerWindowReader.class);
+
+	private final Supplier<PromptReader> prompts;
+	private final ChatClient client;
+	private final String endpoint;
+	private final RequestFactory requests;
+	private final ResponseJournal journal;
+	private final PriceTable prices;
+	private final long runId;
+	private final int concurrency;
+	private final int bufferSize;
+	private final long from;
+	private final long to;
+
+	private final BlockingQueue<Slot> window = new LinkedBlockingQueue<>();
+	private final AtomicReference<@Nullable FatalChatException> fatal = new AtomicReference<>();
+	private final Semaphore inFlight;
+	private final Semaphore bufferSlots;
+	private volatile boolean stopping;
+	private @Nullable Thread dispatcher;
+	private @Nullable PromptReader reader;
+	private long done;
+	private boolean exhausted;
+
+	/**
+	 * @param prompts opens the input (called once, when the stream opens)
+	 * @param client the client, owned by this reader from now on: closed with it
+	 * @param endpoint the run's recorded base URL, part of each request's journal fingerprint
+	 * @param requests turns a prompt into a request
+	 * @param runId the job instance, the journal's key together with the request fingerprint
+	 * @param concurrency requests in flight at most
+	 * @param bufferSize rows dispatched but not yet handed out, at most; larger than {@code concurrency}
+	 * @param from first record of the range (0-based)
+	 * @param to end of the range, exclusive
+	 */
+	public AnswerWindowReader(Supplier<PromptReader> prompts, ChatClient client, String endpoint, RequestFactory requests,
+			ResponseJournal journal, PriceTable prices, long runId, int concurrency, int bufferSize, long from,
+			long to) {
+		if (concurrency < 1) {
+			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+		}
+		if (bufferSize < concurrency) {
+			throw new IllegalArgumentException("reorder buffer (" + bufferSize + ") must be at least the concurrency ("
+					+ concurrency + ")");
+		}
+		this.prompts = prompts;
+		this.client = client;
+		this.endpoint = endpoint;
+		this.requests = requests;
+		this.journal = journal;
+		this.prices = prices;
+		this.runId = runId;
+		this.concurrency = concurrency;
+		this.bufferSize = bufferSize;
+		this.from = from;
+		this.to = to;
+		this.inFlight = new Semaphore(concurrency);
+		this.bufferSlots = new Semaphore(bufferSize);
+	}
+
+	@Override
+	public void open(ExecutionContext context) throws ItemStreamException {
+		done = context.getLong(ROWS_DONE, 0L);
+		PromptReader opened = prompts.get();
+		this.reader = opened;
+		long skip = from + done;
+		long skipped = opened.skip(skip);
+		if (done > 0) {
+			log.info("Resuming after {} rows already written", done);
+		}
+		long limit = Math.max(0, Math.min(to, Long.MAX_VALUE - 1) - from - done);
+		if (skipped < skip) {
+			limit = 0;
+		}
+		long rowsToDispatch = limit;
+		Thread t = new Thread(() -> dispatch(opened, rowsToDispatch), "promptbatch-dispatcher");
+		t.setDaemon(true);
+		this.dispatcher = t;
+		t.start();
+	}
+
+	private void dispatch(PromptReader source, long limit) {
+		long remaining = limit;
+		try {
+			while (remaining > 0 && !stopping) {
+				bufferSlots.acquire();
+				inFlight.acquire();
+				if (stopping || fatal.get() != null) {
+					inFlight.release();
+					bufferSlots.release();
+					break;
+				}
+				Prompt prompt;
+				try {
+					prompt = source.read();
+				}
+				catch (RuntimeException e) {
+					inFlight.release();
+					window.put(Slot.failure(e));
+					return;
+				}
+				if (prompt == null) {
+					inFlight.release();
+					bufferSlots.release();
+					break;
+				}
+				remaining--;
+				CompletableFuture<AnswerRow> row = new CompletableFuture<>();
+				window.put(new Slot(row, null));
+				start(prompt, row);
+			}
+			window.put(Slot.END);
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			window.offer(Slot.END);
+		}
+	}
+
+	private void start(Prompt prompt, CompletableFuture<AnswerRow> row) {
+		ChatRequest request;
+		String fingerprint;
+		try {
+			request = requests.requestFor(prompt);
+			fingerprint = WireFormat.fingerprint(endpoint, request);
+			Optional<ResponseJournal.Entry> journaled = journal.find(runId, fingerprint);
+			if (journaled.isPresent()) {
+				ResponseJournal.Entry e = journaled.get();
+				inFlight.release();
+				row.complete(new AnswerRow(prompt, request.model(), e.response(), cost(request.model(), e.response()),
+						e.latencyMillis(), e.attempts(), null));
+				return;
+			}
+		}
+		catch (RuntimeException e) {
+			inFlight.release();
+			row.complete(new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,
+					new NonRetriableChatException(0, "bad_request", "cannot build the request: " + e.getMessage(), null,
+							e)));
+			return;
+		}
+		client.send(request).whenComplete((outcome, failure) -> {
+			try {
+				row.complete(toRow(prompt, request, fingerprint, outcome));
+			}
+			catch (RuntimeException e) {
+				row.complete(new AnswerRow(prompt, request.model(), null, null, 0, 0, new NonRetriableChatException(0,
+						"client_error", "unexpected failure: " + e, null, e)));
+			}
+			finally {
+				inFlight.release();
+			}
+		});
+	}
+
+	private AnswerRow toRow(Prompt prompt, ChatRequest request, String fingerprint, ChatOutcome outcome) {
+		if (outcome instanceof ChatOutcome.Answered a) {
+			try {
+				journal.record(runId, fingerprint, a.response(), a.attempts(), a.latencyMillis());
+			}
+			catch (RuntimeException e) {
+				log.warn("Could not journal the answer to row {}; it is still written at the next commit: {}",
+						prompt.id(), e.toString());
+			}
+			return new AnswerRow(prompt, request.model(), a.response(), cost(request.model(), a.response()),
+					a.latencyMillis(), a.attempts(), null);
+		}
+		ChatOutcome.Failed f = (ChatOutcome.Failed) outcome;
+		ChatException error = f.error();
+		if (error instanceof FatalChatException fe && fatal.compareAndSet(null, fe)) {
+			log.error("Stopping the run: {}", fe.describe());
+		}
+		return new AnswerRow(prompt, request.model(), null, null, f.latencyMillis(), f.attempts(), error);
+	}
+
+	private @Nullable BigDecimal cost(String model, io.promptbatch.core.client.ChatResponse response) {
+		return prices.cost(model, response.usage()).orElse(null);
+	}
+
+	@Override
+	public @Nullable AnswerRow read() throws Exception {
+		if (exhausted) {
+			return null;
+		}
+		Slot slot = window.take();
+		if (slot == Slot.END) {
+			exhausted = true;
+			FatalChatException f = fatal.get();
+			if (f != null) {
+				throw new RunStoppedException(f);
+			}
+			if (stopping) {
+				throw new IllegalStateException("the reader was closed while rows were still being read");
+			}
+			return null;
+		}
+		if (slot.failure != null) {
+			exhausted = true;
+			throw slot.failure;
+		}
+		AnswerRow row;
+		try {
+			row = slot.row.get();
+		}
+		catch (ExecutionException e) {
+			throw new IllegalStateException("row future failed", e.getCause());
+		}
+		bufferSlots.release();
+		FatalChatException f = row.fatal();
+		if (f != null) {
+			exhausted = true;
+			throw new RunStoppedException(fatal.get() != null ? fatal.get() : f);
+		}
+		done++;
+		return row;
+	}
+
+	@Override
+	public void update(ExecutionContext context) throws ItemStreamException {
+		context.putLong(ROWS_DONE, done);
+	}
+
+	@Override
+	public void close() throws ItemStreamException {
+		stopping = true;
+		Thread t = dispatcher;
+		if (t != null) {
+			t.interrupt();
+			try {
+				t.join(5000);
+				// let requests already sent land in the journal, so that a resume does not pay for them again
+				if (inFlight.tryAcquire(concurrency, 30, TimeUnit.SECONDS)) {
+					inFlight.release(concurrency);
+				}
+				else {
+					log.warn("{} requests were still in flight at close; their answers will be requested again on resume",
+							concurrency - inFlight.availablePermits());
+				}
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		PromptReader r = reader;
+		if (r != null) {
+			r.close();
+		}
+		client.close();
+	}
+
+	/** Rows handed out so far, including those of earlier attempts of this run. */
+	public long rowsDone() {
+		return done;
+	}
+
+	int bufferSize() {
+		return bufferSize;
+	}
+
+	private record Slot(CompletableFuture<AnswerRow> row, @Nullable RuntimeException failure) {
+
+		static final Slot END = new Slot(new CompletableFuture<>(), null);
+
+		static Slot failure(RuntimeException e) {
+			return new Slot(new CompletableFuture<>(), e);
+		}
+	}
+}

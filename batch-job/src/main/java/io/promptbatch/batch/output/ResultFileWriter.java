@@ -1,0 +1,53 @@
+package io.promptbatch.batch.output;
+
+import io.promptbatch.batch.fanout.AnswerRow;
+import org.springframework.batch.infrastructure.item.Chunk;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.item.ItemStreamException;
+import org.springframework.batch.infrastructure.item.ItemStreamWriter;
+import org.springframework.batch.infrastructure.item.file.FlatFileItemWriter;
+
+/**
+ * Writes rows through a transactional {@link FlatFileItemWriter} (the file is written when the chunk
+ * commits, and truncated back to the last commit on restart, so no torn or duplicated line survives a
+ * crash) and keeps the {@link RunTotals} in the same execution context.
+ */
+public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
+
+	private final FlatFileItemWriter<AnswerRow> file;
+
+	private RunTotals totals = new RunTotals();
+
+	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file) {
+		this.file = file;
+	}
+
+	@Override
+	public void open(ExecutionContext context) throws ItemStreamException {
+		file.open(context);
+		totals = RunTotals.from(context);
+	}
+
+	@Override
+	public void write(Chunk<? extends AnswerRow> chunk) throws Exception {
+		file.write(chunk);
+		for (AnswerRow row : chunk) {
+			totals.add(row);
+		}
+	}
+
+	@Override
+	public void update(ExecutionContext context) throws ItemStreamException {
+		file.update(context);
+		totals.saveTo(context);
+	}
+
+	@Override
+	public void close() throws ItemStreamException {
+		file.close();
+	}
+
+	public RunTotals totals() {
+		return totals;
+	}
+}

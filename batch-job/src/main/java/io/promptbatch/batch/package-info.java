@@ -1,0 +1,7 @@
+/**
+ * The promptbatch Spring Batch job: configuration, run specification and launching.
+ */
+@NullMarked
+package io.promptbatch.batch;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,213 @@
+package io.promptbatch.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatedAnswers;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+class PromptBatchJobIntegrationTests {
+
+	@TempDir
+	Path dir;
+
+	ConfigurableApplicationContext context;
+
+	RunLauncher launcher;
+
+	@BeforeEach
+	void startApplication() {
+		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.of("SIM_KEY", "right-key")::get, Endpoints.IDENTITY);
+		launcher = context.getBean(RunLauncher.class);
+	}
+
+	@AfterEach
+	void stopApplication() {
+		context.close();
+	}
+
+	private RunSpec spec(ChatSimulator sim, Path input, Path output, int concurrency) {
+		return RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5")
+			.withConcurrency(concurrency)
+			.withRetries(6, Duration.ofSeconds(5));
+	}
+
+	@Test
+	void answersEveryRowInInputOrderWithTheServersAnswerAndUsage() throws Exception {
+		// given
+		int n = 2000;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(5), 1.0))
+			.workerThreads(16)
+			.build())) {
+			// when
+			RunOutcome outcome = launcher.run(spec(sim, input, output, 32), n, List.of("group"));
+
+			// then
+			assertThat(outcome.status()).isEqualTo(BatchStatus.COMPLETED);
+			assertThat(outcome.exitCode()).isZero();
+			List<JsonNode> rows = Inputs.jsonl(output);
+			assertThat(rows).hasSize(n);
+			for (int i = 1; i <= n; i++) {
+				JsonNode row = rows.get(i - 1);
+				String prompt = Inputs.promptOf(i);
+				assertThat(row.get("id").asString()).isEqualTo("p" + i);
+				assertThat(row.get("status").asString()).isEqualTo("ok");
+				assertThat(row.get("answer").asString()).isEqualTo(SimulatedAnswers.answerFor(prompt));
+				long promptTokens = SimulatedAnswers.promptTokensFor(List.of(prompt));
+				long completionTokens = SimulatedAnswers.completionTokensFor(SimulatedAnswers.answerFor(prompt));
+				assertThat(row.get("prompt_tokens").asLong()).isEqualTo(promptTokens);
+				assertThat(row.get("completion_tokens").asLong()).isEqualTo(completionTokens);
+				assertThat(row.get("total_tokens").asLong()).isEqualTo(promptTokens + completionTokens);
+				assertThat(row.get("group").asString()).isEqualTo("g" + (i % 7));
+				assertThat(row.get("cost_usd").decimalValue()).isPositive();
+			}
+			assertThat(sim.counters().peakInFlight()).isLessThanOrEqualTo(32);
+			assertThat(sim.counters().requests()).isEqualTo(n);
+			assertThat(outcome.totals().ok()).isEqualTo(n);
+			assertThat(outcome.totals().promptTokens())
+				.isEqualTo(rows.stream().mapToLong(r -> r.get("prompt_tokens").asLong()).sum());
+		}
+	}
+
+	@Test
+	void retriesRateLimitsAndServerErrorsUntilEveryRowIsOk() throws Exception {
+		// given
+		int n = 1000;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(2)))
+			.rate429(0.10, 1)
+			.rate500(0.05)
+			.seed(7)
+			.build())) {
+			// when
+			RunOutcome outcome = launcher.run(spec(sim, input, output, 32), n, List.of("group"));
+
+			// then
+			assertThat(outcome.exitCode()).isZero();
+			List<JsonNode> rows = Inputs.jsonl(output);
+			assertThat(rows).hasSize(n);
+			assertThat(rows).allSatisfy(r -> assertThat(r.get("status").asString()).isEqualTo("ok"));
+			assertThat(sim.counters().status(429)).isGreaterThan(50);
+			assertThat(sim.counters().status(500)).isGreaterThan(20);
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+			long retried = rows.stream().filter(r -> r.get("attempts").asInt() > 1).count();
+			assertThat(retried).isGreaterThan(50);
+			assertThat(outcome.totals().retries())
+				.isEqualTo(rows.stream().mapToLong(r -> r.get("attempts").asLong() - 1).sum());
+		}
+	}
+
+	@Test
+	void failsMidFileThenResumesWithoutDuplicateRowsOrPayingTwice() throws Exception {
+		// given: the server starts rejecting every request (403: no balance) after 300 requests
+		int n = 1000;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.csv");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(3)))
+			.build())) {
+			sim.failFrom(301, 403);
+			RunSpec spec = spec(sim, input, output, 8).withChunkSize(50);
+
+			// when
+			RunOutcome first = launcher.run(spec, n, List.of("group"));
+
+			// then: the run stopped, resumably, with the rows before it committed
+			assertThat(first.status()).isEqualTo(BatchStatus.FAILED);
+			assertThat(first.exitCode()).isEqualTo(1);
+			assertThat(first.failureMessage()).contains("403").contains("balance");
+			assertThat(sim.counters().requests()).isLessThan(300 + 8 + 1);
+			long partial = csvRecords(output);
+			assertThat(partial).isGreaterThan(0).isLessThanOrEqualTo(300);
+
+			// when: the account is topped up and the same command runs again
+			sim.recover();
+			RunOutcome second = launcher.run(spec, n, List.of("group"));
+
+			// then
+			assertThat(second.status()).isEqualTo(BatchStatus.COMPLETED);
+			assertThat(second.instanceId()).isEqualTo(first.instanceId());
+			assertThat(csvRecords(output)).isEqualTo(n);
+			List<String> ids = ids(output);
+			assertThat(ids).hasSize(n).doesNotHaveDuplicates();
+			assertThat(ids.get(0)).isEqualTo("p1");
+			assertThat(ids.get(n - 1)).isEqualTo("p" + n);
+			// no answer was paid for twice: every answer that arrived before the stop was journaled
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+			assertThat(second.totals().ok()).isEqualTo(n);
+
+			// and: a completed run is not run again
+			long requestsBefore = sim.counters().requests();
+			RunOutcome third = launcher.run(spec, n, List.of("group"));
+			assertThat(third.alreadyComplete()).isTrue();
+			assertThat(third.exitCode()).isZero();
+			assertThat(sim.counters().requests()).isEqualTo(requestsBefore);
+		}
+	}
+
+	@Test
+	void wrongKeyStopsTheRunWithinAFewRequestsAndNamesTheVariableNotTheKey() throws Exception {
+		// given
+		int n = 500;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(5)))
+			.requiredKey("another-key")
+			.build())) {
+			RunSpec spec = spec(sim, input, output, 4).withKeyVariable("SIM_KEY");
+
+			// when
+			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+
+			// then
+			assertThat(outcome.status()).isEqualTo(BatchStatus.FAILED);
+			assertThat(outcome.exitCode()).isEqualTo(1);
+			assertThat(sim.counters().requests()).isLessThanOrEqualTo(4);
+			assertThat(sim.counters().status(401)).isEqualTo(sim.counters().requests());
+			assertThat(outcome.failureMessage()).contains("401").contains("SIM_KEY").doesNotContain("right-key");
+			assertThat(Inputs.jsonl(output)).isEmpty();
+		}
+	}
+
+	private static long csvRecords(Path csv) throws Exception {
+		return ids(csv).size();
+	}
+
+	private static List<String> ids(Path csv) throws Exception {
+		if (!Files.exists(csv)) {
+			return List.of();
+		}
+		try (var parser = org.apache.commons.csv.CSVFormat.RFC4180.builder()
+			.setHeader()
+			.setSkipHeaderRecord(true)
+			.get()
+			.parse(Files.newBufferedReader(csv))) {
+			return parser.stream().map(r -> r.get("id")).collect(Collectors.toList());
+		}
+	}
+
+	static Set<String> unique(List<String> ids) {
+		return Set.copyOf(ids);
+	}
+}

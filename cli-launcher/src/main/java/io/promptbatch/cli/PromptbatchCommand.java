@@ -1,0 +1,81 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.core.prompt.InputException;
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code promptbatch}: the top-level command. */
+@Command(name = "promptbatch", mixinStandardHelpOptions = true, versionProvider = PromptbatchCommand.Version.class,
+		description = "Runs a file of prompts through a chat-completions API as a restartable batch job.",
+		subcommands = { RunCommand.class, ResumeCommand.class, SimulatorCommand.class,
+				CommandLine.HelpCommand.class },
+		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input;",
+				"3 finished with some rows failed." })
+public final class PromptbatchCommand implements Runnable {
+
+	private final Map<String, String> environment;
+
+	@Spec
+	CommandSpec spec;
+
+	public PromptbatchCommand(Map<String, String> environment) {
+		this.environment = Map.copyOf(environment);
+	}
+
+	/** The environment the command reads keys from (the process's own, or a test's). */
+	Map<String, String> environment() {
+		return environment;
+	}
+
+	@Override
+	public void run() {
+		spec.commandLine().usage(spec.commandLine().getErr());
+	}
+
+	/** A command line with promptbatch's converters and exit-code mapping. */
+	public static CommandLine commandLine(Map<String, String> environment) {
+		CommandLine cl = new CommandLine(new PromptbatchCommand(environment));
+		cl.registerConverter(java.time.Duration.class, new DurationConverter());
+		cl.setExecutionExceptionHandler(PromptbatchCommand::handle);
+		cl.setUsageHelpAutoWidth(true);
+		return cl;
+	}
+
+	private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+		PrintWriter err = cl.getErr();
+		if (e instanceof InputException) {
+			err.println("promptbatch: bad input: " + e.getMessage());
+			return 2;
+		}
+		if (e instanceof UsageException || e instanceof IllegalArgumentException) {
+			err.println("promptbatch: " + e.getMessage());
+			return 2;
+		}
+		err.println("promptbatch: error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+		return 1;
+	}
+
+	/** Bad usage that picocli cannot see: exit code 2. */
+	static final class UsageException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		UsageException(String message) {
+			super(message);
+		}
+	}
+
+	static final class Version implements IVersionProvider {
+
+		@Override
+		public String[] getVersion() {
+			String v = PromptbatchCommand.class.getPackage().getImplementationVersion();
+			return new String[] { "promptbatch " + (v == null ? "development build" : v) };
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.batch.Endpoints;
+import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code promptbatch resume}: continues the last failed or stopped run. */
+@Command(name = "resume", mixinStandardHelpOptions = true,
+		description = { "Continues the most recent failed or stopped run of the state directory (or the given",
+				"execution) from its last commit, with the settings it was started with. The API key is read",
+				"from the environment again." },
+		footer = { "", "Example:", "  promptbatch resume --state-dir .promptbatch" })
+final class ResumeCommand implements Callable<Integer> {
+
+	@ParentCommand
+	PromptbatchCommand parent;
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--run", paramLabel = "ID", description = "The job execution to continue (default: the last failed or stopped run).")
+	@Nullable Long executionId;
+
+	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
+	Path stateDir;
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter err = spec.commandLine().getErr();
+		// the in-process simulator is started in case the run was against it; it costs nothing otherwise
+		try (ChatSimulator simulator = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(120), 0.5))
+			.build())) {
+			String local = simulator.baseUrl();
+			Endpoints endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
+			try (JobSession session = JobSession.open(stateDir.toAbsolutePath(), parent.environment()::get, endpoints)) {
+				RunOutcome outcome;
+				try {
+					outcome = session.launcher().resume(executionId);
+				}
+				catch (IllegalArgumentException e) {
+					err.println("promptbatch: " + e.getMessage() + " in " + stateDir.toAbsolutePath());
+					return 2;
+				}
+				Path output = session.launcher().outputOf(outcome.executionId());
+				Summary.print(err, outcome, output, stateDir);
+				return outcome.exitCode();
+			}
+		}
+	}
+}

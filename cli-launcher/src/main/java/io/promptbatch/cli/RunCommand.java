@@ -1,0 +1,198 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.batch.ApiKeys;
+import io.promptbatch.batch.Endpoints;
+import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.batch.RunSpec;
+import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.prompt.InputScan;
+import io.promptbatch.core.prompt.PromptOptions;
+import io.promptbatch.core.provider.Provider;
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code promptbatch run}: runs a file of prompts, or continues the same run after a failure. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Runs every prompt of the input file and writes one answer row per record, in input order.",
+				"Running the same command again after a crash, kill or failure continues where it stopped;",
+				"a completed run is not run again." },
+		footer = { "", "Examples:", "  promptbatch run --input sample-data/prompts.csv --output answers.jsonl",
+				"  ACEDATA_API_TOKEN=... promptbatch run --provider acedata-kimi --model kimi-k2.5 \\",
+				"      --input prompts.jsonl --output answers.csv --concurrency 32", "",
+				"Ace Data Cloud Kimi models: kimi-k2.5, kimi-k2-thinking, kimi-k2-thinking-turbo, kimi-k2-instruct-0905,",
+				"  kimi-k2-0905-preview, kimi-k2-turbo-preview, kimi-k2-0711-preview (any other name is passed through).",
+				"API key: PROMPTBATCH_API_KEY, else ACEDATA_API_TOKEN / MOONSHOT_API_KEY / OPENAI_API_KEY.",
+				"Without --provider, --base-url or a key, the run goes to the built-in simulator." })
+final class RunCommand implements Callable<Integer> {
+
+	@ParentCommand
+	PromptbatchCommand parent;
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts: .csv (header row, column 'prompt') or .jsonl.")
+	Path input;
+
+	@Option(names = "--output", required = true, paramLabel = "FILE", description = "Answers: .jsonl or .csv.")
+	Path output;
+
+	@Option(names = "--provider", paramLabel = "NAME", description = "acedata-kimi, moonshot, openai or simulator.")
+	@Nullable String provider;
+
+	@Option(names = "--base-url", paramLabel = "URL", description = "OpenAI-style base URL; /chat/completions is appended. Overrides the provider's.")
+	@Nullable String baseUrl;
+
+	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: the provider's).")
+	@Nullable String model;
+
+	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+	int concurrency;
+
+	@Option(names = "--max-retries", paramLabel = "N", defaultValue = "6", description = "Retries of a failed request (429, 5xx, timeouts) (default: ${DEFAULT-VALUE}).")
+	int maxRetries;
+
+	@Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", description = "Time allowed for one attempt, e.g. 90s, 2m (default: ${DEFAULT-VALUE}).")
+	Duration timeout;
+
+	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request.")
+	@Nullable Integer maxTokens;
+
+	@Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature.")
+	@Nullable Double temperature;
+
+	@Option(names = "--system", paramLabel = "TEXT", description = "System message for records without a 'system' column.")
+	@Nullable String system;
+
+	@Option(names = "--template", paramLabel = "TEXT", description = "User message with {{column}} variables; then no 'prompt' column is needed.")
+	@Nullable String template;
+
+	@Option(names = "--run-key", paramLabel = "KEY", description = "Makes a new run of the same input and output (e.g. a date for nightly jobs).")
+	@Nullable String runKey;
+
+	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
+	Path stateDir;
+
+	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
+	int chunkSize;
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter err = spec.commandLine().getErr();
+		Map<String, String> env = parent.environment();
+		Target target = target(env);
+		if (concurrency < 1) {
+			throw new PromptbatchCommand.UsageException("--concurrency must be at least 1, was " + concurrency);
+		}
+		OutputFormat.of(output);
+		checkOutputLocation();
+
+		PromptOptions options = new PromptOptions(system, template);
+		InputScan scan = InputScan.of(input, options);
+
+		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
+				template, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey);
+		ChatSimulator simulator = null;
+		try {
+			Endpoints endpoints = Endpoints.IDENTITY;
+			if (target.simulator) {
+				simulator = ChatSimulator.start(SimulatorConfig.builder()
+					.latency(Latency.lognormal(Duration.ofMillis(120), 0.5))
+					.build());
+				String local = simulator.baseUrl();
+				endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
+			}
+			err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %d)%n", scan.records(),
+					input, output, target.describe, target.model, concurrency);
+			err.flush();
+			ApiKeys keys = env::get;
+			try (JobSession session = JobSession.open(stateDir.toAbsolutePath(), keys, endpoints)) {
+				RunOutcome outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
+				Summary.print(err, outcome, run.output(), stateDir);
+				return outcome.exitCode();
+			}
+		}
+		finally {
+			if (simulator != null) {
+				simulator.close();
+			}
+		}
+	}
+
+	private void checkOutputLocation() {
+		Path parentDir = output.toAbsolutePath().getParent();
+		if (parentDir == null || !Files.isDirectory(parentDir)) {
+			throw new PromptbatchCommand.UsageException(output + ": the output's directory does not exist; create it first");
+		}
+		if (!Files.isWritable(parentDir) || (Files.exists(output) && !Files.isWritable(output))) {
+			throw new PromptbatchCommand.UsageException(output + ": cannot write the output here; check permissions");
+		}
+		if (Files.isDirectory(output)) {
+			throw new PromptbatchCommand.UsageException(output + ": is a directory; --output takes a file name");
+		}
+	}
+
+	/** Where the requests go, which model they name, and where the key comes from. */
+	private Target target(Map<String, String> env) {
+		Provider chosen;
+		if (provider != null) {
+			try {
+				chosen = Provider.of(provider);
+			}
+			catch (IllegalArgumentException e) {
+				throw new PromptbatchCommand.UsageException("--provider: " + e.getMessage());
+			}
+		}
+		else if (baseUrl != null) {
+			chosen = null;
+		}
+		else if (Provider.ACEDATA_KIMI.apiKey(env) != null) {
+			chosen = Provider.ACEDATA_KIMI;
+		}
+		else {
+			chosen = Provider.SIMULATOR;
+			spec.commandLine().getErr().println("promptbatch: no --provider, --base-url or API key given: using the "
+					+ "built-in simulator (answers are fake). Set ACEDATA_API_TOKEN to call Kimi on Ace Data Cloud.");
+		}
+		if (chosen == Provider.SIMULATOR && baseUrl == null) {
+			return new Target(Endpoints.SIMULATOR, model != null ? model : chosen.defaultModel(), null, true,
+					"built-in simulator");
+		}
+		String url = baseUrl != null ? baseUrl : chosen.baseUrl();
+		String m = model != null ? model : chosen != null ? chosen.defaultModel() : null;
+		if (m == null) {
+			throw new PromptbatchCommand.UsageException("name the model with --model when using --base-url without --provider");
+		}
+		String keyVariable = null;
+		String generic = env.get(Provider.GENERIC_KEY_VARIABLE);
+		if (generic != null && !generic.isBlank()) {
+			keyVariable = Provider.GENERIC_KEY_VARIABLE;
+		}
+		else if (chosen != null && chosen.keyVariable() != null) {
+			String own = env.get(chosen.keyVariable());
+			if (own == null || own.isBlank()) {
+				throw new PromptbatchCommand.UsageException("no API key for " + chosen.id() + ": set "
+						+ chosen.keyVariable() + " (or " + Provider.GENERIC_KEY_VARIABLE + ") in the environment");
+			}
+			keyVariable = chosen.keyVariable();
+		}
+		return new Target(url, m, keyVariable, false, chosen != null ? chosen.id() + " " + url : url);
+	}
+
+	private record Target(String recordedBaseUrl, String model, @Nullable String keyVariable, boolean simulator,
+			String describe) {
+	}
+}

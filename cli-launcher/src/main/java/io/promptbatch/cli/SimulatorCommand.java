@@ -1,0 +1,89 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code promptbatch simulator}: the fake provider, in the foreground. */
+@Command(name = "simulator", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Runs an OpenAI/Kimi-compatible fake chat-completions server on 127.0.0.1 until stopped.",
+				"Answers are deterministic; GET /counters reports requests, statuses and peak in-flight." },
+		footer = { "", "Example:", "  promptbatch simulator --port 8089 --latency 200ms --sigma 1.0 --rate-429 0.1",
+				"  promptbatch run --base-url http://127.0.0.1:8089/v1 --model kimi-k2.5 --input ... --output ..." })
+final class SimulatorCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--port", defaultValue = "8089", description = "Port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+	int port;
+
+	@Option(names = "--latency", paramLabel = "DURATION", defaultValue = "100ms", description = "Median latency (default: ${DEFAULT-VALUE}).")
+	Duration latency;
+
+	@Option(names = "--sigma", defaultValue = "0", description = "Lognormal sigma of the latency; 0 for fixed (default: ${DEFAULT-VALUE}).")
+	double sigma;
+
+	@Option(names = "--rate-429", defaultValue = "0", description = "Share of requests answered 429 with Retry-After.")
+	double rate429;
+
+	@Option(names = "--retry-after", defaultValue = "1", description = "Retry-After seconds of those 429s (default: ${DEFAULT-VALUE}).")
+	int retryAfter;
+
+	@Option(names = "--rate-500", defaultValue = "0", description = "Share of requests answered 500.")
+	double rate500;
+
+	@Option(names = "--rate-reset", defaultValue = "0", description = "Share of connections cut mid-response.")
+	double rateReset;
+
+	@Option(names = "--rate-hang", defaultValue = "0", description = "Share of requests never answered.")
+	double rateHang;
+
+	@Option(names = "--rpm", defaultValue = "0", description = "Requests per minute allowed (per rolling second); 0 for no limit.")
+	int rpm;
+
+	@Option(names = "--max-in-flight", defaultValue = "0", description = "Requests in flight allowed; above it 429; 0 for no limit.")
+	int maxInFlight;
+
+	@Option(names = "--require-key", paramLabel = "KEY", description = "Bearer key every request must carry (401 otherwise).")
+	@Nullable String requiredKey;
+
+	@Option(names = "--seed", defaultValue = "42", description = "Seed of the fault and latency draws.")
+	long seed;
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter out = spec.commandLine().getOut();
+		SimulatorConfig config = SimulatorConfig.builder()
+			.port(port)
+			.latency(sigma > 0 ? Latency.lognormal(latency, sigma) : Latency.fixed(latency))
+			.rate429(rate429, retryAfter)
+			.rate500(rate500)
+			.rateReset(rateReset)
+			.rateHang(rateHang)
+			.requestsPerMinute(rpm)
+			.maxInFlight(maxInFlight)
+			.requiredKey(requiredKey)
+			.seed(seed)
+			.workerThreads(16)
+			.build();
+		CountDownLatch stopped = new CountDownLatch(1);
+		try (ChatSimulator simulator = ChatSimulator.start(config)) {
+			Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+			out.println("promptbatch simulator listening on " + simulator.baseUrl() + " (" + config + ")");
+			out.println("  counters: http://127.0.0.1:" + simulator.port() + "/counters   stop with Ctrl-C");
+			out.flush();
+			stopped.await();
+		}
+		return 0;
+	}
+}

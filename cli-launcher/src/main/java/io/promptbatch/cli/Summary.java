@@ -1,0 +1,50 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.batch.output.RunTotals;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.springframework.batch.core.BatchStatus;
+
+/** What a person at the terminal is told when a run ends. */
+final class Summary {
+
+	private Summary() {
+	}
+
+	static void print(PrintWriter err, RunOutcome outcome, Path output, Path stateDir) {
+		RunTotals t = outcome.totals();
+		if (outcome.alreadyComplete()) {
+			err.printf(Locale.ROOT, "promptbatch: run %d already completed (%d rows, %d ok, %d failed) into %s; "
+					+ "nothing to do. To run it again, give a new --run-key.%n", outcome.instanceId(), t.rows(), t.ok(),
+					t.failed(), output);
+			return;
+		}
+		if (outcome.status() == BatchStatus.COMPLETED) {
+			err.printf(Locale.ROOT, "promptbatch: run %d completed: %d rows, %d ok, %d failed, in %.1f s%n",
+					outcome.instanceId(), t.rows(), t.ok(), t.failed(), outcome.wall().toMillis() / 1000.0);
+		}
+		else {
+			err.printf(Locale.ROOT, "promptbatch: run %d stopped after %d of %d rows: %s%n", outcome.instanceId(),
+					t.rows(), outcome.expectedRows(), outcome.failureMessage());
+			err.printf(Locale.ROOT, "  Run the same command again (or 'promptbatch resume') to continue from row %d; "
+					+ "answers already received are not paid for again.%n", t.rows() + 1);
+			err.printf(Locale.ROOT, "  Details: %s%n", stateDir.resolve("promptbatch.log"));
+		}
+		err.printf(Locale.ROOT, "  tokens: %,d in, %,d out   cost: %s   retries: %d%n", t.promptTokens(),
+				t.completionTokens(), cost(t), t.retries());
+		err.printf(Locale.ROOT, "  output: %s%n", output);
+		err.flush();
+	}
+
+	private static String cost(RunTotals t) {
+		String usd = "$" + t.costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString();
+		if (t.unpricedRows() > 0) {
+			return usd + " (+ " + t.unpricedRows() + " rows of models without a price)";
+		}
+		return t.costUsd().compareTo(BigDecimal.ZERO) == 0 && t.ok() > 0 ? usd + " (no price known)" : usd;
+	}
+}

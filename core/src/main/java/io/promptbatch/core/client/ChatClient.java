@@ -1,0 +1,245 @@
+package io.promptbatch.core.client;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import io.promptbatch.core.client.internal.ErrorMapper;
+import io.promptbatch.core.client.internal.WireFormat;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OpenAI-compatible chat-completions client: {@code POST {baseUrl}/chat/completions} with a
+ * bearer key, retrying transient failures (429, 408, 5xx, connection errors, timeouts) with
+ * exponential backoff and full jitter, honouring {@code Retry-After}. Non-blocking: each call returns
+ * at once with a future of its {@link ChatOutcome}, which never completes exceptionally. Thread-safe.
+ * Build with {@link #builder()}.
+ */
+public final class ChatClient implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(ChatClient.class);
+
+	private final String baseUrl;
+	private final URI endpoint;
+	private final @Nullable String apiKey;
+	private final Duration timeout;
+	private final Duration initialBackoff;
+	private final Duration maxBackoff;
+	private final HttpClient http;
+	private final ExecutorService executor;
+	private final ErrorMapper errors;
+	private final FailsafeExecutor<ChatResponse> failsafe;
+
+	private ChatClient(Builder b) {
+		this.baseUrl = b.baseUrl;
+		this.endpoint = URI.create(b.baseUrl + "/chat/completions");
+		this.apiKey = b.apiKey;
+		this.timeout = b.timeout;
+		this.initialBackoff = b.initialBackoff;
+		this.maxBackoff = b.maxBackoff;
+		this.errors = new ErrorMapper(b.keyHint);
+		AtomicInteger threads = new AtomicInteger();
+		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+			Thread t = new Thread(r, "promptbatch-http-" + threads.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		this.http = HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.connectTimeout(b.connectTimeout)
+			.build();
+		RetryPolicy<ChatResponse> retry = RetryPolicy.<ChatResponse>builder()
+			.handle(RetriableChatException.class)
+			.withMaxRetries(b.maxRetries)
+			.withDelayFn(ctx -> backoff(ctx.getLastException(), ctx.getAttemptCount()))
+			.onRetryScheduled(e -> {
+				Throwable last = e.getLastException();
+				log.warn("Retrying request in {} ms (attempt {} of {}): {}", e.getDelay().toMillis(),
+						e.getAttemptCount() + 1, b.maxRetries + 1,
+						last instanceof ChatException ce ? ce.describe() : String.valueOf(last));
+			})
+			.build();
+		this.failsafe = Failsafe.with(retry).with(executor);
+	}
+
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/** The OpenAI-style base URL, without a trailing slash. */
+	public String baseUrl() {
+		return baseUrl;
+	}
+
+	/** Sends one request with its retries; the future always completes normally. */
+	public CompletableFuture<ChatOutcome> send(ChatRequest request) {
+		long start = System.nanoTime();
+		AtomicInteger attempts = new AtomicInteger();
+		byte[] body = WireFormat.requestBody(request);
+		return failsafe.getStageAsync(() -> {
+			attempts.incrementAndGet();
+			return attempt(body);
+		}).handle((response, failure) -> {
+			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			if (failure == null) {
+				return new ChatOutcome.Answered(response, attempts.get(), millis);
+			}
+			ChatException error = errors.fromTransport(failure, endpoint.getAuthority(), timeout);
+			if (error instanceof RetriableChatException r && r.connectionRefused()) {
+				error = new FatalChatException(0, "connection_refused", r.getMessage() + " after " + attempts.get()
+						+ " attempts; check --base-url / --provider and that the server is up, then run the same "
+						+ "command again", null, r);
+			}
+			return new ChatOutcome.Failed(error, attempts.get(), millis);
+		});
+	}
+
+	private CompletableFuture<ChatResponse> attempt(byte[] body) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
+			.timeout(timeout)
+			.header("Content-Type", "application/json")
+			.header("Accept", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+		if (apiKey != null) {
+			request.header("Authorization", "Bearer " + apiKey);
+		}
+		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request.build(),
+				HttpResponse.BodyHandlers.ofByteArray());
+		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenComplete((response, failure) -> {
+			if (failure != null) {
+				exchange.cancel(true);
+				result.completeExceptionally(errors.fromTransport(failure, endpoint.getAuthority(), timeout));
+				return;
+			}
+			int status = response.statusCode();
+			if (status / 100 != 2) {
+				result.completeExceptionally(errors.fromResponse(status, response.headers(), response.body()));
+				return;
+			}
+			try {
+				result.complete(WireFormat.parseResponse(response.body()));
+			}
+			catch (IllegalArgumentException e) {
+				result.completeExceptionally(new RetriableChatException(status, "bad_response",
+						e.getMessage() + " (the response may have been cut)", null, null, e));
+			}
+		});
+		return result;
+	}
+
+	private Duration backoff(@Nullable Throwable last, int attemptsSoFar) {
+		if (last instanceof ChatException ce && ce.retryAfter() != null) {
+			Duration asked = ce.retryAfter();
+			// never earlier than asked; spread by up to 20% so that waiting requests do not return together
+			long spread = (long) (asked.toMillis() * 0.2 * ThreadLocalRandom.current().nextDouble());
+			return asked.plusMillis(spread);
+		}
+		long cap = initialBackoff.toMillis() << Math.min(20, Math.max(0, attemptsSoFar - 1));
+		cap = Math.min(cap, maxBackoff.toMillis());
+		return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
+	}
+
+	@Override
+	public void close() {
+		executor.shutdownNow();
+	}
+
+	/** Builds a {@link ChatClient}, checking each setting as it is given. */
+	public static final class Builder {
+
+		private @Nullable String baseUrl;
+		private @Nullable String apiKey;
+		private String keyHint = "the API key (PROMPTBATCH_API_KEY)";
+		private Duration timeout = Duration.ofSeconds(120);
+		private Duration connectTimeout = Duration.ofSeconds(10);
+		private int maxRetries = 6;
+		private Duration initialBackoff = Duration.ofMillis(500);
+		private Duration maxBackoff = Duration.ofSeconds(30);
+
+		private Builder() {
+		}
+
+		/** The OpenAI-style base URL; {@code /chat/completions} is appended. */
+		public Builder baseUrl(String baseUrl) {
+			String url = baseUrl.strip();
+			while (url.endsWith("/")) {
+				url = url.substring(0, url.length() - 1);
+			}
+			if (!url.startsWith("http://") && !url.startsWith("https://")) {
+				throw new IllegalArgumentException("base URL must start with http:// or https://, was " + baseUrl);
+			}
+			URI.create(url);
+			this.baseUrl = url;
+			return this;
+		}
+
+		/** The bearer key, or null for servers that need none. Never logged. */
+		public Builder apiKey(@Nullable String apiKey) {
+			this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
+			return this;
+		}
+
+		/** Where the key comes from, for the message when it is rejected (e.g. "the key in ACEDATA_API_TOKEN"). */
+		public Builder keyHint(String keyHint) {
+			this.keyHint = keyHint;
+			return this;
+		}
+
+		/** Time allowed for one attempt, from sending to the whole answer. */
+		public Builder timeout(Duration timeout) {
+			if (timeout.isNegative() || timeout.isZero()) {
+				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+			}
+			this.timeout = timeout;
+			return this;
+		}
+
+		public Builder connectTimeout(Duration connectTimeout) {
+			if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+				throw new IllegalArgumentException("connect timeout must be positive, was " + connectTimeout);
+			}
+			this.connectTimeout = connectTimeout;
+			return this;
+		}
+
+		/** Retries after the first attempt; 0 disables retry. */
+		public Builder maxRetries(int maxRetries) {
+			if (maxRetries < 0) {
+				throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
+			}
+			this.maxRetries = maxRetries;
+			return this;
+		}
+
+		/** The first backoff cap; it doubles per attempt up to {@code max}, and each delay is drawn below it. */
+		public Builder backoff(Duration initial, Duration max) {
+			if (initial.isNegative() || max.compareTo(initial) < 0) {
+				throw new IllegalArgumentException("backoff must satisfy 0 <= initial <= max, was " + initial + " and "
+						+ max);
+			}
+			this.initialBackoff = initial;
+			this.maxBackoff = max;
+			return this;
+		}
+
+		public ChatClient build() {
+			if (baseUrl == null) {
+				throw new IllegalStateException("base URL must be set");
+			}
+			return new ChatClient(this);
+		}
+	}
+}

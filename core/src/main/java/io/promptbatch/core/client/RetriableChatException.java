@@ -1,0 +1,28 @@
+package io.promptbatch.core.client;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/** A failure that may pass: 429, 408, 5xx, connection errors, timeouts, a cut response. */
+public final class RetriableChatException extends ChatException {
+
+	private static final long serialVersionUID = 1L;
+
+	private final boolean connectionRefused;
+
+	public RetriableChatException(int status, @Nullable String code, String message, @Nullable String requestId,
+			@Nullable Duration retryAfter, @Nullable Throwable cause) {
+		this(status, code, message, requestId, retryAfter, cause, false);
+	}
+
+	public RetriableChatException(int status, @Nullable String code, String message, @Nullable String requestId,
+			@Nullable Duration retryAfter, @Nullable Throwable cause, boolean connectionRefused) {
+		super(status, code, message, requestId, retryAfter, cause);
+		this.connectionRefused = connectionRefused;
+	}
+
+	/** No server accepted the connection at all. */
+	public boolean connectionRefused() {
+		return connectionRefused;
+	}
+}

@@ -1,0 +1,212 @@
+package io.promptbatch.core.client.internal;
+
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.FatalChatException;
+import io.promptbatch.core.client.NonRetriableChatException;
+import io.promptbatch.core.client.RetriableChatException;
+import java.net.ConnectException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The one place that turns an HTTP status and error body, or a transport failure, into meaning:
+ * retry, fail the row, or stop the run. Understands Ace Data Cloud
+ * ({@code {success,error{code,message},trace_id}}), Moonshot ({@code {error{type,message}}}) and
+ * OpenAI ({@code {error{message,type,code}}}) bodies, and non-JSON bodies from proxies.
+ */
+public final class ErrorMapper {
+
+	private static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(2);
+
+	private final String keyHint;
+
+	/**
+	 * @param keyHint where the key comes from, for messages about a rejected key (e.g. "the key in
+	 *     ACEDATA_API_TOKEN"); never the key itself
+	 */
+	public ErrorMapper(String keyHint) {
+		this.keyHint = keyHint;
+	}
+
+	public ChatException fromResponse(int status, HttpHeaders headers, byte[] body) {
+		ErrorBody error = ErrorBody.parse(body);
+		String requestId = error.requestId != null ? error.requestId
+				: headers.firstValue("x-request-id").or(() -> headers.firstValue("x-trace-id")).orElse(null);
+		String code = error.code;
+		String message = error.message;
+		Duration retryAfter = retryAfter(headers);
+		String text = ((code == null ? "" : code) + " " + message).toLowerCase(Locale.ROOT);
+		if (status == 401) {
+			return new FatalChatException(status, code, "the API key was rejected (" + message + "); check " + keyHint
+					+ ", then run the same command again to continue", requestId, null);
+		}
+		if (status == 403) {
+			return new FatalChatException(status, code, "the provider refused the request (" + message
+					+ "); check the account's balance and permissions for this model, then run the same command again",
+					requestId, null);
+		}
+		if (status == 429 && isQuota(text)) {
+			return new FatalChatException(status, code, "the account's quota or balance is exhausted (" + message
+					+ "); top it up or wait for the quota to reset, then run the same command again", requestId, null);
+		}
+		if (status == 408 || status == 409 || status == 425 || status == 429 || status >= 500) {
+			return new RetriableChatException(status, code, message, requestId, retryAfter, null);
+		}
+		return new NonRetriableChatException(status, code, message, requestId, null);
+	}
+
+	/** A failure before any response: connection refused or reset, timeout. */
+	public ChatException fromTransport(Throwable failure, String target, Duration timeout) {
+		Throwable t = unwrap(failure);
+		if (t instanceof ChatException ce) {
+			return ce;
+		}
+		if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
+			return new RetriableChatException(0, "timeout", "no answer from " + target + " within " + timeout.toMillis()
+					+ " ms", null, null, t);
+		}
+		if (t instanceof ConnectException) {
+			return new RetriableChatException(0, "connection_refused", "cannot connect to " + target + " ("
+					+ describe(t) + ")", null, null, t, true);
+		}
+		if (t instanceof java.io.IOException) {
+			return new RetriableChatException(0, "connection_error", "connection to " + target + " failed ("
+					+ describe(t) + ")", null, null, t);
+		}
+		return new NonRetriableChatException(0, "client_error", "unexpected failure: " + describe(t), null, t);
+	}
+
+	public static Throwable unwrap(Throwable t) {
+		Throwable current = t;
+		while ((current instanceof CompletionException || current instanceof ExecutionException)
+				&& current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
+	private static String describe(Throwable t) {
+		return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+	}
+
+	static boolean isQuota(String text) {
+		return text.contains("quota") || text.contains("balance") || text.contains("insufficient")
+				|| text.contains("billing") || text.contains("exceeded_current");
+	}
+
+	/** {@code retry-after-ms}, {@code Retry-After} (seconds or HTTP date), or {@code X-RateLimit-Reset}. */
+	static @Nullable Duration retryAfter(HttpHeaders headers) {
+		Optional<String> ms = headers.firstValue("retry-after-ms");
+		if (ms.isPresent()) {
+			try {
+				return cap(Duration.ofMillis((long) Double.parseDouble(ms.get().trim())));
+			}
+			catch (NumberFormatException e) {
+				// fall through to the other headers
+			}
+		}
+		Optional<String> after = headers.firstValue("retry-after");
+		if (after.isPresent()) {
+			String value = after.get().trim();
+			try {
+				return cap(Duration.ofMillis((long) (Double.parseDouble(value) * 1000)));
+			}
+			catch (NumberFormatException e) {
+				try {
+					ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+					return cap(Duration.between(Instant.now(), at.toInstant()));
+				}
+				catch (RuntimeException ignored) {
+					// unparseable: use our own backoff
+				}
+			}
+		}
+		Optional<String> reset = headers.firstValue("x-ratelimit-reset");
+		if (reset.isPresent()) {
+			try {
+				double value = Double.parseDouble(reset.get().trim());
+				// an epoch timestamp, or seconds from now
+				long millis = value > 1_000_000_000 ? (long) (value * 1000) - System.currentTimeMillis()
+						: (long) (value * 1000);
+				return cap(Duration.ofMillis(millis));
+			}
+			catch (NumberFormatException e) {
+				// e.g. "1m30s": use our own backoff
+			}
+		}
+		return null;
+	}
+
+	private static Duration cap(Duration d) {
+		if (d.isNegative()) {
+			return Duration.ZERO;
+		}
+		return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+	}
+
+	/** The meaningful parts of any of the known error body shapes. */
+	private record ErrorBody(@Nullable String code, String message, @Nullable String requestId) {
+
+		static ErrorBody parse(byte[] body) {
+			String raw = new String(body, StandardCharsets.UTF_8);
+			try {
+				JsonNode root = WireFormat.JSON.readTree(body);
+				if (root != null && root.isObject()) {
+					JsonNode error = root.path("error");
+					String code = null;
+					String message = null;
+					if (error.isObject()) {
+						code = firstText(error.get("code"), error.get("type"));
+						message = firstText(error.get("message"), null);
+					}
+					else if (error.isString()) {
+						message = error.asString();
+					}
+					if (message == null) {
+						message = firstText(root.get("message"), root.get("detail"));
+					}
+					String requestId = firstText(root.get("trace_id"), root.get("request_id"));
+					if (requestId == null && error.isObject()) {
+						requestId = firstText(error.get("request_id"), null);
+					}
+					return new ErrorBody(code, message == null ? abbreviate(raw) : message, requestId);
+				}
+			}
+			catch (RuntimeException e) {
+				// not JSON: a proxy's HTML page or plain text
+			}
+			String text = raw.replaceAll("(?s)<(script|style)[^>]*>.*?</\\1>", " ")
+				.replaceAll("<[^>]+>", " ")
+				.replaceAll("\\s+", " ")
+				.strip();
+			return new ErrorBody(null, text.isEmpty() ? "empty response body" : "non-JSON response: " + abbreviate(text),
+					null);
+		}
+
+		private static @Nullable String firstText(@Nullable JsonNode a, @Nullable JsonNode b) {
+			if (a != null && !a.isNull() && !a.isContainer()) {
+				return a.asString();
+			}
+			if (b != null && !b.isNull() && !b.isContainer()) {
+				return b.asString();
+			}
+			return null;
+		}
+
+		private static String abbreviate(String s) {
+			return s.length() <= 300 ? s : s.substring(0, 300) + "...";
+		}
+	}
+}

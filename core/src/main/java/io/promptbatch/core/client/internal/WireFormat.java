@@ -1,0 +1,109 @@
+package io.promptbatch.core.client.internal;
+
+import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.prompt.Message;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The chat-completions wire format: request bodies, response parsing and request fingerprints.
+ */
+public final class WireFormat {
+
+	public static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private WireFormat() {
+	}
+
+	/**
+	 * The request body, with its fields always in the same order, so that equal requests give equal
+	 * bytes (and so equal fingerprints).
+	 */
+	public static byte[] requestBody(ChatRequest request) {
+		ObjectNode body = JSON.createObjectNode();
+		body.put("model", request.model());
+		ArrayNode messages = body.putArray("messages");
+		for (Message m : request.messages()) {
+			ObjectNode message = messages.addObject();
+			message.put("role", m.role());
+			message.put("content", m.content());
+		}
+		if (request.maxTokens() != null) {
+			body.put("max_tokens", request.maxTokens());
+		}
+		if (request.temperature() != null) {
+			body.put("temperature", request.temperature());
+		}
+		return JSON.writeValueAsBytes(body);
+	}
+
+	/**
+	 * A fingerprint of a request: SHA-256 of the base URL and the canonical request body. Equal
+	 * fingerprints mean the same request to the same endpoint.
+	 */
+	public static String fingerprint(String baseUrl, ChatRequest request) {
+		try {
+			MessageDigest sha = MessageDigest.getInstance("SHA-256");
+			sha.update(baseUrl.getBytes(StandardCharsets.UTF_8));
+			sha.update((byte) '\n');
+			sha.update(requestBody(request));
+			return HexFormat.of().formatHex(sha.digest());
+		}
+		catch (NoSuchAlgorithmException e) {
+			throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+		}
+	}
+
+	/**
+	 * Parses a chat completion.
+	 * @throws IllegalArgumentException when the body is not a chat completion
+	 */
+	public static ChatResponse parseResponse(byte[] body) {
+		JsonNode root;
+		try {
+			root = JSON.readTree(body);
+		}
+		catch (RuntimeException e) {
+			throw new IllegalArgumentException("the response is not JSON", e);
+		}
+		JsonNode choice = root.path("choices").path(0);
+		if (choice.isMissingNode()) {
+			throw new IllegalArgumentException("the response has no choices");
+		}
+		JsonNode message = choice.path("message");
+		return new ChatResponse(root.path("id").asString(""), root.path("model").asString(""),
+				text(message.get("content"), ""), reasoning(message), text(choice.get("finish_reason"), null),
+				usage(root.get("usage")));
+	}
+
+	/** The thinking text: {@code reasoning_content} (Kimi, DeepSeek) or {@code reasoning} (vLLM, OpenRouter). */
+	public static @Nullable String reasoning(JsonNode messageOrDelta) {
+		String r = text(messageOrDelta.get("reasoning_content"), null);
+		return r != null ? r : text(messageOrDelta.get("reasoning"), null);
+	}
+
+	public static Usage usage(@Nullable JsonNode usage) {
+		if (usage == null || !usage.isObject()) {
+			return Usage.NONE;
+		}
+		long prompt = usage.path("prompt_tokens").asLong(0);
+		long completion = usage.path("completion_tokens").asLong(0);
+		long total = usage.path("total_tokens").asLong(prompt + completion);
+		long cached = usage.has("cached_tokens") ? usage.path("cached_tokens").asLong(0)
+				: usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
+		return new Usage(prompt, completion, total, cached);
+	}
+
+	private static @Nullable String text(@Nullable JsonNode node, @Nullable String fallback) {
+		return node == null || node.isNull() ? fallback : node.asString();
+	}
+}

@@ -1,0 +1,90 @@
+package io.promptbatch.core.cost;
+
+import io.promptbatch.core.client.Usage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Prices per model, read from a JSON file with the date they were read and their source. An unknown
+ * model has no price: nothing is invented.
+ */
+public final class PriceTable {
+
+	private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+	private final String asOf;
+	private final String source;
+	private final Map<String, ModelPrice> models;
+
+	private PriceTable(String asOf, String source, Map<String, ModelPrice> models) {
+		this.asOf = asOf;
+		this.source = source;
+		this.models = Map.copyOf(models);
+	}
+
+	/** The table bundled with promptbatch. */
+	public static PriceTable bundled() {
+		try (InputStream in = PriceTable.class.getResourceAsStream("prices.json")) {
+			if (in == null) {
+				throw new IllegalStateException("prices.json is missing from the classpath");
+			}
+			return parse(JsonMapper.builder().build().readTree(in));
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	static PriceTable parse(JsonNode root) {
+		Map<String, ModelPrice> models = new LinkedHashMap<>();
+		for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {
+			JsonNode p = e.getValue();
+			models.put(e.getKey(), new ModelPrice(decimal(p, "input_cache_hit", decimal(p, "input", null)),
+					decimal(p, "input", null), decimal(p, "output", null)));
+		}
+		return new PriceTable(root.path("as_of").asString(""), root.path("source").asString(""), models);
+	}
+
+	private static BigDecimal decimal(JsonNode price, String field, @Nullable BigDecimal fallback) {
+		JsonNode v = price.get(field);
+		if (v == null || v.isNull()) {
+			if (fallback == null) {
+				throw new IllegalArgumentException("price field '" + field + "' is missing");
+			}
+			return fallback;
+		}
+		return new BigDecimal(v.asString());
+	}
+
+	public String asOf() {
+		return asOf;
+	}
+
+	public String source() {
+		return source;
+	}
+
+	public Optional<ModelPrice> price(String model) {
+		return Optional.ofNullable(models.get(model));
+	}
+
+	/** The cost of a usage in USD, or empty when the model has no price. */
+	public Optional<BigDecimal> cost(String model, Usage usage) {
+		return price(model).map(p -> {
+			long cached = Math.min(usage.cachedTokens(), usage.promptTokens());
+			BigDecimal micro = p.inputCacheHit().multiply(BigDecimal.valueOf(cached))
+				.add(p.input().multiply(BigDecimal.valueOf(usage.promptTokens() - cached)))
+				.add(p.output().multiply(BigDecimal.valueOf(usage.completionTokens())));
+			return micro.divide(MILLION, 10, RoundingMode.HALF_UP).stripTrailingZeros();
+		});
+	}
+}

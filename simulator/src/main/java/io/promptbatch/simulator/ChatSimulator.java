@@ -1,0 +1,446 @@
+package io.promptbatch.simulator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * An OpenAI/Kimi-compatible chat-completions server on a local port. It answers
+ * {@code POST .../chat/completions} (plain JSON or SSE streaming) deterministically from the prompt,
+ * with usage token counts, after a configurable latency, and injects faults at configurable rates.
+ * {@code GET /counters} reports what it has seen.
+ *
+ * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
+ * status, {@code [[sim:latency=1500]]} answers after that many milliseconds.
+ */
+public final class ChatSimulator implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(ChatSimulator.class);
+
+	static {
+		// The JDK server writes headers and body separately; without TCP_NODELAY each response can wait
+		// for the client's delayed ACK (40 ms), which caps throughput far below what the server can do.
+		if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+			System.setProperty("sun.net.httpserver.nodelay", "true");
+		}
+	}
+
+	private static final Pattern STATUS_DIRECTIVE = Pattern.compile("\\[\\[sim:status=(\\d{3})]]");
+
+	private static final Pattern LATENCY_DIRECTIVE = Pattern.compile("\\[\\[sim:latency=(\\d+)]]");
+
+	private final SimulatorConfig config;
+	private final HttpServer server;
+	private final ExecutorService workers;
+	private final ScheduledExecutorService responder;
+	private final SimulatorCounters counters = new SimulatorCounters();
+	private final JsonMapper json = JsonMapper.builder().build();
+	private final SplittableRandom random;
+	private final ArrayDeque<Long> recentArrivals = new ArrayDeque<>();
+	private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
+	private final AtomicInteger ids = new AtomicInteger();
+	private final java.util.concurrent.atomic.AtomicLong arrivals = new java.util.concurrent.atomic.AtomicLong();
+	private volatile long failFrom = Long.MAX_VALUE;
+	private volatile int failStatus;
+
+	private ChatSimulator(SimulatorConfig config) throws IOException {
+		this.config = config;
+		this.random = new SplittableRandom(config.seed);
+		this.server = HttpServer.create(new InetSocketAddress(config.host, config.port), 1024);
+		AtomicInteger threadIds = new AtomicInteger();
+		this.workers = Executors.newFixedThreadPool(config.workerThreads, r -> {
+			Thread t = new Thread(r, "simulator-" + threadIds.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+			Thread t = new Thread(r, "simulator-responder-" + threadIds.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		scheduler.setRemoveOnCancelPolicy(true);
+		this.responder = scheduler;
+		server.setExecutor(workers);
+		server.createContext("/", this::handle);
+	}
+
+	/** Starts a simulator; close it to stop. */
+	public static ChatSimulator start(SimulatorConfig config) throws IOException {
+		ChatSimulator simulator = new ChatSimulator(config);
+		simulator.server.start();
+		log.info("Simulator listening on {} ({})", simulator.baseUrl(), config);
+		return simulator;
+	}
+
+	public int port() {
+		return server.getAddress().getPort();
+	}
+
+	/** The OpenAI-style base URL: append {@code /chat/completions}. */
+	public String baseUrl() {
+		return "http://" + config.host + ":" + port() + "/v1";
+	}
+
+	public SimulatorCounters counters() {
+		return counters;
+	}
+
+	/**
+	 * From the given request on (counting from 1, over the simulator's life), answers every request
+	 * with {@code status}: 401 as a rejected key, 403 as an exhausted balance, others as plain errors.
+	 */
+	public void failFrom(long requestNumber, int status) {
+		this.failStatus = status;
+		this.failFrom = requestNumber;
+	}
+
+	/** Ends {@link #failFrom}: requests are answered normally again. */
+	public void recover() {
+		this.failFrom = Long.MAX_VALUE;
+	}
+
+	@Override
+	public void close() {
+		for (HttpExchange exchange : hanging) {
+			exchange.close();
+		}
+		server.stop(0);
+		responder.shutdownNow();
+		workers.shutdownNow();
+	}
+
+	private void handle(HttpExchange exchange) throws IOException {
+		String path = exchange.getRequestURI().getPath();
+		try {
+			if (path.endsWith("/counters")) {
+				if ("POST".equals(exchange.getRequestMethod())) {
+					counters.clear();
+				}
+				send(exchange, 200, counters.toJson(), null);
+			}
+			else if (path.endsWith("/chat/completions") && "POST".equals(exchange.getRequestMethod())) {
+				chat(exchange);
+			}
+			else {
+				send(exchange, 404, errorBody("not_found", "No route for " + path), null);
+			}
+		}
+		catch (IOException | RuntimeException e) {
+			log.debug("Simulator failed on {}", path, e);
+			exchange.close();
+		}
+	}
+
+	private void chat(HttpExchange exchange) throws IOException {
+		long arrival = System.nanoTime();
+		byte[] body = exchange.getRequestBody().readAllBytes();
+		JsonNode request;
+		try {
+			request = json.readTree(body);
+		}
+		catch (RuntimeException e) {
+			counters.arrived("");
+			respond(exchange, arrival, 0, 400, errorBody("invalid_request", "Request body is not JSON"), null);
+			return;
+		}
+		List<String> contents = new ArrayList<>();
+		String lastUser = "";
+		for (JsonNode message : request.path("messages")) {
+			String content = message.path("content").asString("");
+			contents.add(content);
+			if ("user".equals(message.path("role").asString(""))) {
+				lastUser = content;
+			}
+		}
+		counters.arrived(lastUser);
+		long arrivalNumber = arrivals.incrementAndGet();
+
+		String auth = exchange.getRequestHeaders().getFirst("Authorization");
+		if (config.requiredKey != null && !("Bearer " + config.requiredKey).equals(auth)) {
+			respond(exchange, arrival, 0, 401, errorBody("invalid_token", "The API token is invalid or missing."),
+					null);
+			return;
+		}
+		if (arrivalNumber >= failFrom) {
+			respond(exchange, arrival, 0, failStatus, errorBody(failStatus == 401 ? "invalid_token" : "failure_" + failStatus,
+					failStatus == 403 ? "Insufficient balance, please recharge" : "Simulated status " + failStatus), null);
+			return;
+		}
+		if (contents.isEmpty()) {
+			respond(exchange, arrival, 0, 400, errorBody("invalid_request", "messages must not be empty"), null);
+			return;
+		}
+		if (config.maxInFlight > 0 && counters.inFlight() > config.maxInFlight) {
+			respond(exchange, arrival, 0, 429,
+					errorBody("too_many_requests", "The engine is currently overloaded, please try again later"),
+					"1");
+			return;
+		}
+		if (config.requestsPerMinute > 0 && !admitByRate(arrival)) {
+			respond(exchange, arrival, 0, 429, errorBody("too_many_requests", "Rate limit reached for requests"),
+					"1");
+			return;
+		}
+
+		Matcher status = STATUS_DIRECTIVE.matcher(lastUser);
+		if (status.find()) {
+			int code = Integer.parseInt(status.group(1));
+			respond(exchange, arrival, 0, code, errorBody("simulated_" + code, "Simulated status " + code), null);
+			return;
+		}
+
+		double draw;
+		long latency;
+		synchronized (random) {
+			draw = random.nextDouble();
+			latency = config.latency.drawNanos(random);
+		}
+		Matcher latencyDirective = LATENCY_DIRECTIVE.matcher(lastUser);
+		if (latencyDirective.find()) {
+			latency = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(latencyDirective.group(1)));
+		}
+
+		double edge = config.rateHang;
+		if (draw < edge) {
+			counters.hung();
+			hanging.add(exchange);
+			return;
+		}
+		if (draw < (edge += config.rateReset)) {
+			schedule(latency, () -> cut(exchange));
+			return;
+		}
+		if (draw < (edge += config.rate429)) {
+			respond(exchange, arrival, latency / 10, 429,
+					errorBody("too_many_requests", "Too many requests, please retry later"),
+					Integer.toString(config.retryAfterSeconds));
+			return;
+		}
+		if (draw < edge + config.rate500) {
+			respond(exchange, arrival, latency / 10, 500, errorBody("api_error", "Internal server error"), null);
+			return;
+		}
+
+		String model = request.path("model").asString("simulated");
+		boolean thinking = model.contains("thinking");
+		String answer = SimulatedAnswers.answerFor(lastUser);
+		String finishReason = "stop";
+		String[] pieces = SimulatedAnswers.pieces(answer);
+		int maxTokens = request.path("max_tokens").asInt(0);
+		if (maxTokens > 0 && pieces.length > maxTokens) {
+			answer = String.join("", java.util.Arrays.copyOf(pieces, maxTokens));
+			pieces = SimulatedAnswers.pieces(answer);
+			finishReason = "length";
+		}
+		String reasoning = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
+		int promptTokens = SimulatedAnswers.promptTokensFor(contents);
+		int completionTokens = pieces.length + (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
+		String id = "chatcmpl-sim-" + ids.incrementAndGet();
+		if (request.path("stream").asBoolean(false)) {
+			boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+			String fr = finishReason;
+			String[] ps = pieces;
+			schedule(latency, () -> stream(exchange, arrival, id, model, ps, reasoning, fr, promptTokens,
+					completionTokens, includeUsage));
+			return;
+		}
+		ObjectNode response = json.createObjectNode();
+		response.put("id", id);
+		response.put("object", "chat.completion");
+		response.put("created", System.currentTimeMillis() / 1000);
+		response.put("model", model);
+		ObjectNode choice = response.putArray("choices").addObject();
+		choice.put("index", 0);
+		ObjectNode message = choice.putObject("message");
+		message.put("role", "assistant");
+		message.put("content", answer);
+		if (reasoning != null) {
+			message.put("reasoning_content", reasoning);
+		}
+		choice.put("finish_reason", finishReason);
+		usage(response.putObject("usage"), promptTokens, completionTokens);
+		respond(exchange, arrival, latency, 200, json.writeValueAsString(response), null);
+	}
+
+	private boolean admitByRate(long now) {
+		int perSecond = Math.max(1, config.requestsPerMinute / 60);
+		synchronized (recentArrivals) {
+			long windowStart = now - TimeUnit.SECONDS.toNanos(1);
+			while (!recentArrivals.isEmpty() && recentArrivals.peekFirst() <= windowStart) {
+				recentArrivals.pollFirst();
+			}
+			if (recentArrivals.size() >= perSecond) {
+				return false;
+			}
+			recentArrivals.addLast(now);
+			return true;
+		}
+	}
+
+	private static void usage(ObjectNode usage, int promptTokens, int completionTokens) {
+		usage.put("prompt_tokens", promptTokens);
+		usage.put("completion_tokens", completionTokens);
+		usage.put("total_tokens", promptTokens + completionTokens);
+	}
+
+	private void stream(HttpExchange exchange, long arrival, String id, String model, String[] pieces,
+			@Nullable String reasoning, String finishReason, int promptTokens, int completionTokens,
+			boolean includeUsage) {
+		try {
+			exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+			exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+			exchange.sendResponseHeaders(200, 0);
+			try (OutputStream out = exchange.getResponseBody()) {
+				out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+				if (reasoning != null) {
+					writeChunk(out, id, model, delta("reasoning_content", reasoning), null, null);
+				}
+				for (int i = 0; i < pieces.length; i++) {
+					ObjectNode delta = delta("content", pieces[i]);
+					if (i == 0) {
+						delta.put("role", "assistant");
+					}
+					writeChunk(out, id, model, delta, null, null);
+				}
+				ObjectNode last = json.createObjectNode();
+				ObjectNode usage = json.createObjectNode();
+				usage(usage, promptTokens, completionTokens);
+				writeChunk(out, id, model, last, finishReason, includeUsage ? null : usage);
+				if (includeUsage) {
+					ObjectNode chunk = json.createObjectNode();
+					chunk.put("id", id);
+					chunk.put("object", "chat.completion.chunk");
+					chunk.put("model", model);
+					chunk.putArray("choices");
+					chunk.set("usage", usage);
+					out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+				}
+				out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+			}
+			counters.finished(200, System.nanoTime() - arrival);
+		}
+		catch (IOException | RuntimeException e) {
+			counters.finished(-1, System.nanoTime() - arrival);
+			exchange.close();
+		}
+	}
+
+	private ObjectNode delta(String field, String text) {
+		ObjectNode delta = json.createObjectNode();
+		delta.put(field, text);
+		return delta;
+	}
+
+	private void writeChunk(OutputStream out, String id, String model, ObjectNode delta,
+			@Nullable String finishReason, @Nullable ObjectNode usage) throws IOException {
+		ObjectNode chunk = json.createObjectNode();
+		chunk.put("id", id);
+		chunk.put("object", "chat.completion.chunk");
+		chunk.put("model", model);
+		ArrayNode choices = chunk.putArray("choices");
+		ObjectNode choice = choices.addObject();
+		choice.put("index", 0);
+		choice.set("delta", delta);
+		if (finishReason != null) {
+			choice.put("finish_reason", finishReason);
+		}
+		else {
+			choice.putNull("finish_reason");
+		}
+		if (usage != null) {
+			chunk.set("usage", usage);
+		}
+		out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+		out.flush();
+	}
+
+	private void cut(HttpExchange exchange) {
+		try {
+			exchange.getResponseHeaders().set("Content-Type", "application/json");
+			exchange.sendResponseHeaders(200, 4096);
+			OutputStream out = exchange.getResponseBody();
+			out.write("{\"id\":\"chatcmpl-cut\",\"choi".getBytes(StandardCharsets.UTF_8));
+			out.flush();
+		}
+		catch (IOException e) {
+			// the point is to break the exchange
+		}
+		finally {
+			counters.reset();
+			exchange.close();
+		}
+	}
+
+	private void respond(HttpExchange exchange, long arrival, long delayNanos, int status, String body,
+			@Nullable String retryAfter) {
+		schedule(delayNanos, () -> {
+			try {
+				send(exchange, status, body, retryAfter);
+			}
+			catch (IOException e) {
+				exchange.close();
+			}
+			finally {
+				counters.finished(status, System.nanoTime() - arrival);
+			}
+		});
+	}
+
+	private void schedule(long delayNanos, Runnable task) {
+		if (delayNanos <= 0) {
+			task.run();
+		}
+		else {
+			responder.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private static void send(HttpExchange exchange, int status, String body, @Nullable String retryAfter)
+			throws IOException {
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("Content-Type", "application/json");
+		if (retryAfter != null) {
+			exchange.getResponseHeaders().set("Retry-After", retryAfter);
+		}
+		exchange.sendResponseHeaders(status, bytes.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(bytes);
+		}
+	}
+
+	/** An error body in Ace Data Cloud's shape. */
+	private String errorBody(String code, String message) {
+		ObjectNode body = json.createObjectNode();
+		body.put("success", false);
+		ObjectNode error = body.putObject("error");
+		error.put("code", code);
+		error.put("message", message);
+		body.put("trace_id", UUID.randomUUID().toString());
+		return json.writeValueAsString(body);
+	}
+}

@@ -1,0 +1,53 @@
+package io.promptbatch.simulator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * The simulator's deterministic answers: the same messages always give the same answer and the
+ * same token counts, so that tests can check every output row against what the server said.
+ */
+public final class SimulatedAnswers {
+
+	private SimulatedAnswers() {
+	}
+
+	/** The answer to a conversation whose last user message is {@code prompt}. */
+	public static String answerFor(String prompt) {
+		String head = prompt.strip().replaceAll("\\s+", " ");
+		if (head.length() > 80) {
+			head = head.substring(0, 80) + "...";
+		}
+		return "Simulated answer " + fingerprint(prompt) + " to: " + head;
+	}
+
+	/** The reasoning a thinking model gives before {@link #answerFor(String)}. */
+	public static String reasoningFor(String prompt) {
+		return "Considering request " + fingerprint(prompt) + " step by step.";
+	}
+
+	/** Prompt tokens the simulator reports for these message contents: about one per four characters. */
+	public static int promptTokensFor(List<String> contents) {
+		int tokens = 3;
+		for (String content : contents) {
+			tokens += 4 + (content.length() + 3) / 4;
+		}
+		return tokens;
+	}
+
+	/** Completion tokens the simulator reports for an answer: one per word-ish piece. */
+	public static int completionTokensFor(String answer) {
+		return pieces(answer).length;
+	}
+
+	static String[] pieces(String answer) {
+		return answer.split("(?<= )");
+	}
+
+	static String fingerprint(String prompt) {
+		CRC32 crc = new CRC32();
+		crc.update(prompt.getBytes(StandardCharsets.UTF_8));
+		return String.format("%08x", crc.getValue());
+	}
+}

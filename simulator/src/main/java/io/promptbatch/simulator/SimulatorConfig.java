@@ -1,0 +1,178 @@
+package io.promptbatch.simulator;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the simulator does: where it listens, how slow it is, how often it fails and which limits it
+ * enforces. Immutable; build with {@link #builder()}.
+ */
+public final class SimulatorConfig {
+
+	final String host;
+	final int port;
+	final Latency latency;
+	final double rate429;
+	final int retryAfterSeconds;
+	final double rate500;
+	final double rateReset;
+	final double rateHang;
+	final int requestsPerMinute;
+	final int maxInFlight;
+	final @Nullable String requiredKey;
+	final long seed;
+	final int workerThreads;
+
+	private SimulatorConfig(Builder b) {
+		this.host = b.host;
+		this.port = b.port;
+		this.latency = b.latency;
+		this.rate429 = b.rate429;
+		this.retryAfterSeconds = b.retryAfterSeconds;
+		this.rate500 = b.rate500;
+		this.rateReset = b.rateReset;
+		this.rateHang = b.rateHang;
+		this.requestsPerMinute = b.requestsPerMinute;
+		this.maxInFlight = b.maxInFlight;
+		this.requiredKey = b.requiredKey;
+		this.seed = b.seed;
+		this.workerThreads = b.workerThreads;
+	}
+
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	public int port() {
+		return port;
+	}
+
+	@Override
+	public String toString() {
+		return "latency " + latency + ", 429 " + rate429 + ", 500 " + rate500 + ", reset " + rateReset + ", hang "
+				+ rateHang + ", rpm " + (requestsPerMinute == 0 ? "unlimited" : requestsPerMinute) + ", max in flight "
+				+ (maxInFlight == 0 ? "unlimited" : maxInFlight) + ", key " + (requiredKey == null ? "any" : "required");
+	}
+
+	/** Builds a {@link SimulatorConfig}, checking each value as it is set. */
+	public static final class Builder {
+
+		private String host = "127.0.0.1";
+		private int port;
+		private Latency latency = Latency.NONE;
+		private double rate429;
+		private int retryAfterSeconds = 1;
+		private double rate500;
+		private double rateReset;
+		private double rateHang;
+		private int requestsPerMinute;
+		private int maxInFlight;
+		private @Nullable String requiredKey;
+		private long seed = 42;
+		private int workerThreads = 8;
+
+		private Builder() {
+		}
+
+		/** Port to listen on; 0 picks a free one. */
+		public Builder port(int port) {
+			if (port < 0 || port > 65535) {
+				throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+			}
+			this.port = port;
+			return this;
+		}
+
+		/** Loopback address to listen on. */
+		public Builder host(String host) {
+			this.host = host;
+			return this;
+		}
+
+		public Builder latency(Latency latency) {
+			this.latency = latency;
+			return this;
+		}
+
+		/** Share of requests answered with 429 and a {@code Retry-After} header. */
+		public Builder rate429(double rate, int retryAfterSeconds) {
+			this.rate429 = checkRate("429 rate", rate);
+			if (retryAfterSeconds < 0) {
+				throw new IllegalArgumentException("Retry-After must not be negative, was " + retryAfterSeconds);
+			}
+			this.retryAfterSeconds = retryAfterSeconds;
+			return this;
+		}
+
+		/** Share of requests answered with 500. */
+		public Builder rate500(double rate) {
+			this.rate500 = checkRate("500 rate", rate);
+			return this;
+		}
+
+		/** Share of requests whose connection is cut in the middle of the response. */
+		public Builder rateReset(double rate) {
+			this.rateReset = checkRate("connection reset rate", rate);
+			return this;
+		}
+
+		/** Share of requests never answered at all (the client's timeout must fire). */
+		public Builder rateHang(double rate) {
+			this.rateHang = checkRate("hang rate", rate);
+			return this;
+		}
+
+		/** Requests allowed per minute, enforced per rolling second (rpm / 60 a second); 0 for no limit. */
+		public Builder requestsPerMinute(int rpm) {
+			if (rpm < 0) {
+				throw new IllegalArgumentException("requests per minute must not be negative, was " + rpm);
+			}
+			this.requestsPerMinute = rpm;
+			return this;
+		}
+
+		/** Requests allowed in flight at once; above it the simulator answers 429; 0 for no limit. */
+		public Builder maxInFlight(int maxInFlight) {
+			if (maxInFlight < 0) {
+				throw new IllegalArgumentException("max in flight must not be negative, was " + maxInFlight);
+			}
+			this.maxInFlight = maxInFlight;
+			return this;
+		}
+
+		/** The bearer key every request must carry; null accepts any. */
+		public Builder requiredKey(@Nullable String key) {
+			this.requiredKey = key;
+			return this;
+		}
+
+		/** Seed of the fault and latency draws. */
+		public Builder seed(long seed) {
+			this.seed = seed;
+			return this;
+		}
+
+		/** Threads that read requests; responses are sent from a scheduler. */
+		public Builder workerThreads(int threads) {
+			if (threads < 1) {
+				throw new IllegalArgumentException("worker threads must be at least 1, was " + threads);
+			}
+			this.workerThreads = threads;
+			return this;
+		}
+
+		public SimulatorConfig build() {
+			if (rate429 + rate500 + rateReset + rateHang > 1.0) {
+				throw new IllegalArgumentException("fault rates add up to more than 1: "
+						+ (rate429 + rate500 + rateReset + rateHang));
+			}
+			return new SimulatorConfig(this);
+		}
+
+		private static double checkRate(String what, double rate) {
+			if (rate < 0 || rate > 1) {
+				throw new IllegalArgumentException(what + " must be between 0 and 1, was " + rate);
+			}
+			return rate;
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package io.promptbatch.simulator;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the simulator has seen: requests, answers by status, and the peak number in flight. */
+public final class SimulatorCounters {
+
+	private final AtomicLong requests = new AtomicLong();
+	private final AtomicInteger inFlight = new AtomicInteger();
+	private final AtomicInteger peakInFlight = new AtomicInteger();
+	private final Map<Integer, AtomicLong> byStatus = new ConcurrentHashMap<>();
+	private final AtomicLong resets = new AtomicLong();
+	private final AtomicLong hangs = new AtomicLong();
+	private final Map<String, AtomicInteger> byPrompt = new ConcurrentHashMap<>();
+	private final AtomicLong latencyNanos = new AtomicLong();
+
+	void arrived(String prompt) {
+		requests.incrementAndGet();
+		byPrompt.computeIfAbsent(prompt, p -> new AtomicInteger()).incrementAndGet();
+		int now = inFlight.incrementAndGet();
+		peakInFlight.accumulateAndGet(now, Math::max);
+	}
+
+	void finished(int status, long nanos) {
+		inFlight.decrementAndGet();
+		byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
+		latencyNanos.addAndGet(nanos);
+	}
+
+	void reset() {
+		inFlight.decrementAndGet();
+		resets.incrementAndGet();
+	}
+
+	void hung() {
+		hangs.incrementAndGet();
+	}
+
+	void hangReleased() {
+		inFlight.decrementAndGet();
+	}
+
+	/** Every request that reached the chat-completions endpoint, answered or not. */
+	public long requests() {
+		return requests.get();
+	}
+
+	public int inFlight() {
+		return inFlight.get();
+	}
+
+	/** The largest number of requests that were in flight at the same moment. */
+	public int peakInFlight() {
+		return peakInFlight.get();
+	}
+
+	/** Responses sent with this HTTP status. */
+	public long status(int status) {
+		AtomicLong n = byStatus.get(status);
+		return n == null ? 0 : n.get();
+	}
+
+	/** Connections cut mid-response. */
+	public long resets() {
+		return resets.get();
+	}
+
+	/** Requests never answered. */
+	public long hangs() {
+		return hangs.get();
+	}
+
+	/** How many requests carried this last user message. */
+	public int requestsFor(String prompt) {
+		AtomicInteger n = byPrompt.get(prompt);
+		return n == null ? 0 : n.get();
+	}
+
+	/** Sum of the time between arrival and response over all answered requests, in milliseconds. */
+	public double totalLatencyMillis() {
+		return latencyNanos.get() / 1e6;
+	}
+
+	/** Forgets everything counted so far (the peak starts again from the current in-flight count). */
+	public void clear() {
+		requests.set(0);
+		byStatus.clear();
+		resets.set(0);
+		hangs.set(0);
+		byPrompt.clear();
+		latencyNanos.set(0);
+		peakInFlight.set(inFlight.get());
+	}
+
+	String toJson() {
+		Map<Integer, Long> statuses = new TreeMap<>();
+		byStatus.forEach((k, v) -> statuses.put(k, v.get()));
+		StringBuilder sb = new StringBuilder();
+		sb.append("{\"requests\":").append(requests()).append(",\"in_flight\":").append(inFlight())
+			.append(",\"peak_in_flight\":").append(peakInFlight()).append(",\"resets\":").append(resets())
+			.append(",\"hangs\":").append(hangs()).append(",\"total_latency_ms\":")
+			.append(String.format(java.util.Locale.ROOT, "%.3f", totalLatencyMillis()))
+			.append(",\"by_status\":{");
+		boolean first = true;
+		for (Map.Entry<Integer, Long> e : statuses.entrySet()) {
+			if (!first) {
+				sb.append(',');
+			}
+			first = false;
+			sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
+		}
+		return sb.append("}}").toString();
+	}
+}
