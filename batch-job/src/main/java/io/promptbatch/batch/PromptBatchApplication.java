@@ -62,7 +62,7 @@ public class PromptBatchApplication {
 	/** The JDBC URL of the H2 state database under a state directory. */
 	public static String h2Url(Path stateDir) {
 		return "jdbc:h2:file:" + stateDir.toAbsolutePath().normalize().resolve("promptbatch")
-				+ ";DB_CLOSE_ON_EXIT=FALSE";
+				+ ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
 	}
 
 	/**

@@ -1,0 +1,66 @@
+package io.promptbatch.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Running the command in-process and reading what it wrote. */
+final class CliFixtures {
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	static final Path SAMPLE_CSV = Path.of("../sample-data/prompts.csv");
+
+	static final Path SAMPLE_JSONL = Path.of("../sample-data/prompts.jsonl");
+
+	private CliFixtures() {
+	}
+
+	record Result(int exitCode, String out, String err) {
+	}
+
+	static Result execute(Map<String, String> env, String... args) {
+		CommandLine cl = PromptbatchCommand.commandLine(env);
+		StringWriter out = new StringWriter();
+		StringWriter err = new StringWriter();
+		cl.setOut(new PrintWriter(out, true));
+		cl.setErr(new PrintWriter(err, true));
+		int code = cl.execute(args);
+		return new Result(code, out.toString(), err.toString());
+	}
+
+	static String promptOf(int i) {
+		return "Prompt " + i + ": one fact about the number " + i + ", please.";
+	}
+
+	static Path csv(Path dir, int n) throws IOException {
+		Path file = dir.resolve("prompts.csv");
+		try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+			w.write("id,prompt\n");
+			for (int i = 1; i <= n; i++) {
+				w.write("p" + i + ",\"" + promptOf(i) + "\"\n");
+			}
+		}
+		return file;
+	}
+
+	static List<JsonNode> jsonl(Path file) throws IOException {
+		List<JsonNode> rows = new ArrayList<>();
+		if (Files.exists(file)) {
+			for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+				rows.add(JSON.readTree(line));
+			}
+		}
+		return rows;
+	}
+}

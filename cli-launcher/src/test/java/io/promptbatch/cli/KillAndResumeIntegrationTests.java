@@ -1,0 +1,94 @@
+package io.promptbatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** Restart tested by really killing the process (SIGKILL) and running the same command again. */
+class KillAndResumeIntegrationTests {
+
+	private static final int ROWS = 3000;
+
+	private static final int CONCURRENCY = 16;
+
+	@TempDir
+	Path dir;
+
+	private Process start(ChatSimulator sim, Path input, Path output) throws Exception {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName(), "run", "--base-url",
+				sim.baseUrl(), "--model", "kimi-k2.5", "--concurrency", Integer.toString(CONCURRENCY), "--chunk-size",
+				"50", "--input", input.toString(), "--output", output.toString(), "--state-dir",
+				dir.resolve("state").toString()));
+		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(dir.resolve("process.log").toFile());
+		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
+		return pb.start();
+	}
+
+	private String log() {
+		try {
+			return java.nio.file.Files.readString(dir.resolve("process.log"));
+		}
+		catch (java.io.IOException e) {
+			return e.toString();
+		}
+	}
+
+	@Test
+	void resumesAfterKillWithoutDuplicateRowsOrPayingTwiceForAnsweredRows() throws Exception {
+		// given
+		Path input = CliFixtures.csv(dir, ROWS);
+		Path output = dir.resolve("answers.jsonl");
+		Random random = new Random(20261125);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(8), 0.5))
+			.workerThreads(8)
+			.build())) {
+			long answeredBeforeKills = 0;
+			int resentBound = 0;
+			for (int kill = 0; kill < 2; kill++) {
+				long killAt = sim.counters().requests() + 300 + random.nextInt(700);
+				Process process = start(sim, input, output);
+				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+				while (sim.counters().requests() < killAt && process.isAlive() && System.nanoTime() < deadline) {
+					Thread.sleep(5);
+				}
+				assertThat(process.isAlive()).as(() -> "still running at the kill point: " + log()).isTrue();
+				// when: SIGKILL, no chance to clean up
+				process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+				resentBound += CONCURRENCY;
+				answeredBeforeKills = sim.counters().status(200);
+				assertThat(CliFixtures.jsonl(output).size()).isLessThan(ROWS);
+			}
+
+			// then: the same command completes the run
+			Process last = start(sim, input, output);
+			assertThat(last.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(last.exitValue()).as(java.nio.file.Files.readString(dir.resolve("process.log"))).isZero();
+
+			List<JsonNode> rows = CliFixtures.jsonl(output);
+			assertThat(rows).hasSize(ROWS);
+			for (int i = 0; i < ROWS; i++) {
+				assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
+				assertThat(rows.get(i).get("status").asString()).isEqualTo("ok");
+			}
+			// only requests that were in flight at a kill were sent again
+			assertThat(sim.counters().status(200)).isLessThanOrEqualTo(ROWS + resentBound);
+			assertThat(answeredBeforeKills).isGreaterThan(0);
+			assertThat(new File(dir.resolve("state").toFile(), "promptbatch.mv.db")).exists();
+		}
+	}
+}

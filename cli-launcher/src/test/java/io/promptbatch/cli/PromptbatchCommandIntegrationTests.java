@@ -1,0 +1,147 @@
+package io.promptbatch.cli;
+
+import static io.promptbatch.cli.CliFixtures.execute;
+import static io.promptbatch.cli.CliFixtures.jsonl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.cli.CliFixtures.Result;
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatedAnswers;
+import io.promptbatch.simulator.SimulatorConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+class PromptbatchCommandIntegrationTests {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void runsTheSampleAgainstTheBuiltInSimulatorWhenNoKeyIsSetAndDoesNotRunItTwice() throws Exception {
+		// given
+		Path output = dir.resolve("answers.jsonl");
+		String[] args = { "run", "--input", CliFixtures.SAMPLE_CSV.toString(), "--output", output.toString(),
+				"--state-dir", dir.resolve("state").toString() };
+
+		// when
+		Result first = execute(Map.of(), args);
+
+		// then
+		assertThat(first.exitCode()).as(first.err()).isZero();
+		assertThat(first.err()).contains("built-in simulator").contains("completed: 24 rows, 24 ok, 0 failed");
+		List<JsonNode> rows = jsonl(output);
+		assertThat(rows).hasSize(24);
+		assertThat(rows.get(0).get("id").asString()).isEqualTo("q01");
+		assertThat(rows.get(0).get("answer").asString())
+			.isEqualTo(SimulatedAnswers.answerFor("Explain, in two sentences, why the sky is blue."));
+		assertThat(rows.get(0).get("topic").asString()).isEqualTo("science");
+		assertThat(rows.get(8).get("id").asString()).isEqualTo("q09");
+
+		// when: the same command again
+		Result second = execute(Map.of(), args);
+
+		// then
+		assertThat(second.exitCode()).isZero();
+		assertThat(second.err()).contains("already completed (24 rows");
+		assertThat(jsonl(output)).hasSize(24);
+	}
+
+	@Test
+	void runsTheMultiTurnJsonlSampleIntoCsv() throws Exception {
+		Path output = dir.resolve("answers.csv");
+
+		Result result = execute(Map.of(), "run", "--provider", "simulator", "--input",
+				CliFixtures.SAMPLE_JSONL.toString(), "--output", output.toString(), "--state-dir",
+				dir.resolve("state").toString());
+
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		String csv = Files.readString(output, StandardCharsets.UTF_8);
+		assertThat(csv).startsWith("id,status,model,answer,reasoning,finish_reason,prompt_tokens,completion_tokens,"
+				+ "total_tokens,cost_usd,latency_ms,attempts,error,topic\n");
+		assertThat(csv).contains(SimulatedAnswers.answerFor("Temples and a quiet walk, please. Suggest a route for day one."));
+	}
+
+	@Test
+	void exitsThreeWhenSomeRowsFailAndWritesTheirErrors() throws Exception {
+		// given: three prompts the provider rejects for themselves
+		Path input = dir.resolve("mixed.csv");
+		Files.writeString(input, "id,prompt\nr1,fine\nr2,[[sim:status=400]] rejected\nr3,also fine\n"
+				+ "r4,[[sim:status=422]] filtered\nr5,[[sim:status=400]] again\n");
+		Path output = dir.resolve("answers.jsonl");
+
+		// when
+		Result result = execute(Map.of(), "run", "--provider", "simulator", "--input", input.toString(), "--output",
+				output.toString(), "--state-dir", dir.resolve("state").toString());
+
+		// then
+		assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
+		List<JsonNode> rows = jsonl(output);
+		assertThat(rows).extracting(r -> r.get("status").asString())
+			.containsExactly("ok", "failed", "ok", "failed", "failed");
+		assertThat(rows.get(1).get("error").asString()).startsWith("HTTP 400 simulated_400: Simulated status 400");
+		assertThat(rows.get(3).get("error").asString()).startsWith("HTTP 422");
+		assertThat(rows.get(1).get("answer").isNull()).isTrue();
+		assertThat(result.err()).contains("5 rows, 2 ok, 3 failed");
+	}
+
+	@Test
+	void wrongKeyStopsTheRunWithExitOneAndNamesTheVariableButNeverTheKey() throws Exception {
+		Path input = CliFixtures.csv(dir, 300);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(5)))
+			.requiredKey("the-right-key")
+			.build())) {
+			Result result = execute(Map.of("PROMPTBATCH_API_KEY", "sk-canary-wrong-key"), "run", "--base-url",
+					sim.baseUrl(), "--model", "kimi-k2.5", "--concurrency", "8", "--input", input.toString(), "--output",
+					output.toString(), "--state-dir", dir.resolve("state").toString());
+
+			assertThat(result.exitCode()).as(result.err()).isEqualTo(1);
+			assertThat(result.err()).contains("401").contains("PROMPTBATCH_API_KEY").doesNotContain("sk-canary-wrong-key");
+			assertThat(sim.counters().requests()).isLessThanOrEqualTo(8);
+			String log = Files.readString(dir.resolve("state/promptbatch.log"));
+			assertThat(log).doesNotContain("sk-canary-wrong-key");
+		}
+	}
+
+	@Test
+	void refusesBadInputWithFileLineAndExitTwoBeforeAnyRequest() throws Exception {
+		Path input = dir.resolve("bad.csv");
+		Files.writeString(input, "id,prompt\nb1,fine\nb2,\"never closed\nb3,x\n");
+
+		Result result = execute(Map.of(), "run", "--provider", "simulator", "--input", input.toString(), "--output",
+				dir.resolve("out.jsonl").toString(), "--state-dir", dir.resolve("state").toString());
+
+		assertThat(result.exitCode()).isEqualTo(2);
+		assertThat(result.err()).contains("bad.csv:3").contains("unbalanced double quote");
+		assertThat(dir.resolve("out.jsonl")).doesNotExist();
+	}
+
+	@Test
+	void asksForTheKeyOfAProviderThatNeedsOne() {
+		Result result = execute(Map.of(), "run", "--provider", "acedata-kimi", "--input",
+				CliFixtures.SAMPLE_CSV.toString(), "--output", dir.resolve("out.jsonl").toString());
+
+		assertThat(result.exitCode()).isEqualTo(2);
+		assertThat(result.err()).contains("no API key for acedata-kimi: set ACEDATA_API_TOKEN");
+	}
+
+	@Test
+	void refusesAMalformedDurationAndAnUnknownProvider() {
+		Result duration = execute(Map.of(), "run", "--input", "x.csv", "--output", "y.jsonl", "--timeout", "5 minutes");
+		Result provider = execute(Map.of(), "run", "--input", "x.csv", "--output", "y.jsonl", "--provider", "nope");
+
+		assertThat(duration.exitCode()).isEqualTo(2);
+		assertThat(duration.err()).contains("is not a duration; write e.g. 500ms, 30s, 2m or 1h");
+		assertThat(provider.exitCode()).isEqualTo(2);
+		assertThat(provider.err()).contains("unknown provider 'nope'");
+	}
+}

@@ -1,0 +1,196 @@
+package io.promptbatch.core.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.core.client.ScriptedServer.Reply;
+import io.promptbatch.core.prompt.Message;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ChatClientIntegrationTests {
+
+	private static final ChatRequest REQUEST = new ChatRequest("kimi-k2.5", List.of(Message.user("Hi")), 100, 0.3);
+
+	private static final String ACEDATA_ERROR = "{\"success\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"},"
+			+ "\"trace_id\":\"trace-123\"}";
+
+	private static ChatClient client(ScriptedServer server) {
+		return ChatClient.builder()
+			.baseUrl(server.baseUrl())
+			.apiKey("sk-test-secret")
+			.keyHint("the key in ACEDATA_API_TOKEN")
+			.timeout(Duration.ofMillis(800))
+			.maxRetries(3)
+			.backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+			.build();
+	}
+
+	private static ChatOutcome send(ScriptedServer server) {
+		try (ChatClient client = client(server)) {
+			return client.send(REQUEST).join();
+		}
+	}
+
+	static Stream<Arguments> transientStatuses() {
+		return Stream.of(Arguments.of(429, ACEDATA_ERROR.formatted("too_many_requests", "slow down")),
+				Arguments.of(500, ACEDATA_ERROR.formatted("api_error", "boom")),
+				Arguments.of(502, "<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"),
+				Arguments.of(503, "{\"error\":{\"type\":\"engine_overloaded_error\",\"message\":\"The engine is "
+						+ "currently overloaded, please try again later\"}}"),
+				Arguments.of(504, "gateway timeout"), Arguments.of(408, ""));
+	}
+
+	@ParameterizedTest(name = "{0} is retried, then answered")
+	@MethodSource("transientStatuses")
+	void retriesTransientStatusesUntilAnswered(int status, String body) throws Exception {
+		// given
+		try (ScriptedServer server = new ScriptedServer(Reply.of(status, body), Reply.ok())) {
+			// when
+			ChatOutcome outcome = send(server);
+
+			// then
+			assertThat(outcome).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(outcome.attempts()).isEqualTo(2);
+			assertThat(server.requests()).isEqualTo(2);
+		}
+	}
+
+	static Stream<Arguments> rowFailures() {
+		return Stream.of(Arguments.of(400, ACEDATA_ERROR.formatted("token_mismatched", "bad tokens"), "token_mismatched"),
+				Arguments.of(404, "{\"error\":{\"message\":\"model not found\",\"type\":\"invalid_request_error\","
+						+ "\"code\":\"model_not_found\"}}", "model_not_found"),
+				Arguments.of(413, "{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"too long\"}}",
+						"invalid_request_error"),
+				Arguments.of(422, ACEDATA_ERROR.formatted("content_filter", "rejected by the content filter"),
+						"content_filter"));
+	}
+
+	@ParameterizedTest(name = "{0} fails the row at once")
+	@MethodSource("rowFailures")
+	void failsTheRowWithoutRetryWhenTheRequestIsRejectedForItself(int status, String body, String code)
+			throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.of(status, body))) {
+			ChatOutcome outcome = send(server);
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Failed.class);
+			ChatException error = ((ChatOutcome.Failed) outcome).error();
+			assertThat(error).isExactlyInstanceOf(NonRetriableChatException.class);
+			assertThat(error.status()).isEqualTo(status);
+			assertThat(error.code()).isEqualTo(code);
+			assertThat(error.describe()).startsWith("HTTP " + status + " " + code + ": ");
+			assertThat(server.requests()).isEqualTo(1);
+		}
+	}
+
+	static Stream<Arguments> fatalFailures() {
+		return Stream.of(Arguments.of(401, ACEDATA_ERROR.formatted("invalid_token", "token invalid"), "ACEDATA_API_TOKEN"),
+				Arguments.of(403, ACEDATA_ERROR.formatted("forbidden", "insufficient balance"), "balance"),
+				Arguments.of(429, "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan "
+						+ "and billing details.\",\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}",
+						"quota"));
+	}
+
+	@ParameterizedTest(name = "{0} stops the run")
+	@MethodSource("fatalFailures")
+	void stopsOnFailuresThatDoomEveryRow(int status, String body, String messagePart) throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.of(status, body))) {
+			ChatOutcome outcome = send(server);
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Failed.class);
+			ChatException error = ((ChatOutcome.Failed) outcome).error();
+			assertThat(error).isInstanceOf(FatalChatException.class);
+			assertThat(error.getMessage()).contains(messagePart).doesNotContain("sk-test-secret");
+			assertThat(server.requests()).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void parsesAnswerReasoningFinishReasonAndUsageAndSendsTheKey() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.ok())) {
+			ChatOutcome outcome = send(server);
+
+			ChatResponse r = ((ChatOutcome.Answered) outcome).response();
+			assertThat(r.content()).isEqualTo("Hello there");
+			assertThat(r.reasoning()).isEqualTo("thinking");
+			assertThat(r.finishReason()).isEqualTo("stop");
+			assertThat(r.usage()).isEqualTo(new Usage(12, 3, 15, 4));
+			assertThat(server.authorizations).containsExactly("Bearer sk-test-secret");
+		}
+	}
+
+	@Test
+	void givesUpAfterMaxRetriesAndCountsEveryAttempt() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.of(500, ACEDATA_ERROR.formatted("api_error", "down")))) {
+			ChatOutcome outcome = send(server);
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Failed.class);
+			assertThat(((ChatOutcome.Failed) outcome).error()).isInstanceOf(RetriableChatException.class);
+			assertThat(((ChatOutcome.Failed) outcome).error().requestId()).isEqualTo("trace-123");
+			assertThat(outcome.attempts()).isEqualTo(4);
+			assertThat(server.requests()).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void honoursRetryAfter() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(
+				new Reply(429, ACEDATA_ERROR.formatted("too_many_requests", "wait"), Map.of("Retry-After", "1")),
+				Reply.ok())) {
+			long start = System.nanoTime();
+			ChatOutcome outcome = send(server);
+			long millis = (System.nanoTime() - start) / 1_000_000;
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(millis).isGreaterThanOrEqualTo(1000);
+		}
+	}
+
+	@Test
+	void retriesAnAnswerThatNeverComesAfterTheTimeout() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.hang(), Reply.ok())) {
+			ChatOutcome outcome = send(server);
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(outcome.attempts()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void retriesAResponseCutMidBody() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.cut(), Reply.ok())) {
+			ChatOutcome outcome = send(server);
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(outcome.attempts()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void stopsWhenNoServerAcceptsConnections() throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		try (ChatClient client = ChatClient.builder()
+			.baseUrl("http://127.0.0.1:" + port + "/v1")
+			.maxRetries(2)
+			.backoff(Duration.ofMillis(5), Duration.ofMillis(10))
+			.build()) {
+			ChatOutcome outcome = client.send(REQUEST).join();
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Failed.class);
+			ChatException error = ((ChatOutcome.Failed) outcome).error();
+			assertThat(error).isInstanceOf(FatalChatException.class);
+			assertThat(error.code()).isEqualTo("connection_refused");
+			assertThat(error.getMessage()).contains("127.0.0.1:" + port).contains("--base-url");
+			assertThat(outcome.attempts()).isEqualTo(3);
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package io.promptbatch.core.client;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on a free local port that answers from a script: each request takes the next
+ * scripted response, and the last one repeats. Counts the requests it saw.
+ */
+final class ScriptedServer implements AutoCloseable {
+
+	static final String OK_BODY = "{\"id\":\"chatcmpl-1\",\"model\":\"kimi-k2.5\",\"choices\":[{\"index\":0,"
+			+ "\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\",\"reasoning_content\":\"thinking\"},"
+			+ "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15,"
+			+ "\"cached_tokens\":4}}";
+
+	/** One scripted answer. {@code status} 0 hangs (never answers); -1 cuts the connection mid-body. */
+	record Reply(int status, String body, Map<String, String> headers) {
+
+		static Reply ok() {
+			return new Reply(200, OK_BODY, Map.of());
+		}
+
+		static Reply of(int status, String body) {
+			return new Reply(status, body, Map.of());
+		}
+
+		static Reply hang() {
+			return new Reply(0, "", Map.of());
+		}
+
+		static Reply cut() {
+			return new Reply(-1, "", Map.of());
+		}
+	}
+
+	private final HttpServer server;
+	private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
+	private final List<HttpExchange> hanging = new ArrayList<>();
+	private final AtomicInteger requests = new AtomicInteger();
+	private volatile Reply last = Reply.ok();
+	final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	ScriptedServer(Reply... replies) throws IOException {
+		server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+		server.setExecutor(Executors.newCachedThreadPool());
+		server.createContext("/", this::handle);
+		for (Reply r : replies) {
+			script.add(r);
+		}
+		if (replies.length > 0) {
+			last = replies[replies.length - 1];
+		}
+		server.start();
+	}
+
+	String baseUrl() {
+		return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+	}
+
+	int requests() {
+		return requests.get();
+	}
+
+	private void handle(HttpExchange exchange) throws IOException {
+		exchange.getRequestBody().readAllBytes();
+		requests.incrementAndGet();
+		String auth = exchange.getRequestHeaders().getFirst("Authorization");
+		authorizations.add(auth == null ? "" : auth);
+		Reply reply = script.poll();
+		if (reply == null) {
+			reply = last;
+		}
+		if (reply.status() == 0) {
+			synchronized (hanging) {
+				hanging.add(exchange);
+			}
+			return;
+		}
+		if (reply.status() == -1) {
+			exchange.sendResponseHeaders(200, 1000);
+			OutputStream out = exchange.getResponseBody();
+			out.write("{\"id\":\"x\",\"cho".getBytes(StandardCharsets.UTF_8));
+			out.flush();
+			exchange.close();
+			return;
+		}
+		byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
+		reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+		if (!reply.headers().containsKey("Content-Type")) {
+			exchange.getResponseHeaders().set("Content-Type", "application/json");
+		}
+		exchange.sendResponseHeaders(reply.status(), body.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(body);
+		}
+	}
+
+	@Override
+	public void close() {
+		synchronized (hanging) {
+			hanging.forEach(HttpExchange::close);
+		}
+		server.stop(0);
+	}
+}

@@ -1,0 +1,162 @@
+package io.promptbatch.core.prompt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PromptReaderTests {
+
+	static Path fixture(String name) {
+		try {
+			return Path.of(PromptReaderTests.class.getResource("/inputs/" + name).toURI());
+		}
+		catch (URISyntaxException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	static List<Prompt> readAll(Path file, PromptOptions options) {
+		List<Prompt> prompts = new ArrayList<>();
+		try (PromptReader reader = PromptReader.open(file, options)) {
+			Prompt p;
+			while ((p = reader.read()) != null) {
+				prompts.add(p);
+			}
+		}
+		return prompts;
+	}
+
+	@Test
+	void acceptsByteOrderMarkCrlfQuotedLineBreaksAndBlankTrailingLines() {
+		List<Prompt> prompts = readAll(fixture("bom-crlf.csv"), PromptOptions.DEFAULTS);
+
+		assertThat(prompts).extracting(Prompt::id).containsExactly("a1", "a2", "a3");
+		assertThat(prompts.get(0).lastUserContent()).isEqualTo("Hello, world");
+		assertThat(prompts.get(1).lastUserContent()).isEqualTo("Line one\r\nline two \"quoted\"");
+		assertThat(prompts.get(2).lastUserContent()).isEqualTo("你好");
+		assertThat(prompts.get(2).columns()).containsEntry("lang", "zh");
+		assertThat(prompts.get(1).line()).isEqualTo(3);
+		assertThat(prompts.get(2).line()).isEqualTo(5);
+	}
+
+	@Test
+	void rendersTemplatesAndSystemMessages() {
+		List<Prompt> prompts = readAll(fixture("bom-crlf.csv"), new PromptOptions("Answer in {{lang}}.", "Say: {{prompt}} ({{lang}})"));
+
+		assertThat(prompts.get(0).messages()).containsExactly(Message.system("Answer in {{lang}}."),
+				Message.user("Say: Hello, world (en)"));
+		assertThat(prompts.get(0).columns()).containsKeys("prompt", "lang");
+	}
+
+	@Test
+	void refusesATemplateVariableThatIsNotAColumn() {
+		assertThatThrownBy(() -> readAll(fixture("bom-crlf.csv"), new PromptOptions(null, "{{nope}}")))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("bom-crlf.csv:1")
+			.hasMessageContaining("{{nope}}");
+	}
+
+	@Test
+	void namesTheLineOfAnUnbalancedQuote() {
+		assertThatThrownBy(() -> readAll(fixture("unbalanced-quote.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("unbalanced-quote.csv:3")
+			.hasMessageContaining("unbalanced double quote");
+	}
+
+	@Test
+	void namesTheMissingPromptColumnAndTheColumnsFound() {
+		assertThatThrownBy(() -> readAll(fixture("missing-prompt-column.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("missing-prompt-column.csv:1")
+			.hasMessageContaining("no 'prompt' column (columns are [id, question])")
+			.hasMessageContaining("--template");
+	}
+
+	@Test
+	void saysAFileIsNotUtf8AndHowToConvertIt() {
+		assertThatThrownBy(() -> readAll(fixture("gbk.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("gbk.csv:")
+			.hasMessageContaining("not UTF-8")
+			.hasMessageContaining("iconv -f GBK -t UTF-8");
+	}
+
+	@Test
+	void refusesAnEmptyPrompt() {
+		assertThatThrownBy(() -> readAll(fixture("empty-prompt.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("empty-prompt.csv:3")
+			.hasMessageContaining("the prompt is empty");
+	}
+
+	@Test
+	void refusesARecordWithMoreFieldsThanTheHeader() {
+		assertThatThrownBy(() -> readAll(fixture("stray-comma.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("stray-comma.csv:3")
+			.hasMessageContaining("has 3 fields but the header has 2");
+	}
+
+	@Test
+	void namesTheLineOfInvalidJson() {
+		assertThatThrownBy(() -> readAll(fixture("invalid-line.jsonl"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("invalid-line.jsonl:4")
+			.hasMessageContaining("not valid JSON");
+	}
+
+	@Test
+	void namesTheLineWithoutPromptOrMessages() {
+		assertThatThrownBy(() -> readAll(fixture("missing-prompt.jsonl"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("missing-prompt.jsonl:2")
+			.hasMessageContaining("no \"prompt\" or \"messages\" field");
+	}
+
+	@Test
+	void readsMultiTurnConversationsAsGivenAndNumbersRecordsWithoutId() {
+		List<Prompt> prompts = readAll(fixture("multi-turn.jsonl"), new PromptOptions("Default system", null));
+
+		assertThat(prompts.get(0).messages()).extracting(Message::role)
+			.containsExactly("system", "user", "assistant", "user");
+		assertThat(prompts.get(0).messages().get(0).content()).isEqualTo("Be brief.");
+		assertThat(prompts.get(0).lastUserContent()).isEqualTo("Tell me a joke.");
+		assertThat(prompts.get(0).columns()).containsEntry("topic", "fun");
+		assertThat(prompts.get(1).id()).isEqualTo("2");
+		assertThat(prompts.get(1).messages()).containsExactly(Message.system("Default system"),
+				Message.user("no id here"));
+		assertThat(prompts.get(1).columns()).containsEntry("score", "3");
+	}
+
+	@Test
+	void saysWhenTheInputFileIsMissing() {
+		assertThatThrownBy(() -> PromptReader.open(Path.of("does-not-exist.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessage("does-not-exist.csv: input file not found; check the path given to --input");
+	}
+
+	@Test
+	void skipsRecordsToResumeARange() {
+		try (PromptReader reader = PromptReader.open(fixture("bom-crlf.csv"), PromptOptions.DEFAULTS)) {
+			assertThat(reader.skip(2)).isEqualTo(2);
+			Prompt next = reader.read();
+			assertThat(next.id()).isEqualTo("a3");
+			assertThat(next.recordNumber()).isEqualTo(3);
+			assertThat(reader.read()).isNull();
+		}
+	}
+
+	@Test
+	void scansTheWholeFileBeforeTheRun() {
+		InputScan scan = InputScan.of(fixture("multi-turn.jsonl"), PromptOptions.DEFAULTS);
+
+		assertThat(scan.records()).isEqualTo(2);
+		assertThat(scan.carriedColumns()).containsExactly("topic", "score");
+	}
+}
