@@ -1,0 +1,153 @@
+package io.promptbatch.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class ChatSimulatorIntegrationTests {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+	private HttpResponse<String> post(ChatSimulator sim, String body, String key) throws Exception {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+			.timeout(Duration.ofSeconds(5))
+			.POST(HttpRequest.BodyPublishers.ofString(body));
+		if (key != null) {
+			request.header("Authorization", "Bearer " + key);
+		}
+		return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static String chat(String prompt, String extra) {
+		return "{\"model\":\"kimi-k2-thinking\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]" + extra
+				+ "}";
+	}
+
+	@Test
+	void answersDeterministicallyWithUsageAndReasoningForThinkingModels() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			HttpResponse<String> response = post(sim, chat("Hello there", ""), null);
+
+			assertThat(response.statusCode()).isEqualTo(200);
+			JsonNode body = JSON.readTree(response.body());
+			JsonNode message = body.path("choices").path(0).path("message");
+			assertThat(message.path("content").asString()).isEqualTo(SimulatedAnswers.answerFor("Hello there"));
+			assertThat(message.path("reasoning_content").asString()).isEqualTo(SimulatedAnswers.reasoningFor("Hello there"));
+			assertThat(body.path("usage").path("prompt_tokens").asInt())
+				.isEqualTo(SimulatedAnswers.promptTokensFor(List.of("Hello there")));
+			assertThat(body.path("choices").path(0).path("finish_reason").asString()).isEqualTo("stop");
+		}
+	}
+
+	@Test
+	void streamsServerSentEventsEndingWithDoneAndUsageWhenAsked() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			HttpResponse<String> response = post(sim,
+					chat("Stream me", ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"), null);
+
+			assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+			List<String> data = new ArrayList<>();
+			for (String line : response.body().split("\n")) {
+				if (line.startsWith("data: ")) {
+					data.add(line.substring(6));
+				}
+			}
+			assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+			StringBuilder content = new StringBuilder();
+			for (String d : data.subList(0, data.size() - 1)) {
+				JsonNode delta = JSON.readTree(d).path("choices").path(0).path("delta");
+				content.append(delta.path("content").asString(""));
+			}
+			assertThat(content.toString()).isEqualTo(SimulatedAnswers.answerFor("Stream me"));
+			JsonNode usageChunk = JSON.readTree(data.get(data.size() - 2));
+			assertThat(usageChunk.path("choices").isEmpty()).isTrue();
+			assertThat(usageChunk.path("usage").path("total_tokens").asInt()).isPositive();
+		}
+	}
+
+	@Test
+	void requiresTheKeyWhenConfigured() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().requiredKey("k1").build())) {
+			assertThat(post(sim, chat("x", ""), "wrong").statusCode()).isEqualTo(401);
+			assertThat(post(sim, chat("x", ""), "k1").statusCode()).isEqualTo(200);
+			assertThat(sim.counters().status(401)).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void answers429AboveItsInFlightLimitAndCountsThePeak() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(300)))
+			.maxInFlight(3)
+			.build())) {
+			List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+			for (int i = 0; i < 6; i++) {
+				calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+					.POST(HttpRequest.BodyPublishers.ofString(chat("p" + i, "")))
+					.build(), HttpResponse.BodyHandlers.ofString()));
+			}
+			long ok = calls.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 200).count();
+			long limited = calls.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 429).count();
+
+			assertThat(ok).isEqualTo(3);
+			assertThat(limited).isEqualTo(3);
+			assertThat(sim.counters().peakInFlight()).isGreaterThanOrEqualTo(3);
+		}
+	}
+
+	@Test
+	void limitsRequestsPerSecond() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().requestsPerMinute(300).build())) {
+			int ok = 0;
+			for (int i = 0; i < 8; i++) {
+				if (post(sim, chat("r" + i, ""), null).statusCode() == 200) {
+					ok++;
+				}
+			}
+			assertThat(ok).isEqualTo(5);
+			assertThat(sim.counters().status(429)).isEqualTo(3);
+		}
+	}
+
+	@Test
+	void injectsFaultsAtTheirRates() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().rate429(0.3, 2).rate500(0.2).build())) {
+			for (int i = 0; i < 400; i++) {
+				HttpResponse<String> r = post(sim, chat("f" + i, ""), null);
+				if (r.statusCode() == 429) {
+					assertThat(r.headers().firstValue("Retry-After")).hasValue("2");
+				}
+			}
+			assertThat(sim.counters().status(429)).isBetween(80L, 160L);
+			assertThat(sim.counters().status(500)).isBetween(45L, 120L);
+			assertThat(sim.counters().requests()).isEqualTo(400);
+		}
+	}
+
+	@Test
+	void reportsCountersOverHttp() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			post(sim, chat("c", ""), null);
+			HttpResponse<String> counters = http.send(
+					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sim.port() + "/counters")).build(),
+					HttpResponse.BodyHandlers.ofString());
+
+			JsonNode json = JSON.readTree(counters.body());
+			assertThat(json.path("requests").asInt()).isEqualTo(1);
+			assertThat(json.path("by_status").path("200").asInt()).isEqualTo(1);
+			assertThat(json.path("peak_in_flight").asInt()).isEqualTo(1);
+		}
+	}
+}
