@@ -68,9 +68,12 @@ public class PromptBatchApplication {
 	/**
 	 * Starts the application on a state directory.
 	 * @param jdbcUrl the state database, or null for the H2 file under {@code stateDir}
+	 * @param apiKeys where keys are looked up, by variable name
+	 * @param endpoints maps recorded base URLs to the addresses called
+	 * @param stopSignal asks a running job to stop gracefully
 	 */
 	public static ConfigurableApplicationContext start(Path stateDir, @org.jspecify.annotations.Nullable String jdbcUrl,
-			ApiKeys apiKeys, Endpoints endpoints) {
+			ApiKeys apiKeys, Endpoints endpoints, StopSignal stopSignal) {
 		SpringApplication app = new SpringApplication(PromptBatchApplication.class);
 		app.setWebApplicationType(WebApplicationType.NONE);
 		app.setBannerMode(Banner.Mode.OFF);
@@ -89,6 +92,7 @@ public class PromptBatchApplication {
 		app.addInitializers(ctx -> {
 			ctx.getBeanFactory().registerSingleton("apiKeys", apiKeys);
 			ctx.getBeanFactory().registerSingleton("endpoints", endpoints);
+			ctx.getBeanFactory().registerSingleton("stopSignal", stopSignal);
 		});
 		return app.run();
 	}

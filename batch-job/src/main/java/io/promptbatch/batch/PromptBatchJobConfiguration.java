@@ -62,7 +62,7 @@ public class PromptBatchJobConfiguration {
 	@Bean
 	@StepScope
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
-			Endpoints endpoints, ResponseJournal journal, PriceTable prices) {
+			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		ChatClient.Builder client = ChatClient.builder()
@@ -77,7 +77,7 @@ public class PromptBatchJobConfiguration {
 		return new AnswerWindowReader(() -> PromptReader.open(spec.input(), options), client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, prices,
 				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
-				spec.from(), spec.to());
+				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly);
 	}
 
 	@Bean

@@ -59,6 +59,9 @@ public record RunOutcome(long executionId, long instanceId, BatchStatus status, 
 		if (input != null) {
 			return input.getMessage();
 		}
+		if (status == BatchStatus.STOPPED) {
+			return "stopped on request";
+		}
 		if (failures.isEmpty()) {
 			return "the run ended with status " + status;
 		}

@@ -32,7 +32,8 @@ class PromptBatchJobIntegrationTests {
 
 	@BeforeEach
 	void startApplication() {
-		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.of("SIM_KEY", "right-key")::get, Endpoints.IDENTITY);
+		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.of("SIM_KEY", "right-key")::get, Endpoints.IDENTITY,
+				new StopSignal(java.time.Duration.ofSeconds(5)));
 		launcher = context.getBean(RunLauncher.class);
 	}
 

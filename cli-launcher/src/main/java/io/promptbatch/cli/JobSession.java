@@ -4,6 +4,7 @@ import io.promptbatch.batch.ApiKeys;
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.PromptBatchApplication;
 import io.promptbatch.batch.RunLauncher;
+import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.state.StateLock;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ final class JobSession implements AutoCloseable {
 		this.context = context;
 	}
 
-	static JobSession open(Path stateDir, ApiKeys keys, Endpoints endpoints) throws IOException {
+	static JobSession open(Path stateDir, ApiKeys keys, Endpoints endpoints, StopSignal stop) throws IOException {
 		StateLock lock;
 		try {
 			lock = StateLock.acquire(stateDir);
@@ -33,7 +34,7 @@ final class JobSession implements AutoCloseable {
 		}
 		try {
 			LoggingSetup.toFile(stateDir.resolve("promptbatch.log"));
-			return new JobSession(lock, PromptBatchApplication.start(stateDir, null, keys, endpoints));
+			return new JobSession(lock, PromptBatchApplication.start(stateDir, null, keys, endpoints, stop));
 		}
 		catch (RuntimeException e) {
 			lock.close();

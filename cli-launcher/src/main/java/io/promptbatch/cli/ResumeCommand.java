@@ -45,7 +45,9 @@ final class ResumeCommand implements Callable<Integer> {
 			.build())) {
 			String local = simulator.baseUrl();
 			Endpoints endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
-			try (JobSession session = JobSession.open(stateDir.toAbsolutePath(), parent.environment()::get, endpoints)) {
+			try (GracefulStop stop = GracefulStop.install();
+					JobSession session = JobSession.open(stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
+							stop.signal())) {
 				RunOutcome outcome;
 				try {
 					outcome = session.launcher().resume(executionId);
@@ -56,6 +58,7 @@ final class ResumeCommand implements Callable<Integer> {
 				}
 				Path output = session.launcher().outputOf(outcome.executionId());
 				Summary.print(err, outcome, output, stateDir);
+				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}
 		}

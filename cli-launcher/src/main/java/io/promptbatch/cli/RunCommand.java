@@ -119,9 +119,11 @@ final class RunCommand implements Callable<Integer> {
 					input, output, target.describe, target.model, concurrency);
 			err.flush();
 			ApiKeys keys = env::get;
-			try (JobSession session = JobSession.open(stateDir.toAbsolutePath(), keys, endpoints)) {
+			try (GracefulStop stop = GracefulStop.install();
+					JobSession session = JobSession.open(stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
 				RunOutcome outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
 				Summary.print(err, outcome, run.output(), stateDir);
+				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}
 		}

@@ -28,7 +28,8 @@ final class Summary {
 					outcome.instanceId(), t.rows(), t.ok(), t.failed(), outcome.wall().toMillis() / 1000.0);
 		}
 		else {
-			err.printf(Locale.ROOT, "promptbatch: run %d stopped after %d of %d rows: %s%n", outcome.instanceId(),
+			err.printf(Locale.ROOT, "promptbatch: run %d %s after %d of %d rows: %s%n", outcome.instanceId(),
+					outcome.status() == BatchStatus.STOPPED ? "stopped" : "failed",
 					t.rows(), outcome.expectedRows(), outcome.failureMessage());
 			err.printf(Locale.ROOT, "  Run the same command again (or 'promptbatch resume') to continue from row %d; "
 					+ "answers already received are not paid for again.%n", t.rows() + 1);

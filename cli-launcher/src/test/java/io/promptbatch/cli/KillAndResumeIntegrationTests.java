@@ -26,12 +26,13 @@ class KillAndResumeIntegrationTests {
 	@TempDir
 	Path dir;
 
-	private Process start(ChatSimulator sim, Path input, Path output) throws Exception {
+	private Process start(ChatSimulator sim, Path input, Path output, String... extra) throws Exception {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName(), "run", "--base-url",
 				sim.baseUrl(), "--model", "kimi-k2.5", "--concurrency", Integer.toString(CONCURRENCY), "--chunk-size",
 				"50", "--input", input.toString(), "--output", output.toString(), "--state-dir",
 				dir.resolve("state").toString()));
+		command.addAll(List.of(extra));
 		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(dir.resolve("process.log").toFile());
 		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
@@ -89,6 +90,55 @@ class KillAndResumeIntegrationTests {
 			assertThat(sim.counters().status(200)).isLessThanOrEqualTo(ROWS + resentBound);
 			assertThat(answeredBeforeKills).isGreaterThan(0);
 			assertThat(new File(dir.resolve("state").toFile(), "promptbatch.mv.db")).exists();
+		}
+	}
+
+	@Test
+	void stopsGracefullyOnSigtermThenResumesWithoutPayingTwice() throws Exception {
+		// given: a slow provider, so that requests are in flight when the signal comes
+		Path input = CliFixtures.csv(dir, 400);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(300), 0.3))
+			.workerThreads(8)
+			.build())) {
+			Process process = start(sim, input, output);
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (sim.counters().requests() < 100 && process.isAlive() && System.nanoTime() < deadline) {
+				Thread.sleep(5);
+			}
+			assertThat(process.isAlive()).as(this::log).isTrue();
+
+			// and: a second process on the same state directory is refused at once
+			CliFixtures.Result second = CliFixtures.execute(java.util.Map.of(), "run", "--base-url", sim.baseUrl(),
+					"--model", "kimi-k2.5", "--input", input.toString(), "--output", dir.resolve("other.jsonl").toString(),
+					"--state-dir", dir.resolve("state").toString());
+			assertThat(second.exitCode()).isEqualTo(2);
+			assertThat(second.err()).contains("another promptbatch process is using the state directory");
+
+			// when: SIGTERM
+			process.destroy();
+
+			// then: it commits what was answered and exits 1, resumably
+			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(process.exitValue()).as(this::log).isEqualTo(1);
+			assertThat(log()).contains("stopping: no new requests").contains("stopped after");
+			long requestsAtStop = sim.counters().requests();
+			int written = CliFixtures.jsonl(output).size();
+			assertThat(written).isPositive().isLessThan(400);
+			assertThat(sim.counters().inFlight()).isZero();
+
+			// when: the same command again
+			Process again = start(sim, input, output);
+			assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
+			assertThat(again.exitValue()).as(this::log).isZero();
+
+			// then: every row exactly once, and no request was sent twice
+			List<JsonNode> rows = CliFixtures.jsonl(output);
+			assertThat(rows).hasSize(400);
+			assertThat(rows).extracting(r -> r.get("id").asString()).doesNotHaveDuplicates();
+			assertThat(sim.counters().requests()).isEqualTo(400);
+			assertThat(requestsAtStop).isLessThan(400);
 		}
 	}
 }

@@ -19,11 +19,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.promptbatch.batch.StopSignal;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamException;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
@@ -61,6 +63,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private final int bufferSize;
 	private final long from;
 	private final long to;
+	private final StopSignal stop;
+	private final Runnable onStopped;
 
 	private final BlockingQueue<Slot> window = new LinkedBlockingQueue<>();
 	private final AtomicReference<@Nullable FatalChatException> fatal = new AtomicReference<>();
@@ -82,10 +86,14 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * @param bufferSize rows dispatched but not yet handed out, at most; larger than {@code concurrency}
 	 * @param from first record of the range (0-based)
 	 * @param to end of the range, exclusive
+	 * @param stop a graceful stop request: dispatching ends, answers in flight are handed out within
+	 *     the grace time, then the reader ends early
+	 * @param onStopped called once when the reader ends early because of {@code stop} (marks the step
+	 *     to end as STOPPED rather than COMPLETED)
 	 */
 	public AnswerWindowReader(Supplier<PromptReader> prompts, ChatClient client, String endpoint, RequestFactory requests,
 			ResponseJournal journal, PriceTable prices, long runId, int concurrency, int bufferSize, long from,
-			long to) {
+			long to, StopSignal stop, Runnable onStopped) {
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
@@ -104,6 +112,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		this.bufferSize = bufferSize;
 		this.from = from;
 		this.to = to;
+		this.stop = stop;
+		this.onStopped = onStopped;
 		this.inFlight = new Semaphore(concurrency);
 		this.bufferSlots = new Semaphore(bufferSize);
 	}
@@ -132,10 +142,10 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private void dispatch(PromptReader source, long limit) {
 		long remaining = limit;
 		try {
-			while (remaining > 0 && !stopping) {
+			while (remaining > 0 && !stopping && !stop.requested()) {
 				bufferSlots.acquire();
 				inFlight.acquire();
-				if (stopping || fatal.get() != null) {
+				if (stopping || stop.requested() || fatal.get() != null) {
 					inFlight.release();
 					bufferSlots.release();
 					break;
@@ -232,12 +242,19 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		if (exhausted) {
 			return null;
 		}
-		Slot slot = window.take();
+		Slot slot = next();
+		if (slot == null) {
+			// a stop was requested and the grace time is over: end early, resumably
+			return endEarly();
+		}
 		if (slot == Slot.END) {
 			exhausted = true;
 			FatalChatException f = fatal.get();
 			if (f != null) {
 				throw new RunStoppedException(f);
+			}
+			if (stop.requested()) {
+				return endEarly();
 			}
 			if (stopping) {
 				throw new IllegalStateException("the reader was closed while rows were still being read");
@@ -248,12 +265,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			exhausted = true;
 			throw slot.failure;
 		}
-		AnswerRow row;
-		try {
-			row = slot.row.get();
-		}
-		catch (ExecutionException e) {
-			throw new IllegalStateException("row future failed", e.getCause());
+		AnswerRow row = await(slot.row);
+		if (row == null) {
+			return endEarly();
 		}
 		bufferSlots.release();
 		FatalChatException f = row.fatal();
@@ -263,6 +277,59 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		}
 		done++;
 		return row;
+	}
+
+	private long stopDeadline;
+
+	/** The next slot, or null when a stop is requested and none comes within the grace time. */
+	private @Nullable Slot next() throws InterruptedException {
+		if (!stop.requested()) {
+			Slot slot = window.poll(200, TimeUnit.MILLISECONDS);
+			while (slot == null && !stop.requested()) {
+				slot = window.poll(200, TimeUnit.MILLISECONDS);
+			}
+			if (slot != null) {
+				return slot;
+			}
+		}
+		return window.poll(remainingGraceNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	/** The row, or null when a stop is requested and it does not come within the grace time. */
+	private @Nullable AnswerRow await(CompletableFuture<AnswerRow> row) throws InterruptedException {
+		try {
+			while (!stop.requested()) {
+				try {
+					return row.get(200, TimeUnit.MILLISECONDS);
+				}
+				catch (TimeoutException e) {
+					// check the stop request again
+				}
+			}
+			return row.get(remainingGraceNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException e) {
+			return null;
+		}
+		catch (ExecutionException e) {
+			throw new IllegalStateException("row future failed", e.getCause());
+		}
+	}
+
+	private long remainingGraceNanos() {
+		if (stopDeadline == 0) {
+			stopDeadline = System.nanoTime() + stop.grace().toNanos();
+			log.info("Stop requested: no new requests; waiting up to {} ms for {} answers in flight",
+					stop.grace().toMillis(), concurrency - inFlight.availablePermits());
+		}
+		return Math.max(0, stopDeadline - System.nanoTime());
+	}
+
+	private @Nullable AnswerRow endEarly() {
+		exhausted = true;
+		log.info("Stopped after {} rows; the run can be resumed", done);
+		onStopped.run();
+		return null;
 	}
 
 	@Override
@@ -279,7 +346,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			try {
 				t.join(5000);
 				// let requests already sent land in the journal, so that a resume does not pay for them again
-				if (inFlight.tryAcquire(concurrency, 30, TimeUnit.SECONDS)) {
+				if (inFlight.tryAcquire(concurrency, stop.requested() ? 5 : 30, TimeUnit.SECONDS)) {
 					inFlight.release(concurrency);
 				}
 				else {
