@@ -72,7 +72,7 @@ public class PromptBatchJobConfiguration {
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}
-		PromptOptions options = new PromptOptions(spec.system(), spec.template());
+		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
 		int buffer = Math.max(spec.concurrency() * 8, spec.concurrency() + 256);
 		return new AnswerWindowReader(() -> PromptReader.open(spec.input(), options), client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, prices,

@@ -21,6 +21,7 @@ public final class RunParameters {
 	public static final String MODEL = "model";
 	public static final String SYSTEM = "system";
 	public static final String TEMPLATE = "template";
+	public static final String SKIP_INVALID = "skip.invalid";
 	public static final String MAX_TOKENS = "max.tokens";
 	public static final String TEMPERATURE = "temperature";
 	public static final String FROM = "range.from";
@@ -61,6 +62,9 @@ public final class RunParameters {
 		if (spec.template() != null) {
 			b.addString(TEMPLATE, spec.template());
 		}
+		if (spec.skipInvalid()) {
+			b.addString(SKIP_INVALID, "true");
+		}
 		if (spec.maxTokens() != null) {
 			b.addLong(MAX_TOKENS, spec.maxTokens().longValue());
 		}
@@ -81,7 +85,7 @@ public final class RunParameters {
 		Long maxTokens = p.getLong(MAX_TOKENS);
 		return new RunSpec(Path.of(required(p, INPUT)), Path.of(required(p, OUTPUT)), required(p, BASE_URL),
 				required(p, MODEL), p.getString(KEY_VARIABLE), p.getString(SYSTEM), p.getString(TEMPLATE),
-				maxTokens == null ? null : maxTokens.intValue(), p.getDouble(TEMPERATURE),
+				"true".equals(p.getString(SKIP_INVALID)), maxTokens == null ? null : maxTokens.intValue(), p.getDouble(TEMPERATURE),
 				longOr(p, CONCURRENCY, 16).intValue(), longOr(p, MAX_RETRIES, 6).intValue(),
 				Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)), longOr(p, CHUNK_SIZE, 100).intValue(),
 				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY));

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param keyVariable the environment variable that holds the key, or null for a server that needs none
  * @param system the system message for records without one, or null
  * @param template the user-message template, or null
+ * @param skipInvalid leave out invalid records (listed in {@code <output>.rejects.jsonl}) instead of refusing the file
  * @param maxTokens the completion token limit, or null
  * @param temperature the sampling temperature, or null
  * @param concurrency requests in flight at most
@@ -26,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * @param runKey distinguishes runs of the same input and output (e.g. a date), or null
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
-		@Nullable String system, @Nullable String template, @Nullable Integer maxTokens, @Nullable Double temperature,
+		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
+		@Nullable Double temperature,
 		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey) {
 
 	public RunSpec {
@@ -54,27 +56,27 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 
 	/** A spec with the defaults for everything but the files, the server and the model. */
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
-		return new RunSpec(input, output, baseUrl, model, null, null, null, null, null, 16, 6, Duration.ofSeconds(120),
-				100, 0, Long.MAX_VALUE, null);
+		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
+				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null);
 	}
 
 	public RunSpec withConcurrency(int n) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, maxTokens, temperature, n,
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
 				maxRetries, timeout, chunkSize, from, to, runKey);
 	}
 
 	public RunSpec withKeyVariable(@Nullable String variable) {
-		return new RunSpec(input, output, baseUrl, model, variable, system, template, maxTokens, temperature,
+		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, chunkSize, from, to, runKey);
 	}
 
 	public RunSpec withRetries(int retries, Duration attemptTimeout) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, maxTokens, temperature,
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey);
 	}
 
 	public RunSpec withChunkSize(int size) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, maxTokens, temperature,
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, size, from, to, runKey);
 	}
 }

@@ -33,6 +33,8 @@ final class JobSession implements AutoCloseable {
 			throw new PromptbatchCommand.UsageException(e.getMessage());
 		}
 		try {
+			// promptbatch configures its own logging; keep Spring Boot from replacing it
+			System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
 			LoggingSetup.toFile(stateDir.resolve("promptbatch.log"));
 			return new JobSession(lock, PromptBatchApplication.start(stateDir, null, keys, endpoints, stop));
 		}

@@ -22,8 +22,12 @@ final class LoggingSetup {
 			return;
 		}
 		Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-		if (root.getAppender("FILE") != null) {
-			return;
+		if (root.getAppender("FILE") instanceof FileAppender<?> existing) {
+			if (file.toString().equals(existing.getFile())) {
+				return;
+			}
+			root.detachAppender("FILE");
+			existing.stop();
 		}
 		PatternLayoutEncoder encoder = new PatternLayoutEncoder();
 		encoder.setContext(context);

@@ -7,8 +7,6 @@ public final class PromptbatchMain {
 	}
 
 	public static void main(String[] args) {
-		// promptbatch configures its own logging; keep Spring Boot from replacing it
-		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
 		int code = PromptbatchCommand.commandLine(System.getenv()).execute(args);
 		System.exit(code);
 	}

@@ -80,6 +80,9 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--template", paramLabel = "TEXT", description = "User message with {{column}} variables; then no 'prompt' column is needed.")
 	@Nullable String template;
 
+	@Option(names = "--skip-invalid", description = "Leave out invalid records (and repeated ids), listing them with the reason in <output>.rejects.jsonl, instead of refusing the file.")
+	boolean skipInvalid;
+
 	@Option(names = "--run-key", paramLabel = "KEY", description = "Makes a new run of the same input and output (e.g. a date for nightly jobs).")
 	@Nullable String runKey;
 
@@ -100,11 +103,11 @@ final class RunCommand implements Callable<Integer> {
 		OutputFormat.of(output);
 		checkOutputLocation();
 
-		PromptOptions options = new PromptOptions(system, template);
-		InputScan scan = InputScan.of(input, options);
+		PromptOptions options = new PromptOptions(system, template, skipInvalid);
+		InputScan scan = skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options);
 
 		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
-				template, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey);
+				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey);
 		ChatSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;
@@ -117,6 +120,10 @@ final class RunCommand implements Callable<Integer> {
 			}
 			err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %d)%n", scan.records(),
 					input, output, target.describe, target.model, concurrency);
+			if (scan.rejected() > 0) {
+				err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n", scan.rejected(),
+						RejectsFile.pathFor(output));
+			}
 			err.flush();
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();

@@ -144,4 +144,37 @@ class PromptbatchCommandIntegrationTests {
 		assertThat(provider.exitCode()).isEqualTo(2);
 		assertThat(provider.err()).contains("unknown provider 'nope'");
 	}
+
+	@Test
+	void skipInvalidRunsTheGoodRecordsAndListsTheRestSoThatRowsPlusRejectsEqualRecords() throws Exception {
+		// given: 6 records, 3 of them unusable
+		Path input = dir.resolve("mixed.jsonl");
+		Files.writeString(input, String.join("\n", "{\"id\":\"a\",\"prompt\":\"one\"}", "{\"id\":\"b\",\"prompt\": oops}",
+				"{\"id\":\"c\",\"prompt\":\"three\"}", "{\"id\":\"a\",\"prompt\":\"repeat\"}",
+				"{\"id\":\"d\",\"question\":\"no prompt\"}", "{\"id\":\"e\",\"prompt\":\"six\"}") + "\n");
+		Path output = dir.resolve("answers.jsonl");
+		String[] args = { "run", "--provider", "simulator", "--input", input.toString(), "--output", output.toString(),
+				"--state-dir", dir.resolve("state").toString() };
+
+		// when: without --skip-invalid the file is refused
+		Result refused = execute(Map.of(), args);
+
+		// then
+		assertThat(refused.exitCode()).isEqualTo(2);
+		assertThat(refused.err()).contains("mixed.jsonl:2").contains("not valid JSON");
+
+		// when
+		String[] skipping = java.util.Arrays.copyOf(args, args.length + 1);
+		skipping[args.length] = "--skip-invalid";
+		Result result = execute(Map.of(), skipping);
+
+		// then
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(jsonl(output)).extracting(r -> r.get("id").asString()).containsExactly("a", "c", "e");
+		List<JsonNode> rejects = jsonl(dir.resolve("answers.jsonl.rejects.jsonl"));
+		assertThat(rejects).extracting(r -> r.get("line").asInt()).containsExactly(2, 4, 5);
+		assertThat(rejects.get(1).get("reason").asString()).isEqualTo("duplicate id 'a' (first used at line 1)");
+		assertThat(jsonl(output).size() + rejects.size()).isEqualTo(6);
+		assertThat(result.err()).contains("3 invalid records left out");
+	}
 }

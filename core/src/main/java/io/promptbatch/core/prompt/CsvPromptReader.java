@@ -104,7 +104,7 @@ final class CsvPromptReader implements PromptReader {
 		linesConsumed = parser.getCurrentLineNumber();
 		recordNumber++;
 		if (record.size() != headers.size()) {
-			throw new InputException(file, line, "record " + recordNumber + " has " + record.size()
+			throw InputException.record(file, line, "record " + recordNumber + " has " + record.size()
 					+ " fields but the header has " + headers.size()
 					+ "; check for a stray comma or an unquoted line break");
 		}
@@ -127,23 +127,6 @@ final class CsvPromptReader implements PromptReader {
 			columns.put(c, values.get(c));
 		}
 		return new Prompt(recordNumber, line, id, InputReaders.messages(file, line, system, user), model, columns);
-	}
-
-	@Override
-	public long skip(long count) {
-		long skipped = 0;
-		try {
-			while (skipped < count && records.hasNext()) {
-				records.next();
-				skipped++;
-			}
-		}
-		catch (UncheckedIOException | IllegalStateException e) {
-			throw failure(linesConsumed + 1, e);
-		}
-		recordNumber += skipped;
-		linesConsumed = parser.getCurrentLineNumber();
-		return skipped;
 	}
 
 	@Override

@@ -24,7 +24,7 @@ final class InputReaders {
 
 	static List<Message> messages(Path file, long line, @Nullable String system, String user) {
 		if (user.isBlank()) {
-			throw new InputException(file, line, "the prompt is empty; fill it in or remove the record");
+			throw InputException.record(file, line, "the prompt is empty; fill it in or remove the record");
 		}
 		List<Message> messages = new ArrayList<>(2);
 		if (system != null && !system.isBlank()) {

@@ -68,11 +68,11 @@ final class JsonlPromptReader implements PromptReader {
 			node = JSON.readTree(text);
 		}
 		catch (JacksonException e) {
-			throw new InputException(file, line, "not valid JSON (" + e.getOriginalMessage()
+			throw InputException.record(file, line, "not valid JSON (" + e.getOriginalMessage()
 					+ "); each line must be one JSON object");
 		}
 		if (node == null || !node.isObject()) {
-			throw new InputException(file, line, "each line must be a JSON object, this one is "
+			throw InputException.record(file, line, "each line must be a JSON object, this one is "
 					+ (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
 		}
 		Map<String, String> values = new LinkedHashMap<>();
@@ -95,14 +95,14 @@ final class JsonlPromptReader implements PromptReader {
 				messages = InputReaders.messages(file, line, system, template.render(values));
 			}
 			catch (IllegalArgumentException e) {
-				throw new InputException(file, line, e.getMessage() + "; add the field to every line or change --template");
+				throw InputException.record(file, line, e.getMessage() + "; add the field to every line or change --template");
 			}
 		}
 		else if (node.hasNonNull("prompt")) {
 			messages = InputReaders.messages(file, line, system, node.get("prompt").asString());
 		}
 		else {
-			throw new InputException(file, line, "no \"prompt\" or \"messages\" field; each line needs one "
+			throw InputException.record(file, line, "no \"prompt\" or \"messages\" field; each line needs one "
 					+ "(or render prompts with --template)");
 		}
 		return new Prompt(recordNumber, line, id, messages, model, values);
@@ -117,7 +117,7 @@ final class JsonlPromptReader implements PromptReader {
 
 	private List<Message> messages(JsonNode array, @Nullable String system) {
 		if (!array.isArray() || array.isEmpty()) {
-			throw new InputException(file, line, "\"messages\" must be a non-empty array of {\"role\",\"content\"}");
+			throw InputException.record(file, line, "\"messages\" must be a non-empty array of {\"role\",\"content\"}");
 		}
 		List<Message> messages = new ArrayList<>(array.size() + 1);
 		boolean hasSystem = false;
@@ -125,7 +125,7 @@ final class JsonlPromptReader implements PromptReader {
 			String role = m.path("role").asString("");
 			JsonNode content = m.get("content");
 			if (role.isBlank() || content == null || !content.isString()) {
-				throw new InputException(file, line, "every message needs a \"role\" and a text \"content\"");
+				throw InputException.record(file, line, "every message needs a \"role\" and a text \"content\"");
 			}
 			hasSystem |= role.equals("system");
 			messages.add(new Message(role, content.asString()));
@@ -134,22 +134,12 @@ final class JsonlPromptReader implements PromptReader {
 			messages.add(0, Message.system(system));
 		}
 		if (!messages.get(messages.size() - 1).role().equals("user")) {
-			throw new InputException(file, line, "the last message must be the user's turn (role \"user\")");
+			throw InputException.record(file, line, "the last message must be the user's turn (role \"user\")");
 		}
 		if (messages.get(messages.size() - 1).content().isBlank()) {
-			throw new InputException(file, line, "the prompt is empty; fill it in or remove the record");
+			throw InputException.record(file, line, "the prompt is empty; fill it in or remove the record");
 		}
 		return messages;
-	}
-
-	@Override
-	public long skip(long count) {
-		long skipped = 0;
-		while (skipped < count && nextLine() != null) {
-			skipped++;
-		}
-		recordNumber += skipped;
-		return skipped;
 	}
 
 	@Override

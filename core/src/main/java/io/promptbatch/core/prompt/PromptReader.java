@@ -27,7 +27,7 @@ public interface PromptReader extends AutoCloseable {
 	 */
 	@Nullable Prompt read();
 
-	/** Skips {@code count} records without building prompts. Returns how many were skipped. */
+	/** Skips {@code count} (valid) records. Returns how many were skipped. */
 	default long skip(long count) {
 		long skipped = 0;
 		while (skipped < count && read() != null) {
@@ -42,23 +42,37 @@ public interface PromptReader extends AutoCloseable {
 	@Override
 	void close();
 
-	/** Opens a reader chosen by the file's extension. */
+	/** Opens a reader chosen by the file's extension; left-out records are not reported. */
 	static PromptReader open(Path file, PromptOptions options) {
+		return open(file, options, rejected -> {
+		});
+	}
+
+	/**
+	 * Opens a reader chosen by the file's extension, checking ids for uniqueness.
+	 * @param rejects told of each record left out when {@code options.skipInvalid()}
+	 */
+	static PromptReader open(Path file, PromptOptions options, java.util.function.Consumer<Rejected> rejects) {
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+		boolean csv = name.endsWith(".csv");
+		if (!csv && !name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {
+			throw new InputException(file, 0, "unknown input format: name the file .csv or .jsonl");
+		}
 		Reader reader = openUtf8(file);
-		if (name.endsWith(".csv")) {
-			return new CsvPromptReader(file, reader, options);
-		}
-		if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
-			return new JsonlPromptReader(file, reader, options);
-		}
+		PromptReader raw;
 		try {
-			reader.close();
+			raw = csv ? new CsvPromptReader(file, reader, options) : new JsonlPromptReader(file, reader, options);
 		}
-		catch (IOException e) {
-			// nothing was read
+		catch (RuntimeException e) {
+			try {
+				reader.close();
+			}
+			catch (IOException ignored) {
+				// already failing
+			}
+			throw e;
 		}
-		throw new InputException(file, 0, "unknown input format: name the file .csv or .jsonl");
+		return new ValidatingPromptReader(file, raw, options.skipInvalid(), rejects);
 	}
 
 	/** A strict UTF-8 reader that drops a leading byte-order mark. */

@@ -159,4 +159,39 @@ class PromptReaderTests {
 		assertThat(scan.records()).isEqualTo(2);
 		assertThat(scan.carriedColumns()).containsExactly("topic", "score");
 	}
+
+	@Test
+	void refusesDuplicateIdsNamingBothLines() {
+		assertThatThrownBy(() -> readAll(fixture("duplicate-ids.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("duplicate-ids.csv:4")
+			.hasMessageContaining("duplicate id 'd1' (first used at line 2)")
+			.hasMessageContaining("--skip-invalid");
+	}
+
+	@Test
+	void skipInvalidLeavesOutBadRecordsAndRepeatedIdsAndReportsEach() {
+		List<Rejected> rejected = new ArrayList<>();
+
+		InputScan scan = InputScan.of(fixture("some-invalid.jsonl"), new PromptOptions(null, null, true),
+				rejected::add);
+
+		assertThat(scan.records()).isEqualTo(2);
+		assertThat(scan.rejected()).isEqualTo(4);
+		assertThat(rejected).extracting(Rejected::line).containsExactly(2L, 3L, 4L, 5L);
+		assertThat(rejected.get(0).reason()).startsWith("not valid JSON");
+		assertThat(rejected.get(1).reason()).startsWith("no \"prompt\" or \"messages\" field");
+		assertThat(rejected.get(2).reason()).isEqualTo("duplicate id 's1' (first used at line 1)");
+		assertThat(rejected.get(2).id()).isEqualTo("s1");
+		assertThat(rejected.get(3).reason()).startsWith("the prompt is empty");
+		List<Prompt> kept = readAll(fixture("some-invalid.jsonl"), new PromptOptions(null, null, true));
+		assertThat(kept).extracting(Prompt::id).containsExactly("s1", "s5");
+	}
+
+	@Test
+	void skipInvalidStillStopsAtAProblemThatBreaksTheRestOfTheFile() {
+		assertThatThrownBy(() -> readAll(fixture("unbalanced-quote.csv"), new PromptOptions(null, null, true)))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("unbalanced double quote");
+	}
 }
