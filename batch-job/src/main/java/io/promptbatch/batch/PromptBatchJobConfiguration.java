@@ -6,6 +6,7 @@ import io.promptbatch.batch.fanout.RequestFactory;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.batch.output.OutputColumns;
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.batch.output.OutputRecovery;
 import io.promptbatch.batch.output.ResultFileWriter;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.cost.PriceTable;
@@ -42,6 +43,9 @@ public class PromptBatchJobConfiguration {
 
 	public static final String STEP_NAME = "prompts";
 
+	/** The output writer's name: its restart state is saved under it. */
+	static final String WRITER_NAME = "results";
+
 	@Bean
 	Job promptBatchJob(JobRepository jobRepository, Step promptStep) {
 		return new JobBuilder(JOB_NAME, jobRepository).start(promptStep).build();
@@ -51,11 +55,14 @@ public class PromptBatchJobConfiguration {
 	@JobScope
 	Step promptStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			ItemStreamReader<AnswerRow> answerReader, ItemStreamWriter<AnswerRow> resultWriter,
-			@Value("#{jobParameters['" + RunParameters.CHUNK_SIZE + "']}") Long chunkSize) {
+			@Value("#{jobParameters['" + RunParameters.CHUNK_SIZE + "']}") Long chunkSize,
+			@Value("#{jobParameters['" + RunParameters.OUTPUT + "']}") String output) {
+		OutputRecovery outputRecovery = new OutputRecovery(java.nio.file.Path.of(output), WRITER_NAME);
 		return new StepBuilder(STEP_NAME, jobRepository).<AnswerRow, AnswerRow>chunk(chunkSize.intValue())
 			.transactionManager(transactionManager)
 			.reader(answerReader)
 			.writer(resultWriter)
+			.listener(outputRecovery)
 			.build();
 	}
 
@@ -87,7 +94,7 @@ public class PromptBatchJobConfiguration {
 		RunSpec spec = RunParameters.toSpec(parameters);
 		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)));
 		OutputFormat format = OutputFormat.of(spec.output());
-		FlatFileItemWriterBuilder<AnswerRow> file = new FlatFileItemWriterBuilder<AnswerRow>().name("results")
+		FlatFileItemWriterBuilder<AnswerRow> file = new FlatFileItemWriterBuilder<AnswerRow>().name(WRITER_NAME)
 			.resource(new FileSystemResource(spec.output()))
 			.encoding("UTF-8")
 			.lineSeparator("\n")
@@ -97,6 +104,6 @@ public class PromptBatchJobConfiguration {
 			file.headerCallback(writer -> writer.write(header));
 		}
 		FlatFileItemWriter<AnswerRow> writer = file.build();
-		return new ResultFileWriter(writer);
+		return new ResultFileWriter(writer, spec.output());
 	}
 }

@@ -211,4 +211,112 @@ class PromptBatchJobIntegrationTests {
 	static Set<String> unique(List<String> ids) {
 		return Set.copyOf(ids);
 	}
+
+	@Test
+	void aHostileProviderStillGivesEveryRowExactlyOnce() throws Exception {
+		// given: 20% 429, 5% 500, 2% connections cut mid-answer, 1% requests never answered
+		int n = 1000;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(5), 0.5))
+			.rate429(0.20, 1)
+			.rate500(0.05)
+			.rateReset(0.02)
+			.rateHang(0.01)
+			.workerThreads(16)
+			.seed(11)
+			.build())) {
+			RunSpec spec = spec(sim, input, output, 64).withRetries(10, Duration.ofSeconds(1));
+
+			// when
+			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+
+			// then
+			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isZero();
+			List<JsonNode> rows = Inputs.jsonl(output);
+			assertThat(rows).hasSize(n);
+			for (int i = 1; i <= n; i++) {
+				assertThat(rows.get(i - 1).get("id").asString()).isEqualTo("p" + i);
+				assertThat(rows.get(i - 1).get("answer").asString())
+					.isEqualTo(SimulatedAnswers.answerFor(Inputs.promptOf(i)));
+			}
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+			assertThat(sim.counters().status(429)).isGreaterThan(100);
+			assertThat(sim.counters().resets()).isGreaterThan(5);
+			assertThat(sim.counters().hangs()).isGreaterThan(2);
+		}
+	}
+
+	@Test
+	void rewritesAMissingOrTruncatedOutputFromTheJournalWithoutPayingAgain() throws Exception {
+		// given: a run stopped half-way, then its output removed
+		int n = 600;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(2)))
+			.build())) {
+			sim.failFrom(301, 403);
+			RunSpec spec = spec(sim, input, output, 8).withChunkSize(50);
+			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			assertThat(first.exitCode()).isEqualTo(1);
+			assertThat(Inputs.jsonl(output)).isNotEmpty();
+			Files.delete(output);
+			sim.recover();
+
+			// when
+			RunOutcome second = launcher.run(spec, n, List.of("group"));
+
+			// then
+			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
+			List<JsonNode> rows = Inputs.jsonl(output);
+			assertThat(rows).hasSize(n);
+			assertThat(rows.get(0).get("id").asString()).isEqualTo("p1");
+			assertThat(rows).extracting(r -> r.get("id").asString()).doesNotHaveDuplicates();
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+			assertThat(second.totals().ok()).isEqualTo(n);
+		}
+	}
+
+	@Test
+	void failsResumablyWhenTheOutputIsRemovedDuringTheRun() throws Exception {
+		// given
+		int n = 400;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(40)))
+			.build())) {
+			RunSpec spec = spec(sim, input, output, 4).withChunkSize(10);
+			Thread remover = new Thread(() -> {
+				try {
+					while (!Files.exists(output) || Files.size(output) == 0) {
+						Thread.sleep(5);
+					}
+					Files.delete(output);
+				}
+				catch (Exception e) {
+					throw new IllegalStateException(e);
+				}
+			});
+			remover.start();
+
+			// when
+			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			remover.join();
+
+			// then
+			assertThat(first.exitCode()).isEqualTo(1);
+			assertThat(first.failureMessage()).contains("was removed during the run");
+
+			// and when: the same command again
+			RunOutcome second = launcher.run(spec, n, List.of("group"));
+
+			// then
+			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
+			assertThat(Inputs.jsonl(output)).hasSize(n);
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+		}
+	}
 }

@@ -19,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 /** Restart tested by really killing the process (SIGKILL) and running the same command again. */
 class KillAndResumeIntegrationTests {
 
-	private static final int ROWS = 3000;
+	private static final int ROWS = 4000;
 
 	private static final int CONCURRENCY = 16;
 
@@ -60,8 +60,8 @@ class KillAndResumeIntegrationTests {
 			.build())) {
 			long answeredBeforeKills = 0;
 			int resentBound = 0;
-			for (int kill = 0; kill < 2; kill++) {
-				long killAt = sim.counters().requests() + 300 + random.nextInt(700);
+			for (int kill = 0; kill < 5; kill++) {
+				long killAt = sim.counters().requests() + 200 + random.nextInt(400);
 				Process process = start(sim, input, output);
 				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 				while (sim.counters().requests() < killAt && process.isAlive() && System.nanoTime() < deadline) {
@@ -87,6 +87,8 @@ class KillAndResumeIntegrationTests {
 				assertThat(rows.get(i).get("status").asString()).isEqualTo("ok");
 			}
 			// only requests that were in flight at a kill were sent again
+			System.out.printf("kill test: %d rows, %d answers paid, %d sent again, bound %d%n", ROWS,
+					sim.counters().status(200), sim.counters().status(200) - ROWS, resentBound);
 			assertThat(sim.counters().status(200)).isLessThanOrEqualTo(ROWS + resentBound);
 			assertThat(answeredBeforeKills).isGreaterThan(0);
 			assertThat(new File(dir.resolve("state").toFile(), "promptbatch.mv.db")).exists();

@@ -1,6 +1,8 @@
 package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.springframework.batch.infrastructure.item.Chunk;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamException;
@@ -16,10 +18,13 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 
 	private final FlatFileItemWriter<AnswerRow> file;
 
+	private final Path output;
+
 	private RunTotals totals = new RunTotals();
 
-	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file) {
+	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file, Path output) {
 		this.file = file;
+		this.output = output;
 	}
 
 	@Override
@@ -30,6 +35,11 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 
 	@Override
 	public void write(Chunk<? extends AnswerRow> chunk) throws Exception {
+		if (!Files.exists(output)) {
+			// the open file was removed: rows written to it now would be lost without a word
+			throw new IllegalStateException("the output file " + output + " was removed during the run; run the same "
+					+ "command again to write it anew (answers come from the journal and are not paid for again)");
+		}
 		file.write(chunk);
 		for (AnswerRow row : chunk) {
 			totals.add(row);

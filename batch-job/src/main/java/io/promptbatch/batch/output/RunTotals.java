@@ -32,6 +32,14 @@ public final class RunTotals {
 		return t;
 	}
 
+	/** Forgets the totals saved in a context (the output is being written again from the start). */
+	public static void clear(ExecutionContext ctx) {
+		for (String key : new String[] { "ok", "failed", "prompt_tokens", "completion_tokens", "retries", "unpriced",
+				"cost_usd" }) {
+			ctx.remove(PREFIX + key);
+		}
+	}
+
 	public void saveTo(ExecutionContext ctx) {
 		ctx.putLong(PREFIX + "ok", ok);
 		ctx.putLong(PREFIX + "failed", failed);
