@@ -44,6 +44,10 @@ public final class RunLauncher {
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns) throws Exception {
 		JobParameters parameters = RunParameters.of(spec, expectedRows, columns);
 		recoverAbandoned();
+		JobExecution previous = repository.getLastJobExecution(job.getName(), parameters);
+		if (previous != null && previous.getStatus() == BatchStatus.UNKNOWN) {
+			recoverUnknown(previous);
+		}
 		long start = System.nanoTime();
 		JobExecution execution;
 		try {
@@ -63,6 +67,9 @@ public final class RunLauncher {
 		if (target == null) {
 			throw new IllegalArgumentException(executionId == null ? "there is no failed or stopped run to resume"
 					: "there is no run execution " + executionId);
+		}
+		if (target.getStatus() == BatchStatus.UNKNOWN) {
+			recoverUnknown(target);
 		}
 		long expected = target.getJobParameters().getLong(RunParameters.TOTAL, 0L);
 		if (target.getStatus() == BatchStatus.COMPLETED) {
@@ -94,7 +101,8 @@ public final class RunLauncher {
 	private @Nullable JobExecution lastRestartable() {
 		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 50)) {
 			JobExecution last = repository.getLastJobExecution(instance);
-			if (last != null && (last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
+			if (last != null && (last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED
+					|| last.getStatus() == BatchStatus.UNKNOWN)) {
 				return last;
 			}
 		}
@@ -106,17 +114,33 @@ public final class RunLauncher {
 		for (JobExecution running : repository.findRunningJobExecutions(job.getName())) {
 			log.warn("Run {} (execution {}) was interrupted while running; it will continue from its last commit",
 					running.getJobInstance().getInstanceId(), running.getId());
-			for (StepExecution step : running.getStepExecutions()) {
-				if (step.getStatus().isRunning()) {
-					step.setStatus(BatchStatus.FAILED);
-					step.setEndTime(LocalDateTime.now());
-					repository.update(step);
-				}
-			}
-			running.setStatus(BatchStatus.FAILED);
-			running.setEndTime(LocalDateTime.now());
-			repository.update(running);
+			markFailed(running);
 		}
+	}
+
+	/**
+	 * Spring Batch marks an execution UNKNOWN when a chunk's commit failed (for example the output's disk
+	 * was full when the file was flushed, just before the database commit). For this job that is safe
+	 * to restart: the output is truncated back to the last committed position, the rows to skip come
+	 * from the same committed context, and answers received since are in the journal.
+	 */
+	private void recoverUnknown(JobExecution execution) {
+		log.warn("Run {} (execution {}) ended while committing a chunk; it will continue from its last commit",
+				execution.getJobInstance().getInstanceId(), execution.getId());
+		markFailed(execution);
+	}
+
+	private void markFailed(JobExecution execution) {
+		for (StepExecution step : execution.getStepExecutions()) {
+			if (step.getStatus().isRunning() || step.getStatus() == BatchStatus.UNKNOWN) {
+				step.setStatus(BatchStatus.FAILED);
+				step.setEndTime(LocalDateTime.now());
+				repository.update(step);
+			}
+		}
+		execution.setStatus(BatchStatus.FAILED);
+		execution.setEndTime(LocalDateTime.now());
+		repository.update(execution);
 	}
 
 	private RunOutcome outcome(@Nullable JobExecution execution, long expectedRows, boolean alreadyComplete,
@@ -132,6 +156,7 @@ public final class RunLauncher {
 		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
-				totals, expectedRows, failures, alreadyComplete, wall);
+				totals, expectedRows, failures, alreadyComplete, wall,
+				RunParameters.toSpec(execution.getJobParameters()).output());
 	}
 }

@@ -3,6 +3,9 @@ package io.promptbatch.batch;
 import io.promptbatch.batch.fanout.RunStoppedException;
 import io.promptbatch.batch.output.RunTotals;
 import io.promptbatch.core.prompt.InputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -19,9 +22,10 @@ import org.springframework.batch.core.BatchStatus;
  * @param failures what made the execution fail, outermost first
  * @param alreadyComplete the run had completed before; nothing was done
  * @param wall the wall time of this execution
+ * @param output the run's output file
  */
 public record RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
-		List<Throwable> failures, boolean alreadyComplete, Duration wall) {
+		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output) {
 
 	/** 0 all rows ok; 1 the run failed; 2 bad input; 3 finished with some rows failed. */
 	public int exitCode() {
@@ -32,6 +36,29 @@ public record RunOutcome(long executionId, long instanceId, BatchStatus status, 
 			return 2;
 		}
 		return 1;
+	}
+
+	/** A failure to write the output, said plainly, or null. */
+	private @Nullable String writeFailure() {
+		for (Throwable f : failures) {
+			for (Throwable t = f; t != null && t.getCause() != t; t = t.getCause()) {
+				String m = String.valueOf(t.getMessage());
+				if (m.contains("were not successfully written") || m.contains("No space left on device")
+						|| m.contains("Could not write data")) {
+					long free = -1;
+					try {
+						free = Files.getFileStore(output.toAbsolutePath().getParent()).getUsableSpace();
+					}
+					catch (IOException | RuntimeException e) {
+						// unknown
+					}
+					return "cannot write the output " + output + " (" + (free >= 0 ? free + " bytes free on its disk; " : "")
+							+ "is the disk full?): free some space or choose another --output, then run the same "
+							+ "command again";
+				}
+			}
+		}
+		return null;
 	}
 
 	/** The first failure of the given type, searching causes too. */
@@ -61,6 +88,10 @@ public record RunOutcome(long executionId, long instanceId, BatchStatus status, 
 		}
 		if (status == BatchStatus.STOPPED) {
 			return "stopped on request";
+		}
+		String writeFailure = writeFailure();
+		if (writeFailure != null) {
+			return writeFailure;
 		}
 		if (failures.isEmpty()) {
 			return "the run ended with status " + status;

@@ -177,4 +177,36 @@ class PromptbatchCommandIntegrationTests {
 		assertThat(jsonl(output).size() + rejects.size()).isEqualTo(6);
 		assertThat(result.err()).contains("3 invalid records left out");
 	}
+
+	@Test
+	void resumeContinuesTheLastFailedRunWithItsOwnSettings() throws Exception {
+		// given: a run stopped by an exhausted balance after 100 requests
+		Path input = CliFixtures.csv(dir, 250);
+		Path output = dir.resolve("answers.jsonl");
+		Path state = dir.resolve("state");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(2)))
+			.build())) {
+			sim.failFrom(101, 403);
+			Result failed = execute(Map.of(), "run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5", "--concurrency",
+					"4", "--input", input.toString(), "--output", output.toString(), "--state-dir", state.toString());
+			assertThat(failed.exitCode()).as(failed.err()).isEqualTo(1);
+			assertThat(failed.err()).contains("403").contains("balance").contains("'promptbatch resume'");
+			sim.recover();
+
+			// when
+			Result resumed = execute(Map.of(), "resume", "--state-dir", state.toString());
+
+			// then
+			assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+			assertThat(resumed.err()).contains("completed: 250 rows, 250 ok");
+			assertThat(jsonl(output)).extracting(r -> r.get("id").asString()).doesNotHaveDuplicates().hasSize(250);
+			assertThat(sim.counters().status(200)).isEqualTo(250);
+
+			// and: nothing is left to resume
+			Result nothing = execute(Map.of(), "resume", "--state-dir", state.toString());
+			assertThat(nothing.exitCode()).isEqualTo(2);
+			assertThat(nothing.err()).contains("there is no failed or stopped run to resume");
+		}
+	}
 }

@@ -82,7 +82,7 @@ class PromptReaderTests {
 	void saysAFileIsNotUtf8AndHowToConvertIt() {
 		assertThatThrownBy(() -> readAll(fixture("gbk.csv"), PromptOptions.DEFAULTS))
 			.isInstanceOf(InputException.class)
-			.hasMessageContaining("gbk.csv:")
+			.hasMessageContaining("gbk.csv:2:")
 			.hasMessageContaining("not UTF-8")
 			.hasMessageContaining("iconv -f GBK -t UTF-8");
 	}
