@@ -49,6 +49,11 @@ public class PromptBatchApplication {
 	}
 
 	@Bean
+	RunProgress runProgress() {
+		return new RunProgress();
+	}
+
+	@Bean
 	PriceTable priceTable() {
 		return PriceTable.bundled();
 	}

@@ -69,7 +69,8 @@ public class PromptBatchJobConfiguration {
 	@Bean
 	@StepScope
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
-			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal) {
+			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal,
+			RunProgress progress) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		ChatClient.Builder client = ChatClient.builder()
@@ -81,15 +82,19 @@ public class PromptBatchJobConfiguration {
 		}
 		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
 		int buffer = Math.max(spec.concurrency() * 8, spec.concurrency() + 256);
-		return new AnswerWindowReader(() -> PromptReader.open(spec.input(), options), client.build(), spec.baseUrl(),
+		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
+				client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, prices,
 				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
 				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly);
+		progress.inFlight(reader::inFlight);
+		return reader;
 	}
 
 	@Bean
 	@StepScope
-	ItemStreamWriter<AnswerRow> resultWriter(@Value("#{stepExecution}") StepExecution stepExecution) {
+	ItemStreamWriter<AnswerRow> resultWriter(@Value("#{stepExecution}") StepExecution stepExecution,
+			RunProgress progress) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)));
@@ -104,6 +109,6 @@ public class PromptBatchJobConfiguration {
 			file.headerCallback(writer -> writer.write(header));
 		}
 		FlatFileItemWriter<AnswerRow> writer = file.build();
-		return new ResultFileWriter(writer, spec.output());
+		return new ResultFileWriter(writer, spec.output(), progress);
 	}
 }

@@ -155,8 +155,15 @@ public final class RunLauncher {
 			totals = RunTotals.from(step.getExecutionContext());
 		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
+		Duration runWall = Duration.ZERO;
+		for (JobExecution e : repository.getJobExecutions(execution.getJobInstance())) {
+			if (e.getStartTime() != null) {
+				LocalDateTime end = e.getEndTime() != null ? e.getEndTime() : LocalDateTime.now();
+				runWall = runWall.plus(Duration.between(e.getStartTime(), end));
+			}
+		}
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
-				RunParameters.toSpec(execution.getJobParameters()).output());
+				RunParameters.toSpec(execution.getJobParameters()).output(), runWall);
 	}
 }

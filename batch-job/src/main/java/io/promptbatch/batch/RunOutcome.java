@@ -23,9 +23,10 @@ import org.springframework.batch.core.BatchStatus;
  * @param alreadyComplete the run had completed before; nothing was done
  * @param wall the wall time of this execution
  * @param output the run's output file
+ * @param runWall the wall time of all executions of the run, this one included
  */
 public record RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
-		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output) {
+		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output, Duration runWall) {
 
 	/** 0 all rows ok; 1 the run failed; 2 bad input; 3 finished with some rows failed. */
 	public int exitCode() {

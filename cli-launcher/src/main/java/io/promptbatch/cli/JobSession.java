@@ -44,6 +44,10 @@ final class JobSession implements AutoCloseable {
 		}
 	}
 
+	io.promptbatch.batch.RunProgress progress() {
+		return context.getBean(io.promptbatch.batch.RunProgress.class);
+	}
+
 	RunLauncher launcher() {
 		return context.getBean(RunLauncher.class);
 	}

@@ -89,6 +89,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
 	Path stateDir;
 
+	@Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s", description = "How often to print a progress line when stderr is not a terminal (default: ${DEFAULT-VALUE}).")
+	Duration progressInterval;
+
+	@Option(names = { "-q", "--quiet" }, description = "No progress and no summary; the exit code and <output>.summary.json say how it went.")
+	boolean quiet;
+
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
 
@@ -118,8 +124,10 @@ final class RunCommand implements Callable<Integer> {
 				String local = simulator.baseUrl();
 				endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
 			}
-			err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %d)%n", scan.records(),
-					input, output, target.describe, target.model, concurrency);
+			if (!quiet) {
+				err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %d)%n", scan.records(),
+						input, output, target.describe, target.model, concurrency);
+			}
 			if (scan.rejected() > 0) {
 				err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n", scan.rejected(),
 						RejectsFile.pathFor(output));
@@ -128,8 +136,14 @@ final class RunCommand implements Callable<Integer> {
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();
 					JobSession session = JobSession.open(stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
-				RunOutcome outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
-				Summary.print(err, outcome, run.output(), stateDir);
+				RunOutcome outcome;
+				try (AutoCloseable progress = quiet ? () -> {
+				} : ProgressPrinter.start(session.progress(), err, scan.records(), System.console() != null,
+						progressInterval)) {
+					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
+				}
+				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
+						run.output(), stateDir);
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}

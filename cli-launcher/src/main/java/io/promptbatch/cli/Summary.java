@@ -37,7 +37,14 @@ final class Summary {
 		}
 		err.printf(Locale.ROOT, "  tokens: %,d in, %,d out   cost: %s   retries: %d%n", t.promptTokens(),
 				t.completionTokens(), cost(t), t.retries());
+		err.printf(Locale.ROOT, "  latency: %s   run time: %.1f s%n", t.latency(), outcome.runWall().toMillis() / 1000.0);
 		err.printf(Locale.ROOT, "  output: %s%n", output);
+		try {
+			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome));
+		}
+		catch (java.io.IOException | RuntimeException e) {
+			err.printf(Locale.ROOT, "  summary: could not be written (%s)%n", e.getMessage());
+		}
 		err.flush();
 	}
 

@@ -90,6 +90,23 @@ class PromptbatchCommandIntegrationTests {
 		assertThat(rows.get(3).get("error").asString()).startsWith("HTTP 422");
 		assertThat(rows.get(1).get("answer").isNull()).isTrue();
 		assertThat(result.err()).contains("5 rows, 2 ok, 3 failed");
+
+		// and: the summary file equals the sums over the rows
+		JsonNode summary = CliFixtures.JSON.readTree(dir.resolve("answers.jsonl.summary.json").toFile());
+		assertThat(summary.get("ok").asLong()).isEqualTo(2);
+		assertThat(summary.get("failed").asLong()).isEqualTo(3);
+		assertThat(summary.get("exit_code").asInt()).isEqualTo(3);
+		assertThat(summary.get("prompt_tokens").asLong())
+			.isEqualTo(rows.stream().filter(r -> !r.get("prompt_tokens").isNull()).mapToLong(r -> r.get("prompt_tokens").asLong()).sum());
+		assertThat(summary.get("completion_tokens").asLong())
+			.isEqualTo(rows.stream().filter(r -> !r.get("completion_tokens").isNull()).mapToLong(r -> r.get("completion_tokens").asLong()).sum());
+		assertThat(summary.get("cost_usd").decimalValue()).isEqualByComparingTo(rows.stream()
+			.filter(r -> !r.get("cost_usd").isNull())
+			.map(r -> r.get("cost_usd").decimalValue())
+			.reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add));
+		long maxLatency = rows.stream().mapToLong(r -> r.get("latency_ms").asLong()).max().orElseThrow();
+		assertThat(summary.get("latency_ms").get("p99").asLong()).isBetween((long) (maxLatency * 0.95), (long) (maxLatency * 1.06) + 1);
+		assertThat(summary.get("wall_seconds").asDouble()).isPositive();
 	}
 
 	@Test
@@ -208,5 +225,28 @@ class PromptbatchCommandIntegrationTests {
 			assertThat(nothing.exitCode()).isEqualTo(2);
 			assertThat(nothing.err()).contains("there is no failed or stopped run to resume");
 		}
+	}
+
+	@Test
+	void printsPlainProgressLinesWhenStderrIsNotATerminal() throws Exception {
+		Result result = execute(Map.of(), "run", "--provider", "simulator", "--concurrency", "2", "--progress-interval",
+				"300ms", "--input", CliFixtures.SAMPLE_CSV.toString(), "--output", dir.resolve("a.jsonl").toString(),
+				"--state-dir", dir.resolve("state").toString());
+
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(result.err()).containsPattern("progress: \\d+/24 rows \\(\\d+%\\)  [0-9.]+ rows/s  ETA \\S+  in flight [0-2]  "
+				+ "tokens [0-9,]+/[0-9,]+  \\$[0-9.]+  failed 0");
+		assertThat(result.err()).doesNotContain("\r");
+	}
+
+	@Test
+	void quietPrintsNothingButStillWritesTheSummaryFile() throws Exception {
+		Result result = execute(Map.of(), "run", "--provider", "simulator", "--quiet", "--input",
+				CliFixtures.SAMPLE_CSV.toString(), "--output", dir.resolve("q.jsonl").toString(), "--state-dir",
+				dir.resolve("state").toString());
+
+		assertThat(result.exitCode()).isZero();
+		assertThat(result.err()).isEmpty();
+		assertThat(CliFixtures.JSON.readTree(dir.resolve("q.jsonl.summary.json").toFile()).get("ok").asInt()).isEqualTo(24);
 	}
 }

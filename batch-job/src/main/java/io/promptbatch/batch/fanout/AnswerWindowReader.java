@@ -365,6 +365,11 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		client.close();
 	}
 
+	/** Requests in flight now (or waiting to retry). */
+	public int inFlight() {
+		return concurrency - inFlight.availablePermits();
+	}
+
 	/** Rows handed out so far, including those of earlier attempts of this run. */
 	public long rowsDone() {
 		return done;

@@ -1,5 +1,6 @@
 package io.promptbatch.batch.output;
 
+import io.promptbatch.batch.RunProgress;
 import io.promptbatch.batch.fanout.AnswerRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,17 +21,21 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 
 	private final Path output;
 
+	private final RunProgress progress;
+
 	private RunTotals totals = new RunTotals();
 
-	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file, Path output) {
+	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file, Path output, RunProgress progress) {
 		this.file = file;
 		this.output = output;
+		this.progress = progress;
 	}
 
 	@Override
 	public void open(ExecutionContext context) throws ItemStreamException {
 		file.open(context);
 		totals = RunTotals.from(context);
+		progress.written(totals);
 	}
 
 	@Override
@@ -44,6 +49,7 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 		for (AnswerRow row : chunk) {
 			totals.add(row);
 		}
+		progress.written(totals);
 	}
 
 	@Override

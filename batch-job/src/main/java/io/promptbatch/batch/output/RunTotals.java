@@ -19,6 +19,7 @@ public final class RunTotals {
 	private long retries;
 	private long unpricedRows;
 	private BigDecimal costUsd = BigDecimal.ZERO;
+	private LatencyHistogram latency = new LatencyHistogram();
 
 	public static RunTotals from(ExecutionContext ctx) {
 		RunTotals t = new RunTotals();
@@ -29,13 +30,14 @@ public final class RunTotals {
 		t.retries = ctx.getLong(PREFIX + "retries", 0L);
 		t.unpricedRows = ctx.getLong(PREFIX + "unpriced", 0L);
 		t.costUsd = new BigDecimal(ctx.getString(PREFIX + "cost_usd", "0"));
+		t.latency = LatencyHistogram.decode(ctx.getString(PREFIX + "latency", ""));
 		return t;
 	}
 
 	/** Forgets the totals saved in a context (the output is being written again from the start). */
 	public static void clear(ExecutionContext ctx) {
 		for (String key : new String[] { "ok", "failed", "prompt_tokens", "completion_tokens", "retries", "unpriced",
-				"cost_usd" }) {
+				"cost_usd", "latency" }) {
 			ctx.remove(PREFIX + key);
 		}
 	}
@@ -48,6 +50,7 @@ public final class RunTotals {
 		ctx.putLong(PREFIX + "retries", retries);
 		ctx.putLong(PREFIX + "unpriced", unpricedRows);
 		ctx.putString(PREFIX + "cost_usd", costUsd.toPlainString());
+		ctx.putString(PREFIX + "latency", latency.encode());
 	}
 
 	void add(AnswerRow row) {
@@ -66,6 +69,7 @@ public final class RunTotals {
 			failed++;
 		}
 		retries += Math.max(0, row.attempts() - 1);
+		latency.add(row.latencyMillis());
 	}
 
 	public long ok() {
@@ -99,5 +103,10 @@ public final class RunTotals {
 
 	public BigDecimal costUsd() {
 		return costUsd;
+	}
+
+	/** Latencies of all rows written, answered or failed. */
+	public LatencyHistogram latency() {
+		return latency;
 	}
 }

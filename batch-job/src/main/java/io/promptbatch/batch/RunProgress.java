@@ -1,0 +1,36 @@
+package io.promptbatch.batch;
+
+import io.promptbatch.batch.output.RunTotals;
+import java.math.BigDecimal;
+import java.util.function.IntSupplier;
+
+/**
+ * What a running job has done so far, for a progress display on another thread: rows written and
+ * their sums (as of the last chunk written), and requests in flight now.
+ */
+public final class RunProgress {
+
+	private volatile Snapshot last = new Snapshot(0, 0, 0, 0, BigDecimal.ZERO, 0);
+
+	private volatile IntSupplier inFlight = () -> 0;
+
+	/** @param rows rows written, including those of earlier attempts of the run */
+	public record Snapshot(long rows, long failed, long promptTokens, long completionTokens, BigDecimal costUsd,
+			int inFlight) {
+	}
+
+	public void written(RunTotals totals) {
+		last = new Snapshot(totals.rows(), totals.failed(), totals.promptTokens(), totals.completionTokens(),
+				totals.costUsd(), 0);
+	}
+
+	public void inFlight(IntSupplier supplier) {
+		this.inFlight = supplier;
+	}
+
+	public Snapshot snapshot() {
+		Snapshot s = last;
+		return new Snapshot(s.rows(), s.failed(), s.promptTokens(), s.completionTokens(), s.costUsd(),
+				inFlight.getAsInt());
+	}
+}

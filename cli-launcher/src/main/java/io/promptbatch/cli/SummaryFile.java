@@ -1,0 +1,55 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.batch.output.RunTotals;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code <output>.summary.json}: the run's totals, which equal the sums over the output's rows
+ * (across restarts), for scripts and cron jobs.
+ */
+final class SummaryFile {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private SummaryFile() {
+	}
+
+	static Path pathFor(Path output) {
+		return output.resolveSibling(output.getFileName() + ".summary.json");
+	}
+
+	static Path write(RunOutcome outcome) throws IOException {
+		RunTotals t = outcome.totals();
+		ObjectNode root = JSON.createObjectNode();
+		root.put("run", outcome.instanceId());
+		root.put("status", outcome.status().name().toLowerCase(java.util.Locale.ROOT));
+		root.put("exit_code", outcome.exitCode());
+		root.put("rows", t.rows());
+		root.put("expected_rows", outcome.expectedRows());
+		root.put("ok", t.ok());
+		root.put("failed", t.failed());
+		root.put("prompt_tokens", t.promptTokens());
+		root.put("completion_tokens", t.completionTokens());
+		root.put("cost_usd", t.costUsd());
+		root.put("unpriced_rows", t.unpricedRows());
+		root.put("retries", t.retries());
+		ObjectNode latency = root.putObject("latency_ms");
+		latency.put("p50", t.latency().percentile(50));
+		latency.put("p95", t.latency().percentile(95));
+		latency.put("p99", t.latency().percentile(99));
+		root.put("wall_seconds", outcome.runWall().toMillis() / 1000.0);
+		Path file = pathFor(outcome.output());
+		Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+		Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
+				StandardCharsets.UTF_8);
+		Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		return file;
+	}
+}
