@@ -88,6 +88,7 @@ public class PromptBatchJobConfiguration {
 				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
 				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly);
 		progress.inFlight(reader::inFlight);
+		progress.answered(reader::rowsDone);
 		return reader;
 	}
 

@@ -14,7 +14,13 @@ public final class RunProgress {
 
 	private volatile IntSupplier inFlight = () -> 0;
 
-	/** @param rows rows written, including those of earlier attempts of the run */
+	private volatile java.util.function.LongSupplier answered = () -> 0;
+
+	/**
+	 * @param rows rows answered in input order, including those of earlier attempts of the run (written
+	 *     at the next commit)
+	 * @param failed, promptTokens, completionTokens, costUsd sums over the rows written so far
+	 */
 	public record Snapshot(long rows, long failed, long promptTokens, long completionTokens, BigDecimal costUsd,
 			int inFlight) {
 	}
@@ -28,9 +34,13 @@ public final class RunProgress {
 		this.inFlight = supplier;
 	}
 
+	public void answered(java.util.function.LongSupplier supplier) {
+		this.answered = supplier;
+	}
+
 	public Snapshot snapshot() {
 		Snapshot s = last;
-		return new Snapshot(s.rows(), s.failed(), s.promptTokens(), s.completionTokens(), s.costUsd(),
-				inFlight.getAsInt());
+		return new Snapshot(Math.max(s.rows(), answered.getAsLong()), s.failed(), s.promptTokens(),
+				s.completionTokens(), s.costUsd(), inFlight.getAsInt());
 	}
 }

@@ -73,7 +73,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private volatile boolean stopping;
 	private @Nullable Thread dispatcher;
 	private @Nullable PromptReader reader;
-	private long done;
+	private volatile long done;
 	private boolean exhausted;
 
 	/**
