@@ -80,6 +80,47 @@ public final class RunLauncher {
 		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
+	/** The most recent runs, newest first. */
+	public List<RunRecord> runs(int max) {
+		List<RunRecord> records = new ArrayList<>();
+		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, max)) {
+			List<JobExecution> executions = repository.getJobExecutions(instance);
+			JobExecution last = repository.getLastJobExecution(instance);
+			if (last == null) {
+				continue;
+			}
+			LocalDateTime started = null;
+			for (JobExecution e : executions) {
+				if (e.getStartTime() != null && (started == null || e.getStartTime().isBefore(started))) {
+					started = e.getStartTime();
+				}
+			}
+			StepExecution step = repository.getLastStepExecution(instance, PromptBatchJobConfiguration.STEP_NAME);
+			RunTotals totals = step == null ? new RunTotals() : RunTotals.from(step.getExecutionContext());
+			records.add(new RunRecord(instance.getInstanceId(), last.getId(), started, last.getEndTime(),
+					last.getStatus(), RunParameters.toSpec(last.getJobParameters()), totals));
+		}
+		return records;
+	}
+
+	/**
+	 * Mean completion tokens per answered row over earlier runs of a model, with how many runs it
+	 * comes from; empty when there are none.
+	 */
+	public java.util.Optional<double[]> completionHistory(String model) {
+		long rows = 0;
+		long tokens = 0;
+		int runs = 0;
+		for (RunRecord r : runs(500)) {
+			if (r.spec().model().equals(model) && r.totals().ok() > 0) {
+				rows += r.totals().ok();
+				tokens += r.totals().completionTokens();
+				runs++;
+			}
+		}
+		return rows == 0 ? java.util.Optional.empty() : java.util.Optional.of(new double[] { (double) tokens / rows, runs });
+	}
+
 	/** The output file of the run an execution belongs to. */
 	public java.nio.file.Path outputOf(long executionId) {
 		JobExecution execution = repository.getJobExecution(executionId);

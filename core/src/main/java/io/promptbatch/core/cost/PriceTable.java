@@ -44,6 +44,24 @@ public final class PriceTable {
 		}
 	}
 
+	/**
+	 * This table with the models of a user's price file (same JSON shape) added or replacing these.
+	 * @throws IllegalArgumentException naming the file when it cannot be read
+	 */
+	public PriceTable withOverrides(java.nio.file.Path file) {
+		PriceTable user;
+		try {
+			user = parse(JsonMapper.builder().build().readTree(file.toFile()));
+		}
+		catch (RuntimeException e) {
+			throw new IllegalArgumentException(file + ": not a price file (" + e.getMessage()
+					+ "); write {\"as_of\":\"YYYY-MM-DD\",\"models\":{\"name\":{\"input\":0.6,\"output\":2.5}}}", e);
+		}
+		Map<String, ModelPrice> merged = new LinkedHashMap<>(models);
+		merged.putAll(user.models);
+		return new PriceTable(user.asOf.isEmpty() ? asOf : user.asOf, source + " + " + file, merged);
+	}
+
 	static PriceTable parse(JsonNode root) {
 		Map<String, ModelPrice> models = new LinkedHashMap<>();
 		for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {

@@ -1,0 +1,173 @@
+package io.promptbatch.cli;
+
+import io.promptbatch.batch.Endpoints;
+import io.promptbatch.core.cost.CostEstimate;
+import io.promptbatch.core.cost.CostEstimate.CompletionGuess;
+import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.cost.TokenEstimator;
+import io.promptbatch.core.prompt.InputScan;
+import io.promptbatch.core.prompt.PromptOptions;
+import io.promptbatch.core.prompt.PromptReader;
+import io.promptbatch.core.provider.Provider;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code promptbatch estimate}: what a file will cost, without calling any API. */
+@Command(name = "estimate", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Estimates tokens and cost of a prompt file per model, with no API call: prompts are rendered",
+				"as 'run' would and counted with an OpenAI tokenizer (an approximation of the provider's); completion",
+				"tokens come from --max-tokens, else from earlier runs of the model in the state directory, else a",
+				"stated default." },
+		footer = { "", "Examples:", "  promptbatch estimate --input sample-data/prompts.csv --model kimi-k2.5",
+				"  promptbatch estimate --input prompts.jsonl --max-tokens 500 --json" })
+final class EstimateCommand implements Callable<Integer> {
+
+	static final long DEFAULT_COMPLETION_TOKENS = 300;
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	@Spec
+	CommandSpec spec;
+
+	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts: .csv or .jsonl.")
+	Path input;
+
+	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: kimi-k2.5).")
+	@Nullable String model;
+
+	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request: taken as the expected (and highest) completion.")
+	@Nullable Integer maxTokens;
+
+	@Option(names = "--system", paramLabel = "TEXT", description = "System message for records without one, as in 'run'.")
+	@Nullable String system;
+
+	@Option(names = "--template", paramLabel = "TEXT", description = "User message template, as in 'run'.")
+	@Nullable String template;
+
+	@Option(names = "--prices", paramLabel = "FILE", description = "Price file adding or replacing models of the bundled table.")
+	@Nullable Path pricesFile;
+
+	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Where earlier runs are looked up (default: ${DEFAULT-VALUE}).")
+	Path stateDir;
+
+	@Option(names = "--json", description = "Print the estimate as JSON.")
+	boolean json;
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter out = spec.commandLine().getOut();
+		String runModel = model != null ? model : Provider.ACEDATA_KIMI.defaultModel();
+		PromptOptions options = new PromptOptions(system, template);
+		InputScan.of(input, options);
+		PriceTable prices = pricesFile == null ? PriceTable.bundled() : PriceTable.bundled().withOverrides(pricesFile);
+		Map<String, Optional<double[]>> history = new HashMap<>();
+		TokenEstimator tokens = new TokenEstimator();
+		List<CostEstimate> estimates;
+		try (PromptReader reader = PromptReader.open(input, options)) {
+			estimates = CostEstimate.of(reader, runModel, tokens, m -> guess(m, history), prices);
+		}
+		if (json) {
+			printJson(out, estimates, prices, tokens);
+		}
+		else {
+			printTable(out, estimates, prices, tokens);
+		}
+		out.flush();
+		return 0;
+	}
+
+	private CompletionGuess guess(String m, Map<String, Optional<double[]>> history) {
+		if (maxTokens != null) {
+			return new CompletionGuess(maxTokens, 0, maxTokens, "--max-tokens " + maxTokens
+					+ " per row (an upper bound: answers may stop earlier)");
+		}
+		Optional<double[]> past = history.computeIfAbsent(m, this::history);
+		if (past.isPresent()) {
+			long mean = Math.round(past.get()[0]);
+			return new CompletionGuess(mean, mean / 2, mean * 2, "mean of " + (long) past.get()[1]
+					+ " earlier run(s) of " + m + " in " + stateDir + ": " + mean + " per row (low half, high double)");
+		}
+		return new CompletionGuess(DEFAULT_COMPLETION_TOKENS, 50, 1000, "default " + DEFAULT_COMPLETION_TOKENS
+				+ " per row (low 50, high 1000); give --max-tokens, or run once to learn the model's mean");
+	}
+
+	private Optional<double[]> history(String m) {
+		if (!Files.exists(stateDir.resolve("promptbatch.mv.db"))) {
+			return Optional.empty();
+		}
+		try (GracefulStop stop = GracefulStop.install();
+				JobSession session = JobSession.open(stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+						stop.signal())) {
+			return session.launcher().completionHistory(m);
+		}
+		catch (PromptbatchCommand.UsageException e) {
+			// a run holds the state directory: estimate without history
+			return Optional.empty();
+		}
+		catch (java.io.IOException e) {
+			return Optional.empty();
+		}
+	}
+
+	private static String usd(@Nullable BigDecimal d) {
+		return d == null ? "no price" : "$" + d.setScale(4, RoundingMode.HALF_UP).toPlainString();
+	}
+
+	private void printTable(PrintWriter out, List<CostEstimate> estimates, PriceTable prices, TokenEstimator tokens) {
+		out.printf(Locale.ROOT, "%-24s %7s %14s %18s %12s %12s %12s%n", "MODEL", "ROWS", "PROMPT TOKENS",
+				"COMPLETION TOKENS", "COST", "LOW", "HIGH");
+		for (CostEstimate e : estimates) {
+			out.printf(Locale.ROOT, "%-24s %7d %14d %18d %12s %12s %12s%n", e.model(), e.rows(), e.promptTokens(),
+					e.completionTokens(), usd(e.cost(prices)), usd(e.costLow(prices)), usd(e.costHigh(prices)));
+		}
+		out.println();
+		out.println("Assumptions:");
+		out.println("  prompt tokens: counted with " + tokens.tokenizer() + " plus the chat format's overhead; this "
+				+ "approximates the provider's own tokenizer");
+		for (CostEstimate e : estimates) {
+			out.println("  " + e.model() + ": completion " + e.guess().basis());
+			out.println("  " + e.model() + ": " + (e.price() == null ? "no price in the table: cost unknown (add it with --prices)"
+					: "USD per million tokens: input " + e.price().input() + ", output " + e.price().output()
+							+ " (no context-cache hits assumed)"));
+		}
+		out.println("  prices as of " + prices.asOf() + " (" + prices.source() + ")");
+	}
+
+	private void printJson(PrintWriter out, List<CostEstimate> estimates, PriceTable prices, TokenEstimator tokens) {
+		ObjectNode root = JSON.createObjectNode();
+		ArrayNode models = root.putArray("models");
+		for (CostEstimate e : estimates) {
+			ObjectNode m = models.addObject();
+			m.put("model", e.model());
+			m.put("rows", e.rows());
+			m.put("prompt_tokens", e.promptTokens());
+			m.put("completion_tokens", e.completionTokens());
+			m.put("cost_usd", e.cost(prices));
+			m.put("cost_low_usd", e.costLow(prices));
+			m.put("cost_high_usd", e.costHigh(prices));
+			m.put("completion_basis", e.guess().basis());
+		}
+		ObjectNode assumptions = root.putObject("assumptions");
+		assumptions.put("tokenizer", tokens.tokenizer() + " (approximates the provider's tokenizer)");
+		assumptions.put("prices_as_of", prices.asOf());
+		assumptions.put("prices_source", prices.source());
+		out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+	}
+}

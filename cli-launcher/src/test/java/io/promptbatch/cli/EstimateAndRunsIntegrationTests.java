@@ -1,0 +1,100 @@
+package io.promptbatch.cli;
+
+import static io.promptbatch.cli.CliFixtures.execute;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.cli.CliFixtures.Result;
+import io.promptbatch.core.cost.TokenEstimator;
+import io.promptbatch.core.prompt.Message;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+class EstimateAndRunsIntegrationTests {
+
+	@TempDir
+	Path dir;
+
+	private static BigDecimal perMillion(long tokens, String price) {
+		return new BigDecimal(price).multiply(BigDecimal.valueOf(tokens)).divide(BigDecimal.valueOf(1_000_000), 10,
+				RoundingMode.HALF_UP);
+	}
+
+	@Test
+	void estimateJsonIsThePriceTableArithmeticOnTokensCountedAsTheRunWouldSendThem() throws Exception {
+		// given: 1,000 rows, with a system message added as the run would
+		Path input = CliFixtures.csv(dir, 1000);
+
+		// when
+		Result result = execute(Map.of(), "estimate", "--input", input.toString(), "--model", "kimi-k2.5",
+				"--system", "Be brief.", "--max-tokens", "120", "--json", "--state-dir", dir.resolve("state").toString());
+
+		// then
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		JsonNode model = CliFixtures.JSON.readTree(result.out()).get("models").get(0);
+		TokenEstimator tokens = new TokenEstimator();
+		long expectedPrompt = 0;
+		for (int i = 1; i <= 1000; i++) {
+			expectedPrompt += tokens.promptTokens(List.of(Message.system("Be brief."), Message.user(CliFixtures.promptOf(i))));
+		}
+		assertThat(model.get("model").asString()).isEqualTo("kimi-k2.5");
+		assertThat(model.get("rows").asLong()).isEqualTo(1000);
+		assertThat(model.get("prompt_tokens").asLong()).isEqualTo(expectedPrompt);
+		assertThat(model.get("completion_tokens").asLong()).isEqualTo(120_000);
+		// kimi-k2.5: 0.60 input, 3.00 output per million
+		BigDecimal cost = perMillion(expectedPrompt, "0.60").add(perMillion(120_000, "3.00"));
+		assertThat(model.get("cost_usd").decimalValue()).isEqualByComparingTo(cost);
+		assertThat(model.get("cost_low_usd").decimalValue()).isEqualByComparingTo(perMillion(expectedPrompt, "0.60"));
+	}
+
+	@Test
+	void estimateLearnsCompletionTokensFromEarlierRunsAndRunsListsThem() throws Exception {
+		// given: one earlier run of the model in the state directory
+		Path state = dir.resolve("state");
+		Path output = dir.resolve("answers.jsonl");
+		Result run = execute(Map.of(), "run", "--provider", "simulator", "--input", CliFixtures.SAMPLE_CSV.toString(),
+				"--output", output.toString(), "--state-dir", state.toString());
+		assertThat(run.exitCode()).as(run.err()).isZero();
+		long completion = 0;
+		for (JsonNode row : CliFixtures.jsonl(output)) {
+			completion += row.get("completion_tokens").asLong();
+		}
+		long mean = Math.round(completion / 24.0);
+
+		// when
+		Result estimate = execute(Map.of(), "estimate", "--input", CliFixtures.SAMPLE_JSONL.toString(), "--state-dir",
+				state.toString());
+		Result runs = execute(Map.of(), "runs", "--state-dir", state.toString());
+
+		// then
+		assertThat(estimate.exitCode()).as(estimate.err()).isZero();
+		assertThat(estimate.out()).contains("mean of 1 earlier run(s) of kimi-k2.5").contains(mean + " per row")
+			.contains("approximates the provider's own tokenizer");
+		assertThat(estimate.out()).containsPattern("kimi-k2.5\\s+22\\s+\\d+\\s+" + (22 * mean) + "\\s+\\$");
+		assertThat(runs.exitCode()).isZero();
+		assertThat(runs.out()).containsPattern("1\\s+\\S+ \\S+\\s+\\S+ \\S+\\s+completed\\s+24\\s+0\\s+\\d+\\s+" + completion
+				+ "\\s+0\\.\\d{4}\\s+.*prompts.csv -> .*answers.jsonl");
+	}
+
+	@Test
+	void anUnknownModelHasNoPriceAndAPriceFileCanAddIt() throws Exception {
+		Path prices = dir.resolve("prices.json");
+		Files.writeString(prices, "{\"as_of\":\"2026-11-20\",\"models\":{\"my-model\":{\"input\":1.0,\"output\":2.0}}}");
+
+		Result unknown = execute(Map.of(), "estimate", "--input", CliFixtures.SAMPLE_CSV.toString(), "--model",
+				"my-model", "--max-tokens", "10", "--state-dir", dir.toString());
+		Result priced = execute(Map.of(), "estimate", "--input", CliFixtures.SAMPLE_CSV.toString(), "--model",
+				"my-model", "--max-tokens", "10", "--prices", prices.toString(), "--json", "--state-dir", dir.toString());
+
+		assertThat(unknown.out()).contains("no price in the table: cost unknown");
+		JsonNode model = CliFixtures.JSON.readTree(priced.out()).get("models").get(0);
+		BigDecimal cost = perMillion(model.get("prompt_tokens").asLong(), "1.0").add(perMillion(240, "2.0"));
+		assertThat(model.get("cost_usd").decimalValue()).isEqualByComparingTo(cost);
+	}
+}
