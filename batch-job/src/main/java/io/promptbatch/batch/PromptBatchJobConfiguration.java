@@ -73,6 +73,7 @@ public class PromptBatchJobConfiguration {
 			RunProgress progress) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
+		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
 		ChatClient.Builder client = ChatClient.builder()
 			.baseUrl(endpoints.resolve(spec.baseUrl()))
 			.timeout(spec.timeout())
@@ -84,9 +85,9 @@ public class PromptBatchJobConfiguration {
 		int buffer = Math.max(spec.concurrency() * 8, spec.concurrency() + 256);
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
-				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, prices,
+				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, runPrices,
 				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
-				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly);
+				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd());
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);
 		return reader;

@@ -1,5 +1,6 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -192,8 +193,14 @@ public final class RunLauncher {
 		RunTotals totals = new RunTotals();
 		StepExecution step = repository.getLastStepExecution(execution.getJobInstance(),
 				PromptBatchJobConfiguration.STEP_NAME);
+		String stopMessage = null;
 		if (step != null) {
 			totals = RunTotals.from(step.getExecutionContext());
+			if (AnswerWindowReader.BUDGET.equals(step.getExecutionContext().getString(AnswerWindowReader.STOP_REASON, ""))) {
+				stopMessage = "the budget of $" + execution.getJobParameters().getString(RunParameters.BUDGET_USD)
+						+ " is reached ($" + totals.costUsd().toPlainString() + " spent): the next request could cross "
+						+ "it; run the same command with a higher --budget-usd to continue";
+			}
 		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
 		Duration runWall = Duration.ZERO;
@@ -205,6 +212,6 @@ public final class RunLauncher {
 		}
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
-				RunParameters.toSpec(execution.getJobParameters()).output(), runWall);
+				RunParameters.toSpec(execution.getJobParameters()).output(), runWall, stopMessage);
 	}
 }

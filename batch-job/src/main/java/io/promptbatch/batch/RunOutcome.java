@@ -24,9 +24,11 @@ import org.springframework.batch.core.BatchStatus;
  * @param wall the wall time of this execution
  * @param output the run's output file
  * @param runWall the wall time of all executions of the run, this one included
+ * @param stopMessage why the run stopped by itself before the end (e.g. the budget), or null
  */
 public record RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
-		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output, Duration runWall) {
+		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output, Duration runWall,
+		@Nullable String stopMessage) {
 
 	/** 0 all rows ok; 1 the run failed; 2 bad input; 3 finished with some rows failed. */
 	public int exitCode() {
@@ -88,7 +90,7 @@ public record RunOutcome(long executionId, long instanceId, BatchStatus status, 
 			return input.getMessage();
 		}
 		if (status == BatchStatus.STOPPED) {
-			return "stopped on request";
+			return stopMessage != null ? stopMessage : "stopped on request";
 		}
 		String writeFailure = writeFailure();
 		if (writeFailure != null) {

@@ -34,6 +34,8 @@ public final class RunParameters {
 	public static final String CHUNK_SIZE = "chunk.size";
 	public static final String TOTAL = "records.total";
 	public static final String COLUMNS = "columns";
+	public static final String BUDGET_USD = "budget.usd";
+	public static final String PRICES = "prices";
 
 	private RunParameters() {
 	}
@@ -74,6 +76,12 @@ public final class RunParameters {
 		if (spec.runKey() != null) {
 			b.addString(RUN_KEY, spec.runKey());
 		}
+		if (spec.budgetUsd() != null) {
+			b.addString(BUDGET_USD, spec.budgetUsd().toPlainString(), false);
+		}
+		if (spec.prices() != null) {
+			b.addString(PRICES, spec.prices().toAbsolutePath().toString(), false);
+		}
 		if (spec.keyVariable() != null) {
 			b.addString(KEY_VARIABLE, spec.keyVariable(), false);
 		}
@@ -88,7 +96,9 @@ public final class RunParameters {
 				"true".equals(p.getString(SKIP_INVALID)), maxTokens == null ? null : maxTokens.intValue(), p.getDouble(TEMPERATURE),
 				longOr(p, CONCURRENCY, 16).intValue(), longOr(p, MAX_RETRIES, 6).intValue(),
 				Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)), longOr(p, CHUNK_SIZE, 100).intValue(),
-				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY));
+				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY),
+				p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)),
+				p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)));
 	}
 
 	public static List<String> columns(@Nullable String joined) {

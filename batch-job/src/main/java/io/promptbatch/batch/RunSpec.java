@@ -1,5 +1,6 @@
 package io.promptbatch.batch;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -25,11 +26,14 @@ import org.jspecify.annotations.Nullable;
  * @param from first record (0-based) of the range this run covers
  * @param to end of the range, exclusive; {@link Long#MAX_VALUE} for the end of the file
  * @param runKey distinguishes runs of the same input and output (e.g. a date), or null
+ * @param budgetUsd spending limit of the whole run in USD, never exceeded, or null
+ * @param prices a price file adding to or replacing the bundled table, or null
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
 		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
 		@Nullable Double temperature,
-		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey) {
+		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
+		@Nullable BigDecimal budgetUsd, @Nullable Path prices) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -49,6 +53,9 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 		if (timeout.isNegative() || timeout.isZero()) {
 			throw new IllegalArgumentException("timeout must be positive, was " + timeout);
 		}
+		if (budgetUsd != null && budgetUsd.signum() <= 0) {
+			throw new IllegalArgumentException("budget must be more than 0 USD, was " + budgetUsd);
+		}
 		if (maxTokens != null && maxTokens < 1) {
 			throw new IllegalArgumentException("max tokens must be at least 1, was " + maxTokens);
 		}
@@ -57,26 +64,31 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 	/** A spec with the defaults for everything but the files, the server and the model. */
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
 		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
-				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null);
+				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null);
 	}
 
 	public RunSpec withConcurrency(int n) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
-				maxRetries, timeout, chunkSize, from, to, runKey);
+				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices);
 	}
 
 	public RunSpec withKeyVariable(@Nullable String variable) {
 		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, chunkSize, from, to, runKey);
+				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices);
 	}
 
 	public RunSpec withRetries(int retries, Duration attemptTimeout) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey);
+				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices);
+	}
+
+	public RunSpec withBudget(@Nullable BigDecimal usd, @Nullable Integer completionLimit) {
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, completionLimit,
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices);
 	}
 
 	public RunSpec withChunkSize(int size) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, size, from, to, runKey);
+				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices);
 	}
 }

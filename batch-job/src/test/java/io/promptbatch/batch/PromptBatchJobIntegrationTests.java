@@ -319,4 +319,44 @@ class PromptBatchJobIntegrationTests {
 			assertThat(sim.counters().status(200)).isEqualTo(n);
 		}
 	}
+
+	@Test
+	void neverSpendsMoreThanTheBudgetAndContinuesWithAHigherOne() throws Exception {
+		// given
+		int n = 500;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		java.math.BigDecimal budget = new java.math.BigDecimal("0.01");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(2)))
+			.build())) {
+			RunSpec spec = spec(sim, input, output, 16).withChunkSize(20).withBudget(budget, 20);
+
+			// when
+			RunOutcome first = launcher.run(spec, n, List.of("group"));
+
+			// then: stopped, resumably, within the budget
+			assertThat(first.status()).isEqualTo(BatchStatus.STOPPED);
+			assertThat(first.exitCode()).isEqualTo(1);
+			assertThat(first.failureMessage()).contains("the budget of $0.01 is reached")
+				.contains("higher --budget-usd");
+			List<JsonNode> rows = Inputs.jsonl(output);
+			java.math.BigDecimal spent = rows.stream()
+				.map(r -> r.get("cost_usd").decimalValue())
+				.reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add);
+			assertThat(rows.size()).isBetween(20, n - 1);
+			assertThat(spent).isLessThanOrEqualTo(budget);
+			assertThat(spent).isGreaterThan(budget.multiply(new java.math.BigDecimal("0.4")));
+			assertThat(sim.counters().status(200)).isEqualTo(rows.size());
+
+			// when: the same command with a higher budget
+			RunOutcome second = launcher.run(spec.withBudget(java.math.BigDecimal.ONE, 20), n, List.of("group"));
+
+			// then
+			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
+			assertThat(Inputs.jsonl(output)).hasSize(n);
+			assertThat(sim.counters().status(200)).isEqualTo(n);
+			assertThat(second.totals().costUsd()).isLessThanOrEqualTo(java.math.BigDecimal.ONE);
+		}
+	}
 }

@@ -5,6 +5,7 @@ import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunOutcome;
 import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.provider.Provider;
@@ -80,6 +81,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--template", paramLabel = "TEXT", description = "User message with {{column}} variables; then no 'prompt' column is needed.")
 	@Nullable String template;
 
+	@Option(names = "--budget-usd", paramLabel = "USD", description = "Spending limit of the run, never exceeded: each request's worst case is reserved before it is sent; needs --max-tokens. Resume with a higher one to continue.")
+	java.math.@Nullable BigDecimal budgetUsd;
+
+	@Option(names = "--prices", paramLabel = "FILE", description = "Price file adding to or replacing the bundled table (for cost_usd and --budget-usd).")
+	@Nullable Path pricesFile;
+
 	@Option(names = "--skip-invalid", description = "Leave out invalid records (and repeated ids), listing them with the reason in <output>.rejects.jsonl, instead of refusing the file.")
 	boolean skipInvalid;
 
@@ -108,12 +115,27 @@ final class RunCommand implements Callable<Integer> {
 		}
 		OutputFormat.of(output);
 		checkOutputLocation();
+		if (budgetUsd != null && maxTokens == null) {
+			throw new PromptbatchCommand.UsageException("--budget-usd needs --max-tokens: without a completion limit a "
+					+ "request's worst case has no bound");
+		}
+		if (budgetUsd != null && budgetUsd.signum() <= 0) {
+			throw new PromptbatchCommand.UsageException("--budget-usd must be more than 0, was " + budgetUsd);
+		}
+		if (pricesFile != null) {
+			PriceTable.bundled().withOverrides(pricesFile);
+		}
+		if (budgetUsd != null && PriceTable.bundled().price(target.model).isEmpty() && pricesFile == null) {
+			throw new PromptbatchCommand.UsageException("--budget-usd: model " + target.model + " has no price; add it "
+					+ "with --prices FILE");
+		}
 
 		PromptOptions options = new PromptOptions(system, template, skipInvalid);
 		InputScan scan = skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options);
 
 		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
-				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey);
+				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
+				budgetUsd, pricesFile);
 		ChatSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;

@@ -50,6 +50,12 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	/** Execution-context key: rows handed out, equal to rows written at each commit. */
 	public static final String ROWS_DONE = "fanout.rows.done";
 
+	/** Execution-context key: why the reader ended early ({@value #BUDGET}), when it did for a reason of its own. */
+	public static final String STOP_REASON = "fanout.stop.reason";
+
+	/** The stop reason when the next request could have crossed the budget. */
+	public static final String BUDGET = "budget";
+
 	private static final Logger log = LoggerFactory.getLogger(AnswerWindowReader.class);
 
 	private final Supplier<PromptReader> prompts;
@@ -65,6 +71,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private final long to;
 	private final StopSignal stop;
 	private final Runnable onStopped;
+	private final @Nullable BigDecimal budgetLimit;
+	private @Nullable Budget budget;
+	private volatile boolean budgetReached;
 
 	private final BlockingQueue<Slot> window = new LinkedBlockingQueue<>();
 	private final AtomicReference<@Nullable FatalChatException> fatal = new AtomicReference<>();
@@ -88,12 +97,13 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * @param to end of the range, exclusive
 	 * @param stop a graceful stop request: dispatching ends, answers in flight are handed out within
 	 *     the grace time, then the reader ends early
-	 * @param onStopped called once when the reader ends early because of {@code stop} (marks the step
-	 *     to end as STOPPED rather than COMPLETED)
+	 * @param onStopped called once when the reader ends early because of {@code stop} or the budget
+	 *     (marks the step to end as STOPPED rather than COMPLETED)
+	 * @param budgetLimit the run's spending limit in USD, or null
 	 */
 	public AnswerWindowReader(Supplier<PromptReader> prompts, ChatClient client, String endpoint, RequestFactory requests,
 			ResponseJournal journal, PriceTable prices, long runId, int concurrency, int bufferSize, long from,
-			long to, StopSignal stop, Runnable onStopped) {
+			long to, StopSignal stop, Runnable onStopped, @Nullable BigDecimal budgetLimit) {
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
@@ -114,6 +124,10 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		this.to = to;
 		this.stop = stop;
 		this.onStopped = onStopped;
+		this.budgetLimit = budgetLimit;
+		if (budgetLimit != null && requests.maxTokens() == null) {
+			throw new IllegalArgumentException("a budget needs a completion token limit (max tokens)");
+		}
 		this.inFlight = new Semaphore(concurrency);
 		this.bufferSlots = new Semaphore(bufferSize);
 	}
@@ -121,6 +135,11 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void open(ExecutionContext context) throws ItemStreamException {
 		done = context.getLong(ROWS_DONE, 0L);
+		context.remove(STOP_REASON);
+		if (budgetLimit != null) {
+			budget = new Budget(budgetLimit, prices, requests.maxTokens(),
+					io.promptbatch.batch.output.RunTotals.from(context).costUsd());
+		}
 		PromptReader opened = prompts.get();
 		this.reader = opened;
 		long skip = from + done;
@@ -164,10 +183,23 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					bufferSlots.release();
 					break;
 				}
+				BigDecimal worst = BigDecimal.ZERO;
+				if (budget != null) {
+					worst = budget.worstCase(requests.modelFor(prompt), prompt.messages());
+					if (!budget.reserve(worst)) {
+						budgetReached = true;
+						inFlight.release();
+						bufferSlots.release();
+						log.warn("Budget: the next request could cost up to ${} and cross the budget of ${} (spent ${}); "
+								+ "no more requests", worst.toPlainString(), budget.limit().toPlainString(),
+								budget.spent().toPlainString());
+						break;
+					}
+				}
 				remaining--;
 				CompletableFuture<AnswerRow> row = new CompletableFuture<>();
 				window.put(new Slot(row, null));
-				start(prompt, row);
+				start(prompt, row, worst);
 			}
 			window.put(Slot.END);
 		}
@@ -177,7 +209,20 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		}
 	}
 
-	private void start(Prompt prompt, CompletableFuture<AnswerRow> row) {
+	private void start(Prompt prompt, CompletableFuture<AnswerRow> unsettled, BigDecimal worst) {
+		CompletableFuture<AnswerRow> row = unsettled;
+		if (budget != null) {
+			Budget b = budget;
+			row = new CompletableFuture<>();
+			row.whenComplete((r, e) -> {
+				b.settle(worst, r == null || r.cost() == null ? BigDecimal.ZERO : r.cost());
+				unsettled.complete(r);
+			});
+		}
+		startRow(prompt, row);
+	}
+
+	private void startRow(Prompt prompt, CompletableFuture<AnswerRow> row) {
 		ChatRequest request;
 		String fingerprint;
 		try {
@@ -253,7 +298,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			if (f != null) {
 				throw new RunStoppedException(f);
 			}
-			if (stop.requested()) {
+			if (stop.requested() || budgetReached) {
 				return endEarly();
 			}
 			if (stopping) {
@@ -335,6 +380,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void update(ExecutionContext context) throws ItemStreamException {
 		context.putLong(ROWS_DONE, done);
+		if (budgetReached) {
+			context.putString(STOP_REASON, BUDGET);
+		}
 	}
 
 	@Override
