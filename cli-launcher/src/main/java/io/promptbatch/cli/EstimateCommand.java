@@ -70,6 +70,9 @@ final class EstimateCommand implements Callable<Integer> {
 	@Option(names = "--json", description = "Print the estimate as JSON.")
 	boolean json;
 
+	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
+	@Nullable Path config;
+
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();

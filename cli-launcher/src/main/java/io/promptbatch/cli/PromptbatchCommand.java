@@ -38,9 +38,26 @@ public final class PromptbatchCommand implements Runnable {
 		spec.commandLine().usage(spec.commandLine().getErr());
 	}
 
-	/** A command line with promptbatch's converters and exit-code mapping. */
-	public static CommandLine commandLine(Map<String, String> environment) {
+	/** Runs the command line; the exit code as the contract says. */
+	public static int execute(Map<String, String> environment, PrintWriter out, PrintWriter err, String... args) {
+		CommandLine cl;
+		try {
+			cl = commandLine(environment, args);
+		}
+		catch (UsageException e) {
+			err.println("promptbatch: " + e.getMessage());
+			err.flush();
+			return 2;
+		}
+		cl.setOut(out);
+		cl.setErr(err);
+		return cl.execute(args);
+	}
+
+	/** A command line with promptbatch's converters, defaults and exit-code mapping, for these arguments. */
+	static CommandLine commandLine(Map<String, String> environment, String... args) {
 		CommandLine cl = new CommandLine(new PromptbatchCommand(environment));
+		cl.setDefaultValueProvider(Defaults.of(environment, args));
 		cl.registerConverter(java.time.Duration.class, new DurationConverter());
 		cl.setExecutionExceptionHandler(PromptbatchCommand::handle);
 		cl.setUsageHelpAutoWidth(true);

@@ -7,7 +7,8 @@ public final class PromptbatchMain {
 	}
 
 	public static void main(String[] args) {
-		int code = PromptbatchCommand.commandLine(System.getenv()).execute(args);
+		int code = PromptbatchCommand.execute(System.getenv(), new java.io.PrintWriter(System.out, true),
+				new java.io.PrintWriter(System.err, true), args);
 		System.exit(code);
 	}
 }

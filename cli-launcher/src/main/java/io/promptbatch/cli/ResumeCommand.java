@@ -36,6 +36,9 @@ final class ResumeCommand implements Callable<Integer> {
 	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
 	Path stateDir;
 
+	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
+	@Nullable Path config;
+
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter err = spec.commandLine().getErr();

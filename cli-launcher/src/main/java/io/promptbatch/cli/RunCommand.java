@@ -102,6 +102,9 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = { "-q", "--quiet" }, description = "No progress and no summary; the exit code and <output>.summary.json say how it went.")
 	boolean quiet;
 
+	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
+	@Nullable Path config;
+
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
 

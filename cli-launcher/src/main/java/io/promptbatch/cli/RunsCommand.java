@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,6 +37,9 @@ final class RunsCommand implements Callable<Integer> {
 
 	@Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many runs to list (default: ${DEFAULT-VALUE}).")
 	int limit;
+
+	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
+	@Nullable Path config;
 
 	@Override
 	public Integer call() throws Exception {

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,12 +29,9 @@ final class CliFixtures {
 	}
 
 	static Result execute(Map<String, String> env, String... args) {
-		CommandLine cl = PromptbatchCommand.commandLine(env);
 		StringWriter out = new StringWriter();
 		StringWriter err = new StringWriter();
-		cl.setOut(new PrintWriter(out, true));
-		cl.setErr(new PrintWriter(err, true));
-		int code = cl.execute(args);
+		int code = PromptbatchCommand.execute(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
 		return new Result(code, out.toString(), err.toString());
 	}
 

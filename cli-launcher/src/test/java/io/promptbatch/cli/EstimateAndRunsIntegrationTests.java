@@ -97,4 +97,51 @@ class EstimateAndRunsIntegrationTests {
 		BigDecimal cost = perMillion(model.get("prompt_tokens").asLong(), "1.0").add(perMillion(240, "2.0"));
 		assertThat(model.get("cost_usd").decimalValue()).isEqualByComparingTo(cost);
 	}
+
+	@Test
+	void runKeyMakesANewRunOfTheSameFilesAndTheSameKeyTwiceIsAlreadyComplete() throws Exception {
+		Path state = dir.resolve("state");
+		String[] base = { "run", "--provider", "simulator", "--input", CliFixtures.SAMPLE_CSV.toString(), "--output",
+				dir.resolve("nightly.jsonl").toString(), "--state-dir", state.toString(), "--run-key" };
+
+		Result monday = execute(Map.of(), append(base, "2026-11-23"));
+		Result mondayAgain = execute(Map.of(), append(base, "2026-11-23"));
+		Result tuesday = execute(Map.of(), append(base, "2026-11-24"));
+		Result runs = execute(Map.of(), "runs", "--state-dir", state.toString());
+
+		assertThat(monday.exitCode()).isZero();
+		assertThat(mondayAgain.exitCode()).isZero();
+		assertThat(mondayAgain.err()).contains("already completed");
+		assertThat(tuesday.exitCode()).isZero();
+		assertThat(tuesday.err()).contains("run 2 completed");
+		assertThat(runs.out()).contains("(key 2026-11-23)").contains("(key 2026-11-24)");
+	}
+
+	@Test
+	void defaultsComeFromTheEnvironmentThenTheConfigFile() throws Exception {
+		Path config = dir.resolve("promptbatch.properties");
+		Files.writeString(config, "state-dir=" + dir.resolve("from-file") + "\nrun.concurrency=3\nprovider=simulator\n");
+
+		Result fromFile = execute(Map.of(), "run", "--config", config.toString(), "--input",
+				CliFixtures.SAMPLE_CSV.toString(), "--output", dir.resolve("a.jsonl").toString());
+		Result fromEnv = execute(Map.of("PROMPTBATCH_CONFIG", config.toString(), "PROMPTBATCH_STATE_DIR",
+				dir.resolve("from-env").toString()), "run", "--input", CliFixtures.SAMPLE_CSV.toString(), "--output",
+				dir.resolve("b.jsonl").toString());
+		Result missing = execute(Map.of(), "run", "--config", dir.resolve("nope.properties").toString(), "--input",
+				"x.csv", "--output", "y.jsonl");
+
+		assertThat(fromFile.exitCode()).as(fromFile.err()).isZero();
+		assertThat(fromFile.err()).contains("concurrency 3").doesNotContain("no --provider");
+		assertThat(dir.resolve("from-file/promptbatch.mv.db")).exists();
+		assertThat(fromEnv.exitCode()).as(fromEnv.err()).isZero();
+		assertThat(dir.resolve("from-env/promptbatch.mv.db")).exists();
+		assertThat(missing.exitCode()).isEqualTo(2);
+		assertThat(missing.err()).contains("nope.properties: config file not found");
+	}
+
+	private static String[] append(String[] args, String last) {
+		String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+		all[args.length] = last;
+		return all;
+	}
 }
