@@ -61,13 +61,20 @@ public final class RunLauncher {
 		return outcome(execution, expectedRows, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
-	/** Continues the given execution's run, or the most recent failed or stopped run when null. */
-	public RunOutcome resume(@Nullable Long executionId) throws Exception {
+	/** Continues the given run (by its id, as {@code runs} lists it), or the most recent failed or stopped run when null. */
+	public RunOutcome resume(@Nullable Long runId) throws Exception {
 		recoverAbandoned();
-		JobExecution target = executionId == null ? lastRestartable() : repository.getJobExecution(executionId);
+		JobExecution target;
+		if (runId == null) {
+			target = lastRestartable();
+		}
+		else {
+			JobInstance instance = repository.getJobInstance(runId);
+			target = instance == null ? null : repository.getLastJobExecution(instance);
+		}
 		if (target == null) {
-			throw new IllegalArgumentException(executionId == null ? "there is no failed or stopped run to resume"
-					: "there is no run execution " + executionId);
+			throw new IllegalArgumentException(runId == null ? "there is no failed or stopped run to resume"
+					: "there is no run " + runId);
 		}
 		if (target.getStatus() == BatchStatus.UNKNOWN) {
 			recoverUnknown(target);

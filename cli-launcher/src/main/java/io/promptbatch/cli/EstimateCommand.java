@@ -70,6 +70,18 @@ final class EstimateCommand implements Callable<Integer> {
 	@Option(names = "--json", description = "Print the estimate as JSON.")
 	boolean json;
 
+	@Option(names = "--exact", description = "Count prompt tokens with the provider's own endpoint (Moonshot's /tokenizers/estimate-token-count): one small free request per row.")
+	boolean exact;
+
+	@Option(names = "--provider", paramLabel = "NAME", description = "With --exact: the provider to ask (default: moonshot).")
+	@Nullable String provider;
+
+	@Option(names = "--base-url", paramLabel = "URL", description = "With --exact: its base URL, overriding the provider's.")
+	@Nullable String baseUrl;
+
+	@picocli.CommandLine.ParentCommand
+	PromptbatchCommand parent;
+
 	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
 	@Nullable Path config;
 
@@ -83,8 +95,13 @@ final class EstimateCommand implements Callable<Integer> {
 		Map<String, Optional<double[]>> history = new HashMap<>();
 		TokenEstimator tokens = new TokenEstimator();
 		List<CostEstimate> estimates;
-		try (PromptReader reader = PromptReader.open(input, options)) {
-			estimates = CostEstimate.of(reader, runModel, tokens, m -> guess(m, history), prices);
+		if (exact) {
+			estimates = CostEstimate.of(countWithProvider(runModel, options), m -> guess(m, history), prices);
+		}
+		else {
+			try (PromptReader reader = PromptReader.open(input, options)) {
+				estimates = CostEstimate.of(reader, runModel, tokens, m -> guess(m, history), prices);
+			}
 		}
 		if (json) {
 			printJson(out, estimates, prices, tokens);
@@ -94,6 +111,59 @@ final class EstimateCommand implements Callable<Integer> {
 		}
 		out.flush();
 		return 0;
+	}
+
+	/** Rows and prompt tokens per model, counted by the provider, 16 requests at a time. */
+	private Map<String, long[]> countWithProvider(String runModel, PromptOptions options) throws Exception {
+		Provider chosen = provider != null ? Provider.of(provider) : Provider.MOONSHOT;
+		String url = baseUrl != null ? baseUrl : chosen.baseUrl();
+		if (url == null) {
+			throw new PromptbatchCommand.UsageException("--exact needs a provider with a token-count endpoint "
+					+ "(moonshot) or --base-url");
+		}
+		Map<String, String> env = parent.environment();
+		String key = chosen.apiKey(env);
+		if (key == null && baseUrl == null && chosen.keyVariable() != null) {
+			throw new PromptbatchCommand.UsageException("--exact: no API key for " + chosen.id() + ": set "
+					+ chosen.keyVariable() + " (or " + Provider.GENERIC_KEY_VARIABLE + ")");
+		}
+		Map<String, long[]> perModel = new java.util.LinkedHashMap<>();
+		java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(16);
+		List<java.util.concurrent.CompletableFuture<?>> pending = new java.util.ArrayList<>();
+		try (io.promptbatch.core.client.ChatClient client = io.promptbatch.core.client.ChatClient.builder()
+			.baseUrl(url)
+			.apiKey(key)
+			.keyHint(chosen.keyHint(env))
+			.build(); PromptReader reader = PromptReader.open(input, options)) {
+			io.promptbatch.core.prompt.Prompt p;
+			while ((p = reader.read()) != null) {
+				String m = p.model() != null ? p.model() : runModel;
+				long[] sums;
+				synchronized (perModel) {
+					sums = perModel.computeIfAbsent(m, k -> new long[2]);
+					sums[0]++;
+				}
+				window.acquire();
+				long[] target = sums;
+				pending.add(client.countTokens(new io.promptbatch.core.client.ChatRequest(m, p.messages(), null, null))
+					.whenComplete((n, e) -> {
+						window.release();
+						if (n != null) {
+							synchronized (perModel) {
+								target[1] += n;
+							}
+						}
+					}));
+			}
+			java.util.concurrent.CompletableFuture.allOf(pending.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+				.join();
+		}
+		catch (java.util.concurrent.CompletionException e) {
+			Throwable cause = io.promptbatch.core.client.internal.ErrorMapper.unwrap(e);
+			throw new IllegalStateException("--exact: the token count failed: "
+					+ (cause instanceof io.promptbatch.core.client.ChatException ce ? ce.describe() : cause.toString()), cause);
+		}
+		return perModel;
 	}
 
 	private CompletionGuess guess(String m, Map<String, Optional<double[]>> history) {
@@ -142,8 +212,9 @@ final class EstimateCommand implements Callable<Integer> {
 		}
 		out.println();
 		out.println("Assumptions:");
-		out.println("  prompt tokens: counted with " + tokens.tokenizer() + " plus the chat format's overhead; this "
-				+ "approximates the provider's own tokenizer");
+		out.println(exact ? "  prompt tokens: counted by the provider's token-count endpoint"
+				: "  prompt tokens: counted with " + tokens.tokenizer() + " plus the chat format's overhead; this "
+						+ "approximates the provider's own tokenizer");
 		for (CostEstimate e : estimates) {
 			out.println("  " + e.model() + ": completion " + e.guess().basis());
 			out.println("  " + e.model() + ": " + (e.price() == null ? "no price in the table: cost unknown (add it with --prices)"
@@ -168,7 +239,8 @@ final class EstimateCommand implements Callable<Integer> {
 			m.put("completion_basis", e.guess().basis());
 		}
 		ObjectNode assumptions = root.putObject("assumptions");
-		assumptions.put("tokenizer", tokens.tokenizer() + " (approximates the provider's tokenizer)");
+		assumptions.put("tokenizer", exact ? "the provider's token-count endpoint"
+				: tokens.tokenizer() + " (approximates the provider's tokenizer)");
 		assumptions.put("prices_as_of", prices.asOf());
 		assumptions.put("prices_source", prices.source());
 		out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));

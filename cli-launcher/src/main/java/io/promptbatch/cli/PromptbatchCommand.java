@@ -92,8 +92,17 @@ public final class PromptbatchCommand implements Runnable {
 
 		@Override
 		public String[] getVersion() {
-			String v = PromptbatchCommand.class.getPackage().getImplementationVersion();
-			return new String[] { "promptbatch " + (v == null ? "development build" : v) };
+			java.util.Properties p = new java.util.Properties();
+			try (java.io.InputStream in = PromptbatchCommand.class.getResourceAsStream("/promptbatch-version.properties")) {
+				if (in != null) {
+					p.load(in);
+				}
+			}
+			catch (java.io.IOException e) {
+				// reported as unknown below
+			}
+			return new String[] { "promptbatch " + p.getProperty("version", "(version unknown)"),
+					"Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")" };
 		}
 	}
 }

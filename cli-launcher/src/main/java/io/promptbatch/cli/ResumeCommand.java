@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code promptbatch resume}: continues the last failed or stopped run. */
 @Command(name = "resume", mixinStandardHelpOptions = true,
-		description = { "Continues the most recent failed or stopped run of the state directory (or the given",
-				"execution) from its last commit, with the settings it was started with. The API key is read",
-				"from the environment again." },
+		description = { "Continues the most recent failed or stopped run of the state directory (or the given run)",
+				"from its last commit, with the settings it was started with. The API key is read from the",
+				"environment again." },
 		footer = { "", "Example:", "  promptbatch resume --state-dir .promptbatch" })
 final class ResumeCommand implements Callable<Integer> {
 
@@ -30,8 +30,8 @@ final class ResumeCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
-	@Option(names = "--run", paramLabel = "ID", description = "The job execution to continue (default: the last failed or stopped run).")
-	@Nullable Long executionId;
+	@Option(names = "--run", paramLabel = "ID", description = "The run to continue, as 'promptbatch runs' lists it (default: the last failed or stopped run).")
+	@Nullable Long runId;
 
 	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
 	Path stateDir;
@@ -53,7 +53,7 @@ final class ResumeCommand implements Callable<Integer> {
 							stop.signal())) {
 				RunOutcome outcome;
 				try {
-					outcome = session.launcher().resume(executionId);
+					outcome = session.launcher().resume(runId);
 				}
 				catch (IllegalArgumentException e) {
 					err.println("promptbatch: " + e.getMessage() + " in " + stateDir.toAbsolutePath());

@@ -139,6 +139,28 @@ class EstimateAndRunsIntegrationTests {
 		assertThat(missing.err()).contains("nope.properties: config file not found");
 	}
 
+	@Test
+	void exactAsksTheProvidersTokenCountEndpointAndSendsNoChatRequest() throws Exception {
+		Path input = CliFixtures.csv(dir, 40);
+		try (io.promptbatch.simulator.ChatSimulator sim = io.promptbatch.simulator.ChatSimulator
+			.start(io.promptbatch.simulator.SimulatorConfig.builder().requiredKey("k-moon").build())) {
+			Result result = execute(Map.of("MOONSHOT_API_KEY", "k-moon"), "estimate", "--exact", "--provider",
+					"moonshot", "--base-url", sim.baseUrl(), "--model", "kimi-k2-0905-preview", "--max-tokens", "50",
+					"--json", "--input", input.toString(), "--state-dir", dir.toString());
+
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			long expected = 0;
+			for (int i = 1; i <= 40; i++) {
+				expected += io.promptbatch.simulator.SimulatedAnswers.promptTokensFor(List.of(CliFixtures.promptOf(i)));
+			}
+			JsonNode root = CliFixtures.JSON.readTree(result.out());
+			assertThat(root.get("models").get(0).get("prompt_tokens").asLong()).isEqualTo(expected);
+			assertThat(root.get("assumptions").get("tokenizer").asString()).contains("token-count endpoint");
+			assertThat(sim.counters().tokenCounts()).isEqualTo(40);
+			assertThat(sim.counters().requests()).isZero();
+		}
+	}
+
 	private static String[] append(String[] args, String last) {
 		String[] all = java.util.Arrays.copyOf(args, args.length + 1);
 		all[args.length] = last;

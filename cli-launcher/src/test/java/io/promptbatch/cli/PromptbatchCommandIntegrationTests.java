@@ -224,6 +224,9 @@ class PromptbatchCommandIntegrationTests {
 			Result nothing = execute(Map.of(), "resume", "--state-dir", state.toString());
 			assertThat(nothing.exitCode()).isEqualTo(2);
 			assertThat(nothing.err()).contains("there is no failed or stopped run to resume");
+			Result unknown = execute(Map.of(), "resume", "--run", "99", "--state-dir", state.toString());
+			assertThat(unknown.exitCode()).isEqualTo(2);
+			assertThat(unknown.err()).contains("there is no run 99");
 		}
 	}
 

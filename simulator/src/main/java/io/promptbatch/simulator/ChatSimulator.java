@@ -146,6 +146,9 @@ public final class ChatSimulator implements AutoCloseable {
 			else if (path.endsWith("/chat/completions") && "POST".equals(exchange.getRequestMethod())) {
 				chat(exchange);
 			}
+			else if (path.endsWith("/tokenizers/estimate-token-count") && "POST".equals(exchange.getRequestMethod())) {
+				countTokens(exchange);
+			}
 			else {
 				send(exchange, 404, errorBody("not_found", "No route for " + path), null);
 			}
@@ -285,6 +288,22 @@ public final class ChatSimulator implements AutoCloseable {
 		choice.put("finish_reason", finishReason);
 		usage(response.putObject("usage"), promptTokens, completionTokens);
 		respond(exchange, arrival, latency, 200, json.writeValueAsString(response), null);
+	}
+
+	/** Moonshot's token-count endpoint: {@code {"data":{"total_tokens":N}}}, the same count a chat reports. */
+	private void countTokens(HttpExchange exchange) throws IOException {
+		JsonNode request = json.readTree(exchange.getRequestBody().readAllBytes());
+		String auth = exchange.getRequestHeaders().getFirst("Authorization");
+		if (config.requiredKey != null && !("Bearer " + config.requiredKey).equals(auth)) {
+			send(exchange, 401, errorBody("invalid_token", "The API token is invalid or missing."), null);
+			return;
+		}
+		List<String> contents = new ArrayList<>();
+		for (JsonNode message : request.path("messages")) {
+			contents.add(message.path("content").asString(""));
+		}
+		counters.tokenCounted();
+		send(exchange, 200, "{\"data\":{\"total_tokens\":" + SimulatedAnswers.promptTokensFor(contents) + "}}", null);
 	}
 
 	private boolean admitByRate(long now) {

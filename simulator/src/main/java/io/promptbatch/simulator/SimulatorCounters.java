@@ -17,6 +17,16 @@ public final class SimulatorCounters {
 	private final AtomicLong hangs = new AtomicLong();
 	private final Map<String, AtomicInteger> byPrompt = new ConcurrentHashMap<>();
 	private final AtomicLong latencyNanos = new AtomicLong();
+	private final AtomicLong tokenCounts = new AtomicLong();
+
+	void tokenCounted() {
+		tokenCounts.incrementAndGet();
+	}
+
+	/** Requests to the token-count endpoint (not counted as chat requests). */
+	public long tokenCounts() {
+		return tokenCounts.get();
+	}
 
 	void arrived(String prompt) {
 		requests.incrementAndGet();

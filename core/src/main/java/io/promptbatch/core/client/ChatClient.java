@@ -41,10 +41,13 @@ public final class ChatClient implements AutoCloseable {
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
 	private final FailsafeExecutor<ChatResponse> failsafe;
+	private final FailsafeExecutor<Long> countFailsafe;
+	private final URI tokenCountEndpoint;
 
 	private ChatClient(Builder b) {
 		this.baseUrl = b.baseUrl;
 		this.endpoint = URI.create(b.baseUrl + "/chat/completions");
+		this.tokenCountEndpoint = URI.create(b.baseUrl + "/tokenizers/estimate-token-count");
 		this.apiKey = b.apiKey;
 		this.timeout = b.timeout;
 		this.initialBackoff = b.initialBackoff;
@@ -72,6 +75,53 @@ public final class ChatClient implements AutoCloseable {
 			})
 			.build();
 		this.failsafe = Failsafe.with(retry).with(executor);
+		this.countFailsafe = Failsafe.with(RetryPolicy.<Long>builder()
+			.handle(RetriableChatException.class)
+			.withMaxRetries(b.maxRetries)
+			.withDelayFn(ctx -> backoff(ctx.getLastException(), ctx.getAttemptCount()))
+			.build()).with(executor);
+	}
+
+	/**
+	 * The provider's own count of a request's prompt tokens, from Moonshot's
+	 * {@code POST {baseUrl}/tokenizers/estimate-token-count} ({@code data.total_tokens}). Retried like
+	 * a chat request; fails with a {@link ChatException}.
+	 */
+	public CompletableFuture<Long> countTokens(ChatRequest request) {
+		byte[] body = WireFormat.requestBody(request);
+		return countFailsafe.getStageAsync(() -> post(tokenCountEndpoint, body).thenApply(response -> {
+			tools.jackson.databind.JsonNode total = WireFormat.JSON.readTree(response).path("data").path("total_tokens");
+			if (!total.isNumber()) {
+				throw new NonRetriableChatException(200, "bad_response",
+						"the token-count response has no data.total_tokens", null, null);
+			}
+			return total.asLong();
+		}));
+	}
+
+	/** POSTs a body and gives the 2xx response body, or fails with the mapped {@link ChatException}. */
+	private CompletableFuture<byte[]> post(URI uri, byte[] body) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+			.timeout(timeout)
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+		if (apiKey != null) {
+			request.header("Authorization", "Bearer " + apiKey);
+		}
+		CompletableFuture<byte[]> result = new CompletableFuture<>();
+		http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
+			if (failure != null) {
+				result.completeExceptionally(errors.fromTransport(failure, uri.getAuthority(), timeout));
+			}
+			else if (response.statusCode() / 100 != 2) {
+				result.completeExceptionally(errors.fromResponse(response.statusCode(), response.headers(),
+						response.body()));
+			}
+			else {
+				result.complete(response.body());
+			}
+		});
+		return result;
 	}
 
 	public static Builder builder() {

@@ -65,6 +65,15 @@ public record CostEstimate(String model, long rows, long promptTokens, Completio
 			sums[0]++;
 			sums[1] += tokens.promptTokens(p.messages());
 		}
+		return of(perModel, guesses, prices);
+	}
+
+	/**
+	 * Estimates from counts already made (e.g. by the provider's own token-count endpoint).
+	 * @param perModel per model: rows and prompt tokens
+	 */
+	public static List<CostEstimate> of(Map<String, long[]> perModel, Function<String, CompletionGuess> guesses,
+			PriceTable prices) {
 		List<CostEstimate> estimates = new ArrayList<>();
 		perModel.forEach((m, sums) -> estimates.add(new CostEstimate(m, sums[0], sums[1], guesses.apply(m),
 				prices.price(m).orElse(null))));
