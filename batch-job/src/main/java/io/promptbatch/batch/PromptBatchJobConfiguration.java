@@ -77,7 +77,9 @@ public class PromptBatchJobConfiguration {
 		ChatClient.Builder client = ChatClient.builder()
 			.baseUrl(endpoints.resolve(spec.baseUrl()))
 			.timeout(spec.timeout())
-			.maxRetries(spec.maxRetries());
+			.maxRetries(spec.maxRetries())
+			.stream(spec.stream())
+			.idleTimeout(spec.idleTimeout());
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}

@@ -36,6 +36,8 @@ public final class RunParameters {
 	public static final String COLUMNS = "columns";
 	public static final String BUDGET_USD = "budget.usd";
 	public static final String PRICES = "prices";
+	public static final String STREAM = "stream";
+	public static final String IDLE_TIMEOUT_MS = "idle.timeout.ms";
 
 	private RunParameters() {
 	}
@@ -76,6 +78,8 @@ public final class RunParameters {
 		if (spec.runKey() != null) {
 			b.addString(RUN_KEY, spec.runKey());
 		}
+		b.addString(STREAM, Boolean.toString(spec.stream()), false);
+		b.addLong(IDLE_TIMEOUT_MS, spec.idleTimeout().toMillis(), false);
 		if (spec.budgetUsd() != null) {
 			b.addString(BUDGET_USD, spec.budgetUsd().toPlainString(), false);
 		}
@@ -98,7 +102,8 @@ public final class RunParameters {
 				Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)), longOr(p, CHUNK_SIZE, 100).intValue(),
 				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY),
 				p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)),
-				p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)));
+				p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)), "true".equals(p.getString(STREAM)),
+				Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)));
 	}
 
 	public static List<String> columns(@Nullable String joined) {

@@ -28,12 +28,14 @@ import org.jspecify.annotations.Nullable;
  * @param runKey distinguishes runs of the same input and output (e.g. a date), or null
  * @param budgetUsd spending limit of the whole run in USD, never exceeded, or null
  * @param prices a price file adding to or replacing the bundled table, or null
+ * @param stream stream answers (same rows as without; only the transport differs)
+ * @param idleTimeout with streaming, the longest silence allowed between bytes
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
 		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
 		@Nullable Double temperature,
 		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
-		@Nullable BigDecimal budgetUsd, @Nullable Path prices) {
+		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -64,31 +66,42 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 	/** A spec with the defaults for everything but the files, the server and the model. */
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
 		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
-				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null);
+				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null, false,
+				Duration.ofSeconds(60));
 	}
 
 	public RunSpec withConcurrency(int n) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
-				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices);
+				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout);
 	}
 
 	public RunSpec withKeyVariable(@Nullable String variable) {
 		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices);
+				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout);
 	}
 
 	public RunSpec withRetries(int retries, Duration attemptTimeout) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices);
+				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout);
 	}
 
 	public RunSpec withBudget(@Nullable BigDecimal usd, @Nullable Integer completionLimit) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, completionLimit,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices);
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout);
+	}
+
+	public RunSpec withStream(boolean streaming) {
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, streaming,
+				idleTimeout);
 	}
 
 	public RunSpec withChunkSize(int size) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices);
+				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout);
 	}
 }

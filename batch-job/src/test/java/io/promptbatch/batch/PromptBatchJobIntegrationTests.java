@@ -359,4 +359,34 @@ class PromptBatchJobIntegrationTests {
 			assertThat(second.totals().costUsd()).isLessThanOrEqualTo(java.math.BigDecimal.ONE);
 		}
 	}
+
+	@Test
+	void streamedAndPlainRunsOfTheSamePromptsGiveIdenticalRows() throws Exception {
+		int n = 300;
+		Path input = Inputs.csv(dir, n);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(2)))
+			.build())) {
+			RunSpec plain = RunSpec.of(input, dir.resolve("plain.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
+				.withConcurrency(16);
+			RunSpec streamed = RunSpec.of(input, dir.resolve("streamed.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
+				.withConcurrency(16)
+				.withStream(true);
+
+			assertThat(launcher.run(plain, n, List.of("group")).exitCode()).isZero();
+			assertThat(launcher.run(streamed, n, List.of("group")).exitCode()).isZero();
+
+			List<JsonNode> a = Inputs.jsonl(dir.resolve("plain.jsonl"));
+			List<JsonNode> b = Inputs.jsonl(dir.resolve("streamed.jsonl"));
+			assertThat(b).hasSize(n);
+			for (int i = 0; i < n; i++) {
+				for (String field : List.of("id", "answer", "reasoning", "finish_reason", "prompt_tokens",
+						"completion_tokens", "total_tokens", "cost_usd")) {
+					assertThat(b.get(i).get(field)).as(field + " of row " + (i + 1)).isEqualTo(a.get(i).get(field));
+				}
+			}
+			assertThat(b.get(0).get("reasoning").asString()).isNotBlank();
+			assertThat(sim.counters().status(200)).isEqualTo(2L * n);
+		}
+	}
 }

@@ -69,6 +69,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", description = "Time allowed for one attempt, e.g. 90s, 2m (default: ${DEFAULT-VALUE}).")
 	Duration timeout;
 
+	@Option(names = "--stream", description = "Stream answers (server-sent events): the timeout then covers the wait for the first byte, and only silence longer than --idle-timeout ends a long answer. Rows are the same as without.")
+	boolean stream;
+
+	@Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s", description = "With --stream: the longest silence allowed between bytes (default: ${DEFAULT-VALUE}).")
+	Duration idleTimeout;
+
 	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request.")
 	@Nullable Integer maxTokens;
 
@@ -138,7 +144,7 @@ final class RunCommand implements Callable<Integer> {
 
 		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
 				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
-				budgetUsd, pricesFile);
+				budgetUsd, pricesFile, stream, idleTimeout);
 		ChatSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;

@@ -4,6 +4,7 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
 import io.promptbatch.core.client.internal.ErrorMapper;
+import io.promptbatch.core.client.internal.StreamingResponse;
 import io.promptbatch.core.client.internal.WireFormat;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,6 +38,9 @@ public final class ChatClient implements AutoCloseable {
 	private final Duration timeout;
 	private final Duration initialBackoff;
 	private final Duration maxBackoff;
+	private final boolean stream;
+	private final Duration idleTimeout;
+	private final java.util.concurrent.ScheduledExecutorService timer;
 	private final HttpClient http;
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
@@ -52,6 +56,13 @@ public final class ChatClient implements AutoCloseable {
 		this.timeout = b.timeout;
 		this.initialBackoff = b.initialBackoff;
 		this.maxBackoff = b.maxBackoff;
+		this.stream = b.stream;
+		this.idleTimeout = b.idleTimeout;
+		this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+			Thread t = new Thread(r, "promptbatch-stream-timer");
+			t.setDaemon(true);
+			return t;
+		});
 		this.errors = new ErrorMapper(b.keyHint);
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -137,10 +148,10 @@ public final class ChatClient implements AutoCloseable {
 	public CompletableFuture<ChatOutcome> send(ChatRequest request) {
 		long start = System.nanoTime();
 		AtomicInteger attempts = new AtomicInteger();
-		byte[] body = WireFormat.requestBody(request);
+		byte[] body = stream ? WireFormat.streamingRequestBody(request) : WireFormat.requestBody(request);
 		return failsafe.getStageAsync(() -> {
 			attempts.incrementAndGet();
-			return attempt(body);
+			return stream ? streamAttempt(body) : attempt(body);
 		}).handle((response, failure) -> {
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 			if (failure == null) {
@@ -190,6 +201,53 @@ public final class ChatClient implements AutoCloseable {
 		return result;
 	}
 
+	/**
+	 * One streamed attempt: the request timeout covers the wait for the response's first byte; after
+	 * that only silence longer than the idle timeout ends it, so a long answer that keeps streaming is
+	 * never cut.
+	 */
+	private CompletableFuture<ChatResponse> streamAttempt(byte[] body) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
+			.timeout(timeout)
+			.header("Content-Type", "application/json")
+			.header("Accept", "text/event-stream")
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+		if (apiKey != null) {
+			request.header("Authorization", "Bearer " + apiKey);
+		}
+		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+		http.sendAsync(request.build(), info -> {
+			int status = info.statusCode();
+			if (status / 100 != 2) {
+				return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
+						bytes -> (Object) errors.fromResponse(status, info.headers(), bytes));
+			}
+			if (info.headers().firstValue("Content-Type").orElse("").contains("event-stream")) {
+				return HttpResponse.BodySubscribers.mapping(new StreamingResponse(idleTimeout, timer), r -> (Object) r);
+			}
+			// a server that ignored "stream": a plain completion
+			return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), bytes -> {
+				try {
+					return (Object) WireFormat.parseResponse(bytes);
+				}
+				catch (IllegalArgumentException e) {
+					return new RetriableChatException(status, "bad_response", e.getMessage(), null, null, e);
+				}
+			});
+		}).whenComplete((response, failure) -> {
+			if (failure != null) {
+				result.completeExceptionally(errors.fromTransport(failure, endpoint.getAuthority(), timeout));
+			}
+			else if (response.body() instanceof ChatResponse r) {
+				result.complete(r);
+			}
+			else {
+				result.completeExceptionally((ChatException) response.body());
+			}
+		});
+		return result;
+	}
+
 	private Duration backoff(@Nullable Throwable last, int attemptsSoFar) {
 		if (last instanceof ChatException ce && ce.retryAfter() != null) {
 			Duration asked = ce.retryAfter();
@@ -205,6 +263,7 @@ public final class ChatClient implements AutoCloseable {
 	@Override
 	public void close() {
 		executor.shutdownNow();
+		timer.shutdownNow();
 	}
 
 	/** Builds a {@link ChatClient}, checking each setting as it is given. */
@@ -218,8 +277,25 @@ public final class ChatClient implements AutoCloseable {
 		private int maxRetries = 6;
 		private Duration initialBackoff = Duration.ofMillis(500);
 		private Duration maxBackoff = Duration.ofSeconds(30);
+		private boolean stream;
+		private Duration idleTimeout = Duration.ofSeconds(60);
 
 		private Builder() {
+		}
+
+		/** Stream answers (server-sent events) instead of waiting for the whole answer. */
+		public Builder stream(boolean stream) {
+			this.stream = stream;
+			return this;
+		}
+
+		/** With streaming: the longest silence allowed between bytes of an answer. */
+		public Builder idleTimeout(Duration idleTimeout) {
+			if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+				throw new IllegalArgumentException("idle timeout must be positive, was " + idleTimeout);
+			}
+			this.idleTimeout = idleTimeout;
+			return this;
 		}
 
 		/** The OpenAI-style base URL; {@code /chat/completions} is appended. */

@@ -42,6 +42,15 @@ final class ScriptedServer implements AutoCloseable {
 		static Reply cut() {
 			return new Reply(-1, "", Map.of());
 		}
+
+		static Reply sse(String body) {
+			return new Reply(200, body, Map.of("Content-Type", "text/event-stream"));
+		}
+
+		/** Sends the start of an event stream, then nothing more. */
+		static Reply stall(String partial) {
+			return new Reply(-2, partial, Map.of("Content-Type", "text/event-stream"));
+		}
 	}
 
 	private final HttpServer server;
@@ -87,6 +96,16 @@ final class ScriptedServer implements AutoCloseable {
 			}
 			return;
 		}
+		if (reply.status() == -2) {
+			exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+			exchange.sendResponseHeaders(200, 0);
+			exchange.getResponseBody().write(reply.body().getBytes(StandardCharsets.UTF_8));
+			exchange.getResponseBody().flush();
+			synchronized (hanging) {
+				hanging.add(exchange);
+			}
+			return;
+		}
 		if (reply.status() == -1) {
 			exchange.sendResponseHeaders(200, 1000);
 			OutputStream out = exchange.getResponseBody();
@@ -100,7 +119,8 @@ final class ScriptedServer implements AutoCloseable {
 		if (!reply.headers().containsKey("Content-Type")) {
 			exchange.getResponseHeaders().set("Content-Type", "application/json");
 		}
-		exchange.sendResponseHeaders(reply.status(), body.length);
+		exchange.sendResponseHeaders(reply.status(), reply.headers().getOrDefault("Content-Type", "").contains("event-stream")
+				? 0 : body.length);
 		try (OutputStream out = exchange.getResponseBody()) {
 			out.write(body);
 		}

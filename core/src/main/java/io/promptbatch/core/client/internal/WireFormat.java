@@ -29,6 +29,22 @@ public final class WireFormat {
 	 * bytes (and so equal fingerprints).
 	 */
 	public static byte[] requestBody(ChatRequest request) {
+		return JSON.writeValueAsBytes(body(request));
+	}
+
+	/**
+	 * The body of a streamed request: the same fields, then {@code stream} and
+	 * {@code stream_options.include_usage}, so that servers that report usage only when asked (OpenAI,
+	 * vLLM, llama.cpp) still give token counts.
+	 */
+	public static byte[] streamingRequestBody(ChatRequest request) {
+		ObjectNode body = body(request);
+		body.put("stream", true);
+		body.putObject("stream_options").put("include_usage", true);
+		return JSON.writeValueAsBytes(body);
+	}
+
+	private static ObjectNode body(ChatRequest request) {
 		ObjectNode body = JSON.createObjectNode();
 		body.put("model", request.model());
 		ArrayNode messages = body.putArray("messages");
@@ -43,7 +59,7 @@ public final class WireFormat {
 		if (request.temperature() != null) {
 			body.put("temperature", request.temperature());
 		}
-		return JSON.writeValueAsBytes(body);
+		return body;
 	}
 
 	/**

@@ -1,0 +1,207 @@
+package io.promptbatch.core.client.internal;
+
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.NonRetriableChatException;
+import io.promptbatch.core.client.RetriableChatException;
+import io.promptbatch.core.client.Usage;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Reads a streamed chat completion (server-sent events) as it arrives, without blocking a thread:
+ * {@code data:} lines framed by blank lines, CRLF or LF, comment and keep-alive lines ignored,
+ * {@code data: [DONE]} at the end. Content and reasoning deltas are joined; finish reason and usage
+ * come from the last chunks that carry them (usage possibly in a final chunk with empty choices). A
+ * stream that ends without {@code [DONE]}, or that sends nothing for longer than the idle timeout, is
+ * a retriable failure; an error event fails the request as the error says.
+ */
+public final class StreamingResponse implements BodySubscriber<ChatResponse> {
+
+	private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+	private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+	private final StringBuilder data = new StringBuilder();
+	private final StringBuilder content = new StringBuilder();
+	private final StringBuilder reasoning = new StringBuilder();
+	private final Duration idleTimeout;
+	private final ScheduledFuture<?> watchdog;
+	private volatile long lastBytes = System.nanoTime();
+	private Flow.@Nullable Subscription subscription;
+	private boolean sawReasoning;
+	private boolean done;
+	private String id = "";
+	private String model = "";
+	private @Nullable String finishReason;
+	private Usage usage = Usage.NONE;
+
+	/**
+	 * @param idleTimeout longest silence allowed between bytes (a long answer that keeps streaming is
+	 *     never cut)
+	 * @param timer checks the silence once a second
+	 */
+	public StreamingResponse(Duration idleTimeout, ScheduledExecutorService timer) {
+		this.idleTimeout = idleTimeout;
+		long check = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
+		this.watchdog = timer.scheduleWithFixedDelay(this::checkIdle, check, check, TimeUnit.MILLISECONDS);
+		result.whenComplete((r, e) -> watchdog.cancel(false));
+	}
+
+	private void checkIdle() {
+		if (System.nanoTime() - lastBytes > idleTimeout.toNanos()) {
+			fail(new RetriableChatException(0, "stream_idle", "the stream sent nothing for " + idleTimeout.toMillis()
+					+ " ms", null, null, null));
+		}
+	}
+
+	private void fail(ChatException e) {
+		if (result.completeExceptionally(e)) {
+			Flow.Subscription s = subscription;
+			if (s != null) {
+				s.cancel();
+			}
+		}
+	}
+
+	@Override
+	public CompletionStage<ChatResponse> getBody() {
+		return result;
+	}
+
+	@Override
+	public void onSubscribe(Flow.Subscription subscription) {
+		this.subscription = subscription;
+		subscription.request(Long.MAX_VALUE);
+	}
+
+	@Override
+	public void onNext(List<ByteBuffer> buffers) {
+		lastBytes = System.nanoTime();
+		try {
+			for (ByteBuffer buffer : buffers) {
+				while (buffer.hasRemaining()) {
+					byte b = buffer.get();
+					if (b == '\n') {
+						onLine();
+					}
+					else {
+						line.write(b);
+					}
+				}
+			}
+		}
+		catch (ChatException e) {
+			fail(e);
+		}
+		catch (RuntimeException e) {
+			fail(new RetriableChatException(200, "bad_stream", "unreadable stream chunk: " + e.getMessage(), null, null,
+					e));
+		}
+	}
+
+	private void onLine() {
+		byte[] bytes = line.toByteArray();
+		line.reset();
+		int length = bytes.length;
+		if (length > 0 && bytes[length - 1] == '\r') {
+			length--;
+		}
+		String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+		if (text.isEmpty()) {
+			dispatch();
+		}
+		else if (text.startsWith("data:")) {
+			if (data.length() > 0) {
+				data.append('\n');
+			}
+			data.append(text.startsWith("data: ") ? text.substring(6) : text.substring(5));
+		}
+		// ':' comments (keep-alives), 'event:', 'id:' and 'retry:' lines carry nothing we need
+	}
+
+	private void dispatch() {
+		if (data.length() == 0) {
+			return;
+		}
+		String event = data.toString().strip();
+		data.setLength(0);
+		if (event.equals("[DONE]")) {
+			done = true;
+			return;
+		}
+		JsonNode chunk = WireFormat.JSON.readTree(event);
+		JsonNode error = chunk.get("error");
+		if (error != null && error.isObject()) {
+			String message = error.path("message").asString("error in stream");
+			String code = error.hasNonNull("code") ? error.get("code").asString() : error.path("type").asString(null);
+			String text = (code + " " + message).toLowerCase(java.util.Locale.ROOT);
+			throw text.contains("overload") || text.contains("rate") || text.contains("server")
+					? new RetriableChatException(200, code, message, null, null, null)
+					: new NonRetriableChatException(200, code, message, null, null);
+		}
+		if (chunk.hasNonNull("id")) {
+			id = chunk.get("id").asString();
+		}
+		if (chunk.hasNonNull("model")) {
+			model = chunk.get("model").asString();
+		}
+		JsonNode choice = chunk.path("choices").path(0);
+		if (!choice.isMissingNode()) {
+			JsonNode delta = choice.path("delta");
+			JsonNode c = delta.get("content");
+			if (c != null && !c.isNull()) {
+				content.append(c.asString());
+			}
+			String r = WireFormat.reasoning(delta);
+			if (r != null) {
+				reasoning.append(r);
+				sawReasoning = true;
+			}
+			if (choice.hasNonNull("finish_reason")) {
+				finishReason = choice.get("finish_reason").asString();
+			}
+		}
+		JsonNode u = chunk.get("usage");
+		if (u != null && u.isObject()) {
+			usage = WireFormat.usage(u);
+		}
+	}
+
+	@Override
+	public void onError(Throwable throwable) {
+		fail(new RetriableChatException(0, "stream_broken", "the stream broke off (" + throwable.getMessage() + ")",
+				null, null, throwable));
+	}
+
+	@Override
+	public void onComplete() {
+		if (line.size() > 0) {
+			onLine();
+		}
+		try {
+			dispatch();
+		}
+		catch (ChatException e) {
+			fail(e);
+			return;
+		}
+		if (!done) {
+			fail(new RetriableChatException(200, "stream_incomplete", "the stream ended without [DONE]", null, null,
+					null));
+			return;
+		}
+		result.complete(new ChatResponse(id, model, content.toString(), sawReasoning ? reasoning.toString() : null,
+				finishReason, usage));
+	}
+}
