@@ -79,7 +79,9 @@ public class PromptBatchJobConfiguration {
 			.timeout(spec.timeout())
 			.maxRetries(spec.maxRetries())
 			.stream(spec.stream())
-			.idleTimeout(spec.idleTimeout());
+			.idleTimeout(spec.idleTimeout())
+			.requestsPerMinute(spec.rpm())
+			.tokensPerMinute(spec.tpm());
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}

@@ -30,12 +30,15 @@ import org.jspecify.annotations.Nullable;
  * @param prices a price file adding to or replacing the bundled table, or null
  * @param stream stream answers (same rows as without; only the transport differs)
  * @param idleTimeout with streaming, the longest silence allowed between bytes
+ * @param rpm requests per minute at most, 0 for no limit
+ * @param tpm tokens per minute at most, 0 for no limit
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
 		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
 		@Nullable Double temperature,
 		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
-		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout) {
+		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout,
+		long rpm, long tpm) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -58,6 +61,9 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 		if (budgetUsd != null && budgetUsd.signum() <= 0) {
 			throw new IllegalArgumentException("budget must be more than 0 USD, was " + budgetUsd);
 		}
+		if (rpm < 0 || tpm < 0) {
+			throw new IllegalArgumentException("rate limits must not be negative, were rpm " + rpm + ", tpm " + tpm);
+		}
 		if (maxTokens != null && maxTokens < 1) {
 			throw new IllegalArgumentException("max tokens must be at least 1, was " + maxTokens);
 		}
@@ -67,41 +73,47 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
 		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
 				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null, false,
-				Duration.ofSeconds(60));
+				Duration.ofSeconds(60), 0, 0);
 	}
 
 	public RunSpec withConcurrency(int n) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
 				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout);
+				idleTimeout, rpm, tpm);
 	}
 
 	public RunSpec withKeyVariable(@Nullable String variable) {
 		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout);
+				idleTimeout, rpm, tpm);
 	}
 
 	public RunSpec withRetries(int retries, Duration attemptTimeout) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout);
+				idleTimeout, rpm, tpm);
 	}
 
 	public RunSpec withBudget(@Nullable BigDecimal usd, @Nullable Integer completionLimit) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, completionLimit,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout);
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout, rpm, tpm);
 	}
 
 	public RunSpec withStream(boolean streaming) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
 				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, streaming,
-				idleTimeout);
+				idleTimeout, rpm, tpm);
+	}
+
+	public RunSpec withRates(long requestsPerMinute, long tokensPerMinute) {
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout, requestsPerMinute, tokensPerMinute);
 	}
 
 	public RunSpec withChunkSize(int size) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout);
+				idleTimeout, rpm, tpm);
 	}
 }

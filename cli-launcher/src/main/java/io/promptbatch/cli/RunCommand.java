@@ -63,6 +63,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
 	int concurrency;
 
+	@Option(names = "--rpm", paramLabel = "N", defaultValue = "0", description = "Requests per minute at most, paced evenly across all requests (retries included); 0 for no limit.")
+	long rpm;
+
+	@Option(names = "--tpm", paramLabel = "N", defaultValue = "0", description = "Tokens per minute at most: each request reserves its estimated prompt tokens plus --max-tokens, corrected by the reported usage; 0 for no limit.")
+	long tpm;
+
 	@Option(names = "--max-retries", paramLabel = "N", defaultValue = "6", description = "Retries of a failed request (429, 5xx, timeouts) (default: ${DEFAULT-VALUE}).")
 	int maxRetries;
 
@@ -144,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
 
 		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
 				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
-				budgetUsd, pricesFile, stream, idleTimeout);
+				budgetUsd, pricesFile, stream, idleTimeout, rpm, tpm);
 		ChatSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;

@@ -41,6 +41,9 @@ public final class ChatClient implements AutoCloseable {
 	private final boolean stream;
 	private final Duration idleTimeout;
 	private final java.util.concurrent.ScheduledExecutorService timer;
+	private final io.promptbatch.core.limit.@Nullable RateLimiter requestRate;
+	private final io.promptbatch.core.limit.@Nullable RateLimiter tokenRate;
+	private final io.promptbatch.core.cost.@Nullable TokenEstimator tokens;
 	private final HttpClient http;
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
@@ -58,6 +61,11 @@ public final class ChatClient implements AutoCloseable {
 		this.maxBackoff = b.maxBackoff;
 		this.stream = b.stream;
 		this.idleTimeout = b.idleTimeout;
+		this.requestRate = b.requestsPerMinute > 0 ? new io.promptbatch.core.limit.RateLimiter(b.requestsPerMinute, 1)
+				: null;
+		this.tokenRate = b.tokensPerMinute > 0
+				? new io.promptbatch.core.limit.RateLimiter(b.tokensPerMinute, Math.max(1, b.tokensPerMinute / 60)) : null;
+		this.tokens = b.tokensPerMinute > 0 ? new io.promptbatch.core.cost.TokenEstimator() : null;
 		this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "promptbatch-stream-timer");
 			t.setDaemon(true);
@@ -149,9 +157,18 @@ public final class ChatClient implements AutoCloseable {
 		long start = System.nanoTime();
 		AtomicInteger attempts = new AtomicInteger();
 		byte[] body = stream ? WireFormat.streamingRequestBody(request) : WireFormat.requestBody(request);
+		long tokenEstimate = tokens == null ? 0
+				: tokens.promptTokens(request.messages()) + (request.maxTokens() == null ? 0 : request.maxTokens());
 		return failsafe.getStageAsync(() -> {
 			attempts.incrementAndGet();
-			return stream ? streamAttempt(body) : attempt(body);
+			Duration wait = pace(tokenEstimate);
+			if (wait.isZero()) {
+				return paced(body, tokenEstimate);
+			}
+			return CompletableFuture
+				.runAsync(() -> {
+				}, CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor))
+				.thenCompose(ignored -> paced(body, tokenEstimate));
 		}).handle((response, failure) -> {
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 			if (failure == null) {
@@ -165,6 +182,26 @@ public final class ChatClient implements AutoCloseable {
 			}
 			return new ChatOutcome.Failed(error, attempts.get(), millis);
 		});
+	}
+
+	/** How long to wait so that this attempt keeps to the request and token rates. */
+	private Duration pace(long tokenEstimate) {
+		Duration wait = requestRate == null ? Duration.ZERO : requestRate.reserve(1);
+		if (tokenRate != null) {
+			Duration tokenWait = tokenRate.reserve(tokenEstimate);
+			wait = tokenWait.compareTo(wait) > 0 ? tokenWait : wait;
+		}
+		return wait;
+	}
+
+	/** One attempt; afterwards the token rate is corrected by the tokens the provider reported. */
+	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate) {
+		CompletableFuture<ChatResponse> attempt = stream ? streamAttempt(body) : attempt(body);
+		if (tokenRate == null) {
+			return attempt;
+		}
+		return attempt.whenComplete((response, failure) -> tokenRate
+			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
 	}
 
 	private CompletableFuture<ChatResponse> attempt(byte[] body) {
@@ -279,6 +316,30 @@ public final class ChatClient implements AutoCloseable {
 		private Duration maxBackoff = Duration.ofSeconds(30);
 		private boolean stream;
 		private Duration idleTimeout = Duration.ofSeconds(60);
+		private long requestsPerMinute;
+		private long tokensPerMinute;
+
+		/** Requests per minute at most, paced evenly across all requests of this client; 0 for no limit. */
+		public Builder requestsPerMinute(long rpm) {
+			if (rpm < 0) {
+				throw new IllegalArgumentException("requests per minute must not be negative, was " + rpm);
+			}
+			this.requestsPerMinute = rpm;
+			return this;
+		}
+
+		/**
+		 * Tokens per minute at most, across all requests of this client; 0 for no limit. Each request
+		 * reserves its estimated prompt tokens plus {@code max_tokens} before it is sent, corrected by the
+		 * usage the provider reports.
+		 */
+		public Builder tokensPerMinute(long tpm) {
+			if (tpm < 0) {
+				throw new IllegalArgumentException("tokens per minute must not be negative, was " + tpm);
+			}
+			this.tokensPerMinute = tpm;
+			return this;
+		}
 
 		private Builder() {
 		}
