@@ -10,6 +10,7 @@ import io.promptbatch.batch.output.OutputRecovery;
 import io.promptbatch.batch.output.ResultFileWriter;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.prompt.PromptReader;
 import org.springframework.batch.core.configuration.annotation.JobScope;
@@ -74,7 +75,10 @@ public class PromptBatchJobConfiguration {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
+		ConcurrencyLimit limit = spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency())
+				: ConcurrencyLimit.fixed(spec.concurrency());
 		ChatClient.Builder client = ChatClient.builder()
+			.onAttempt(status -> limit.onAttempt(status == 429 || status == 503 || status == 529))
 			.baseUrl(endpoints.resolve(spec.baseUrl()))
 			.timeout(spec.timeout())
 			.maxRetries(spec.maxRetries())
@@ -90,7 +94,7 @@ public class PromptBatchJobConfiguration {
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, runPrices,
-				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), buffer,
+				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), limit, buffer,
 				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd());
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);

@@ -38,6 +38,7 @@ public final class RunParameters {
 	public static final String PRICES = "prices";
 	public static final String STREAM = "stream";
 	public static final String RPM = "rpm";
+	public static final String AUTO_CONCURRENCY = "concurrency.auto";
 	public static final String TPM = "tpm";
 	public static final String IDLE_TIMEOUT_MS = "idle.timeout.ms";
 
@@ -82,6 +83,7 @@ public final class RunParameters {
 		}
 		b.addString(STREAM, Boolean.toString(spec.stream()), false);
 		b.addLong(RPM, spec.rpm(), false);
+		b.addString(AUTO_CONCURRENCY, Boolean.toString(spec.autoConcurrency()), false);
 		b.addLong(TPM, spec.tpm(), false);
 		b.addLong(IDLE_TIMEOUT_MS, spec.idleTimeout().toMillis(), false);
 		if (spec.budgetUsd() != null) {
@@ -107,7 +109,8 @@ public final class RunParameters {
 				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY),
 				p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)),
 				p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)), "true".equals(p.getString(STREAM)),
-				Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)), longOr(p, RPM, 0), longOr(p, TPM, 0));
+				Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)), longOr(p, RPM, 0), longOr(p, TPM, 0),
+				"true".equals(p.getString(AUTO_CONCURRENCY)));
 	}
 
 	public static List<String> columns(@Nullable String joined) {

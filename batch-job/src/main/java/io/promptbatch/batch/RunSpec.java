@@ -32,13 +32,14 @@ import org.jspecify.annotations.Nullable;
  * @param idleTimeout with streaming, the longest silence allowed between bytes
  * @param rpm requests per minute at most, 0 for no limit
  * @param tpm tokens per minute at most, 0 for no limit
+ * @param autoConcurrency adapt the number in flight to the provider, up to {@code concurrency}
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
 		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
 		@Nullable Double temperature,
 		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
 		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout,
-		long rpm, long tpm) {
+		long rpm, long tpm, boolean autoConcurrency) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -73,47 +74,53 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
 		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
 				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null, false,
-				Duration.ofSeconds(60), 0, 0);
+				Duration.ofSeconds(60), 0, 0, false);
 	}
 
 	public RunSpec withConcurrency(int n) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
 				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm);
+				idleTimeout, rpm, tpm, autoConcurrency);
 	}
 
 	public RunSpec withKeyVariable(@Nullable String variable) {
 		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm);
+				idleTimeout, rpm, tpm, autoConcurrency);
 	}
 
 	public RunSpec withRetries(int retries, Duration attemptTimeout) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm);
+				idleTimeout, rpm, tpm, autoConcurrency);
 	}
 
 	public RunSpec withBudget(@Nullable BigDecimal usd, @Nullable Integer completionLimit) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, completionLimit,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout, rpm, tpm);
+				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency);
 	}
 
 	public RunSpec withStream(boolean streaming) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
 				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, streaming,
-				idleTimeout, rpm, tpm);
+				idleTimeout, rpm, tpm, autoConcurrency);
 	}
 
 	public RunSpec withRates(long requestsPerMinute, long tokensPerMinute) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
 				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, requestsPerMinute, tokensPerMinute);
+				idleTimeout, requestsPerMinute, tokensPerMinute, autoConcurrency);
+	}
+
+	public RunSpec withAutoConcurrency(int max) {
+		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
+				temperature, max, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
+				idleTimeout, rpm, tpm, true);
 	}
 
 	public RunSpec withChunkSize(int size) {
 		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
 				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm);
+				idleTimeout, rpm, tpm, autoConcurrency);
 	}
 }

@@ -389,4 +389,36 @@ class PromptBatchJobIntegrationTests {
 			assertThat(sim.counters().status(200)).isEqualTo(2L * n);
 		}
 	}
+
+	@Test
+	void autoConcurrencyFindsAnUnknownInFlightLimitWithFew429s() throws Exception {
+		// given: a provider that answers 429 above 8 requests in flight, 50 ms each (160 requests/s at best)
+		int n = 1200;
+		Path input = Inputs.csv(dir, n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(50)))
+			.maxInFlight(8)
+			.workerThreads(16)
+			.build())) {
+			RunSpec spec = RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5")
+				.withRetries(8, Duration.ofSeconds(5))
+				.withAutoConcurrency(256);
+			long start = System.nanoTime();
+
+			// when
+			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+			double seconds = (System.nanoTime() - start) / 1e9;
+
+			// then
+			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isZero();
+			assertThat(Inputs.jsonl(output)).hasSize(n);
+			double share429 = (double) sim.counters().status(429) / sim.counters().requests();
+			System.out.printf("auto concurrency: %d rows in %.2f s = %.1f rows/s (%.0f%% of 160), 429s %.2f%% of %d "
+					+ "requests%n", n, seconds, n / seconds, n / seconds / 160 * 100, share429 * 100,
+					sim.counters().requests());
+			assertThat(share429).isLessThan(0.05);
+			assertThat(sim.counters().peakInFlight()).isGreaterThanOrEqualTo(8);
+		}
+	}
 }

@@ -60,8 +60,11 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: the provider's).")
 	@Nullable String model;
 
-	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
-	int concurrency;
+	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "16", description = "Requests in flight at most, or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
+	String concurrencyText;
+
+	@Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "256", description = "With --concurrency auto: the most requests in flight (default: ${DEFAULT-VALUE}).")
+	int maxConcurrency;
 
 	@Option(names = "--rpm", paramLabel = "N", defaultValue = "0", description = "Requests per minute at most, paced evenly across all requests (retries included); 0 for no limit.")
 	long rpm;
@@ -125,8 +128,18 @@ final class RunCommand implements Callable<Integer> {
 		PrintWriter err = spec.commandLine().getErr();
 		Map<String, String> env = parent.environment();
 		Target target = target(env);
+		boolean autoConcurrency = concurrencyText.strip().equalsIgnoreCase("auto");
+		int concurrency;
+		try {
+			concurrency = autoConcurrency ? maxConcurrency : Integer.parseInt(concurrencyText.strip());
+		}
+		catch (NumberFormatException e) {
+			throw new PromptbatchCommand.UsageException("--concurrency takes a number or 'auto', was '" + concurrencyText
+					+ "'");
+		}
 		if (concurrency < 1) {
-			throw new PromptbatchCommand.UsageException("--concurrency must be at least 1, was " + concurrency);
+			throw new PromptbatchCommand.UsageException((autoConcurrency ? "--max-concurrency" : "--concurrency")
+					+ " must be at least 1, was " + concurrency);
 		}
 		OutputFormat.of(output);
 		checkOutputLocation();
@@ -150,7 +163,8 @@ final class RunCommand implements Callable<Integer> {
 
 		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
 				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
-				budgetUsd, pricesFile, stream, idleTimeout, rpm, tpm);
+				budgetUsd, pricesFile, stream, idleTimeout, rpm, tpm,
+				autoConcurrency);
 		ChatSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;
@@ -162,8 +176,9 @@ final class RunCommand implements Callable<Integer> {
 				endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
 			}
 			if (!quiet) {
-				err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %d)%n", scan.records(),
-						input, output, target.describe, target.model, concurrency);
+				err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),
+						input, output, target.describe, target.model,
+						autoConcurrency ? "auto up to " + concurrency : Integer.toString(concurrency));
 			}
 			if (scan.rejected() > 0) {
 				err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n", scan.rejected(),

@@ -9,6 +9,7 @@ import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.internal.WireFormat;
 import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
 import java.math.BigDecimal;
@@ -77,7 +78,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
 	private final BlockingQueue<Slot> window = new LinkedBlockingQueue<>();
 	private final AtomicReference<@Nullable FatalChatException> fatal = new AtomicReference<>();
-	private final Semaphore inFlight;
+	private final ConcurrencyLimit inFlight;
 	private final Semaphore bufferSlots;
 	private volatile boolean stopping;
 	private @Nullable Thread dispatcher;
@@ -91,7 +92,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * @param endpoint the run's recorded base URL, part of each request's journal fingerprint
 	 * @param requests turns a prompt into a request
 	 * @param runId the job instance, the journal's key together with the request fingerprint
-	 * @param concurrency requests in flight at most
+	 * @param concurrency requests in flight at most (the most an adaptive limit may reach)
+	 * @param limit how many requests may be in flight now: fixed at {@code concurrency}, or adaptive
 	 * @param bufferSize rows dispatched but not yet handed out, at most; larger than {@code concurrency}
 	 * @param from first record of the range (0-based)
 	 * @param to end of the range, exclusive
@@ -102,7 +104,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * @param budgetLimit the run's spending limit in USD, or null
 	 */
 	public AnswerWindowReader(Supplier<PromptReader> prompts, ChatClient client, String endpoint, RequestFactory requests,
-			ResponseJournal journal, PriceTable prices, long runId, int concurrency, int bufferSize, long from,
+			ResponseJournal journal, PriceTable prices, long runId, int concurrency, ConcurrencyLimit limit,
+			int bufferSize, long from,
 			long to, StopSignal stop, Runnable onStopped, @Nullable BigDecimal budgetLimit) {
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
@@ -128,7 +131,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		if (budgetLimit != null && requests.maxTokens() == null) {
 			throw new IllegalArgumentException("a budget needs a completion token limit (max tokens)");
 		}
-		this.inFlight = new Semaphore(concurrency);
+		this.inFlight = limit;
 		this.bufferSlots = new Semaphore(bufferSize);
 	}
 
@@ -365,7 +368,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		if (stopDeadline == 0) {
 			stopDeadline = System.nanoTime() + stop.grace().toNanos();
 			log.info("Stop requested: no new requests; waiting up to {} ms for {} answers in flight",
-					stop.grace().toMillis(), concurrency - inFlight.availablePermits());
+					stop.grace().toMillis(), inFlight.inFlight());
 		}
 		return Math.max(0, stopDeadline - System.nanoTime());
 	}
@@ -394,12 +397,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			try {
 				t.join(5000);
 				// let requests already sent land in the journal, so that a resume does not pay for them again
-				if (inFlight.tryAcquire(concurrency, stop.requested() ? 5 : 30, TimeUnit.SECONDS)) {
-					inFlight.release(concurrency);
-				}
-				else {
+				if (!inFlight.awaitIdle(stop.requested() ? 5 : 30, TimeUnit.SECONDS)) {
 					log.warn("{} requests were still in flight at close; their answers will be requested again on resume",
-							concurrency - inFlight.availablePermits());
+							inFlight.inFlight());
 				}
 			}
 			catch (InterruptedException e) {
@@ -415,7 +415,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
 	/** Requests in flight now (or waiting to retry). */
 	public int inFlight() {
-		return concurrency - inFlight.availablePermits();
+		return inFlight.inFlight();
 	}
 
 	/** Rows handed out so far, including those of earlier attempts of this run. */

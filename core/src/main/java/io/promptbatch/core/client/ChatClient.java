@@ -44,6 +44,7 @@ public final class ChatClient implements AutoCloseable {
 	private final io.promptbatch.core.limit.@Nullable RateLimiter requestRate;
 	private final io.promptbatch.core.limit.@Nullable RateLimiter tokenRate;
 	private final io.promptbatch.core.cost.@Nullable TokenEstimator tokens;
+	private final java.util.function.IntConsumer attemptStatus;
 	private final HttpClient http;
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
@@ -66,6 +67,7 @@ public final class ChatClient implements AutoCloseable {
 		this.tokenRate = b.tokensPerMinute > 0
 				? new io.promptbatch.core.limit.RateLimiter(b.tokensPerMinute, Math.max(1, b.tokensPerMinute / 60)) : null;
 		this.tokens = b.tokensPerMinute > 0 ? new io.promptbatch.core.cost.TokenEstimator() : null;
+		this.attemptStatus = b.attemptStatus;
 		this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "promptbatch-stream-timer");
 			t.setDaemon(true);
@@ -196,7 +198,9 @@ public final class ChatClient implements AutoCloseable {
 
 	/** One attempt; afterwards the token rate is corrected by the tokens the provider reported. */
 	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate) {
-		CompletableFuture<ChatResponse> attempt = stream ? streamAttempt(body) : attempt(body);
+		CompletableFuture<ChatResponse> attempt = (stream ? streamAttempt(body) : attempt(body))
+			.whenComplete((response, failure) -> attemptStatus.accept(
+					failure == null ? 200 : ErrorMapper.unwrap(failure) instanceof ChatException ce ? ce.status() : 0));
 		if (tokenRate == null) {
 			return attempt;
 		}
@@ -318,6 +322,17 @@ public final class ChatClient implements AutoCloseable {
 		private Duration idleTimeout = Duration.ofSeconds(60);
 		private long requestsPerMinute;
 		private long tokensPerMinute;
+		private java.util.function.IntConsumer attemptStatus = status -> {
+		};
+
+		/**
+		 * Told the HTTP status of every attempt as it ends (0 when no response came), for adaptive
+		 * concurrency and outage detection.
+		 */
+		public Builder onAttempt(java.util.function.IntConsumer listener) {
+			this.attemptStatus = listener;
+			return this;
+		}
 
 		/** Requests per minute at most, paced evenly across all requests of this client; 0 for no limit. */
 		public Builder requestsPerMinute(long rpm) {
