@@ -75,10 +75,11 @@ public class PromptBatchJobConfiguration {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
-		ConcurrencyLimit limit = spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency())
-				: ConcurrencyLimit.fixed(spec.concurrency());
+		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
+		// below it, so that a row waiting out a Retry-After does not hold a slot
+		ConcurrencyLimit rows = ConcurrencyLimit.fixed(spec.concurrency());
 		ChatClient.Builder client = ChatClient.builder()
-			.onAttempt(status -> limit.onAttempt(status == 429 || status == 503 || status == 529))
+			.attemptLimit(spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency()) : null)
 			.baseUrl(endpoints.resolve(spec.baseUrl()))
 			.timeout(spec.timeout())
 			.maxRetries(spec.maxRetries())
@@ -94,7 +95,7 @@ public class PromptBatchJobConfiguration {
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, runPrices,
-				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), limit, buffer,
+				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), rows, buffer,
 				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd());
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);

@@ -401,6 +401,13 @@ class PromptBatchJobIntegrationTests {
 			.maxInFlight(8)
 			.workerThreads(16)
 			.build())) {
+			// the same work at exactly the provider's limit, for comparison
+			long fixedStart = System.nanoTime();
+			RunSpec fixed = RunSpec.of(input, dir.resolve("fixed.jsonl"), sim.baseUrl(), "kimi-k2.5")
+				.withConcurrency(8);
+			assertThat(launcher.run(fixed, n, List.of("group")).exitCode()).isZero();
+			double fixedSeconds = (System.nanoTime() - fixedStart) / 1e9;
+			sim.counters().clear();
 			RunSpec spec = RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5")
 				.withRetries(8, Duration.ofSeconds(5))
 				.withAutoConcurrency(256);
@@ -414,9 +421,9 @@ class PromptBatchJobIntegrationTests {
 			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isZero();
 			assertThat(Inputs.jsonl(output)).hasSize(n);
 			double share429 = (double) sim.counters().status(429) / sim.counters().requests();
-			System.out.printf("auto concurrency: %d rows in %.2f s = %.1f rows/s (%.0f%% of 160), 429s %.2f%% of %d "
-					+ "requests%n", n, seconds, n / seconds, n / seconds / 160 * 100, share429 * 100,
-					sim.counters().requests());
+			System.out.printf("auto concurrency: %d rows in %.2f s = %.1f rows/s (%.0f%% of 160; fixed 8: %.2f s, "
+					+ "auto/fixed throughput %.2f), 429s %.2f%% of %d requests%n", n, seconds, n / seconds,
+					n / seconds / 160 * 100, fixedSeconds, fixedSeconds / seconds, share429 * 100, sim.counters().requests());
 			assertThat(share429).isLessThan(0.05);
 			assertThat(sim.counters().peakInFlight()).isGreaterThanOrEqualTo(8);
 		}

@@ -418,14 +418,14 @@ public final class ChatSimulator implements AutoCloseable {
 	private void respond(HttpExchange exchange, long arrival, long delayNanos, int status, String body,
 			@Nullable String retryAfter) {
 		schedule(delayNanos, () -> {
+			// the request stops counting as in flight before its response leaves, as on a real server: a
+			// client that sends its next request the moment it reads this answer must not find it counted
+			counters.finished(status, System.nanoTime() - arrival);
 			try {
 				send(exchange, status, body, retryAfter);
 			}
 			catch (IOException e) {
 				exchange.close();
-			}
-			finally {
-				counters.finished(status, System.nanoTime() - arrival);
 			}
 		});
 	}

@@ -45,6 +45,7 @@ public final class ChatClient implements AutoCloseable {
 	private final io.promptbatch.core.limit.@Nullable RateLimiter tokenRate;
 	private final io.promptbatch.core.cost.@Nullable TokenEstimator tokens;
 	private final java.util.function.IntConsumer attemptStatus;
+	private final io.promptbatch.core.limit.@Nullable ConcurrencyLimit attemptLimit;
 	private final HttpClient http;
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
@@ -68,6 +69,7 @@ public final class ChatClient implements AutoCloseable {
 				? new io.promptbatch.core.limit.RateLimiter(b.tokensPerMinute, Math.max(1, b.tokensPerMinute / 60)) : null;
 		this.tokens = b.tokensPerMinute > 0 ? new io.promptbatch.core.cost.TokenEstimator() : null;
 		this.attemptStatus = b.attemptStatus;
+		this.attemptLimit = b.attemptLimit;
 		this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
 			Thread t = new Thread(r, "promptbatch-stream-timer");
 			t.setDaemon(true);
@@ -198,14 +200,30 @@ public final class ChatClient implements AutoCloseable {
 
 	/** One attempt; afterwards the token rate is corrected by the tokens the provider reported. */
 	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate) {
-		CompletableFuture<ChatResponse> attempt = (stream ? streamAttempt(body) : attempt(body))
-			.whenComplete((response, failure) -> attemptStatus.accept(
-					failure == null ? 200 : ErrorMapper.unwrap(failure) instanceof ChatException ce ? ce.status() : 0));
+		io.promptbatch.core.limit.ConcurrencyLimit limit = attemptLimit;
+		CompletableFuture<ChatResponse> attempt;
+		if (limit == null) {
+			attempt = stream ? streamAttempt(body) : attempt(body);
+		}
+		else {
+			attempt = limit.acquireAsync()
+				.thenCompose(slot -> (stream ? streamAttempt(body) : attempt(body)).whenComplete((r, e) -> {
+					limit.onAttempt(e != null && isOverload(e));
+					limit.release();
+				}));
+		}
+		attempt = attempt.whenComplete((response, failure) -> attemptStatus.accept(
+				failure == null ? 200 : ErrorMapper.unwrap(failure) instanceof ChatException ce ? ce.status() : 0));
 		if (tokenRate == null) {
 			return attempt;
 		}
 		return attempt.whenComplete((response, failure) -> tokenRate
 			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
+	}
+
+	private static boolean isOverload(Throwable failure) {
+		return ErrorMapper.unwrap(failure) instanceof RetriableChatException r
+				&& (r.status() == 429 || r.status() == 503 || r.status() == 529);
 	}
 
 	private CompletableFuture<ChatResponse> attempt(byte[] body) {
@@ -324,6 +342,16 @@ public final class ChatClient implements AutoCloseable {
 		private long tokensPerMinute;
 		private java.util.function.IntConsumer attemptStatus = status -> {
 		};
+		private io.promptbatch.core.limit.@Nullable ConcurrencyLimit attemptLimit;
+
+		/**
+		 * Holds each attempt (not each row) to this limit, so that a request waiting out a backoff
+		 * leaves its slot to others; an adaptive limit learns from each attempt's outcome.
+		 */
+		public Builder attemptLimit(io.promptbatch.core.limit.@Nullable ConcurrencyLimit limit) {
+			this.attemptLimit = limit;
+			return this;
+		}
 
 		/**
 		 * Told the HTTP status of every attempt as it ends (0 when no response came), for adaptive

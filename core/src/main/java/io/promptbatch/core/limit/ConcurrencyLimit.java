@@ -6,8 +6,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * How many requests may be in flight at once: a fixed number, or one that adapts (AIMD) to what the
- * provider takes: it grows by one while requests succeed with the limit in use, and shrinks by a
- * fifth at once when the provider says it is overloaded (429, 503), at most once per cool-down.
+ * provider takes: it grows by one per two rounds of successes while the limit is in use (at most one
+ * step per half second once the provider has pushed back), and shrinks by a fifth at once when the
+ * provider says it is overloaded (429, 503), at most once per cool-down.
  * Thread-safe.
  */
 public final class ConcurrencyLimit {
@@ -22,7 +23,9 @@ public final class ConcurrencyLimit {
 	private int inFlight;
 	private int successes;
 	private long lastDecrease;
+	private long lastChange;
 	private long overloads;
+	private final java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
 
 	private ConcurrencyLimit(int initial, int min, int max, boolean adaptive, long coolDownNanos) {
 		this.limit = initial;
@@ -31,6 +34,7 @@ public final class ConcurrencyLimit {
 		this.adaptive = adaptive;
 		this.coolDownNanos = coolDownNanos;
 		this.lastDecrease = System.nanoTime() - coolDownNanos;
+		this.lastChange = lastDecrease;
 	}
 
 	public static ConcurrencyLimit fixed(int n) {
@@ -61,15 +65,45 @@ public final class ConcurrencyLimit {
 		}
 	}
 
+	/** A slot without blocking: the future completes when one is free (in the order asked). */
+	public java.util.concurrent.CompletableFuture<Void> acquireAsync() {
+		lock.lock();
+		try {
+			if (inFlight < limit && waiting.isEmpty()) {
+				inFlight++;
+				return java.util.concurrent.CompletableFuture.completedFuture(null);
+			}
+			java.util.concurrent.CompletableFuture<Void> slot = new java.util.concurrent.CompletableFuture<>();
+			waiting.add(slot);
+			return slot;
+		}
+		finally {
+			lock.unlock();
+		}
+	}
+
 	public void release() {
+		java.util.List<java.util.concurrent.CompletableFuture<Void>> granted;
 		lock.lock();
 		try {
 			inFlight--;
+			granted = grant();
 			changed.signalAll();
 		}
 		finally {
 			lock.unlock();
 		}
+		granted.forEach(f -> f.complete(null));
+	}
+
+	/** Hands free slots to waiting asynchronous callers; complete them outside the lock. */
+	private java.util.List<java.util.concurrent.CompletableFuture<Void>> grant() {
+		java.util.List<java.util.concurrent.CompletableFuture<Void>> granted = new java.util.ArrayList<>();
+		while (inFlight < limit && !waiting.isEmpty()) {
+			inFlight++;
+			granted.add(waiting.poll());
+		}
+		return granted;
 	}
 
 	/** An attempt ended: {@code overloaded} when the provider said it was (429 other than quota, 503). */
@@ -77,6 +111,7 @@ public final class ConcurrencyLimit {
 		if (!adaptive) {
 			return;
 		}
+		java.util.List<java.util.concurrent.CompletableFuture<Void>> granted = java.util.List.of();
 		lock.lock();
 		try {
 			long now = System.nanoTime();
@@ -86,17 +121,24 @@ public final class ConcurrencyLimit {
 				if (now - lastDecrease >= coolDownNanos) {
 					limit = Math.max(min, Math.min(limit - 1, (int) (limit * 0.8)));
 					lastDecrease = now;
+					lastChange = now;
 				}
 			}
-			else if (inFlight >= limit - 1 && ++successes >= 2 * limit) {
+			else if ((inFlight >= limit - 1 || !waiting.isEmpty()) && ++successes >= 2 * limit
+					&& (overloads == 0 || now - lastChange >= 2 * coolDownNanos)) {
+				// slow start until the first overload, then at most one step per two cool-downs, so that a
+				// provider that answers 429 at once is not probed again before the last cut has settled
 				limit = Math.min(max, limit + 1);
 				successes = 0;
+				lastChange = now;
+				granted = grant();
 				changed.signalAll();
 			}
 		}
 		finally {
 			lock.unlock();
 		}
+		granted.forEach(f -> f.complete(null));
 	}
 
 	/** Waits until nothing is in flight; false when the time ran out first. */
@@ -140,5 +182,16 @@ public final class ConcurrencyLimit {
 
 	public boolean adaptive() {
 		return adaptive;
+	}
+
+	/** Times the provider said it was overloaded. */
+	public long overloads() {
+		lock.lock();
+		try {
+			return overloads;
+		}
+		finally {
+			lock.unlock();
+		}
 	}
 }
