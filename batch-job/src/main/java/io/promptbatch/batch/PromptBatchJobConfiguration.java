@@ -91,7 +91,9 @@ public class PromptBatchJobConfiguration {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}
 		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
-		int buffer = Math.max(spec.concurrency() * 8, spec.concurrency() + 256);
+		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
+		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
+		int buffer = Math.max(spec.concurrency() * 32, 4096);
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, runPrices,

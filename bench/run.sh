@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Benchmarks of promptbatch against the built-in simulator on 127.0.0.1, through the real command.
+# Not part of the test run. Usage: bench/run.sh [repeats] [which]   (default 3 repeats, all; medians reported)
+# Writes bench/results/latest.md; copy the figures into BENCHMARKS.md with the machine's description.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repeats=${1:-3}
+only=${2:-123}   # which benchmarks to run, e.g. 13
+jar=cli-launcher/target/promptbatch.jar
+[ -f "$jar" ] || mvn -q -B -Dstyle.color=never -DskipTests package
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p bench/results
+out=bench/results/latest.md
+
+prompts() { # n file
+  python3 - "$1" "$2" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("id,prompt\n")
+    for i in range(1, n + 1):
+        f.write(f"p{i},\"Prompt {i}: say something brief about the number {i}.\"\n")
+PY
+}
+
+simulator() { # port args...
+  local port=$1; shift
+  java -jar "$jar" simulator --port "$port" "$@" > "$work/sim-$port.log" 2>&1 &
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/counters" > /dev/null && return 0
+    sleep 0.1
+  done
+  echo "simulator on $port did not start" >&2; exit 1
+}
+
+counter() { # port field
+  curl -sf "http://127.0.0.1:$1/counters" | python3 -c "import sys,json; d=json.load(sys.stdin); print(d$2)"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+run() { # state output args...
+  local state=$1 output=$2; shift 2
+  local t0 t1
+  t0=$(date +%s.%N)
+  java -jar "$jar" run --quiet --state-dir "$state" --output "$output" "$@"
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+
+echo "# promptbatch benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $repeats repeats, medians)" > "$out"
+echo >> "$out"
+
+if [[ $only == *1* ]]; then
+# 1. Little's-law efficiency: lognormal latency (median 100 ms, sigma 1.0), concurrency 64, 10,000 prompts
+prompts 10000 "$work/p10k.csv"
+effs=(); walls=()
+for r in $(seq 1 "$repeats"); do
+  port=$((18100 + r))
+  simulator $port --latency 100ms --sigma 1.0 --seed $r
+  wall=$(run "$work/s1-$r" "$work/o1-$r.jsonl" --input "$work/p10k.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 64)
+  sum=$(counter $port "['total_latency_ms']")
+  effs+=("$(echo "($sum / 1000 / 64) / $wall" | bc -l)")
+  walls+=("$wall")
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+done
+eff=$(printf '%s\n' "${effs[@]}" | median); w=$(printf '%s\n' "${walls[@]}" | median)
+printf '1. Little'"'"'s-law efficiency, lognormal(100 ms, 1.0), concurrency 64, 10,000 prompts: **%.3f** (wall %.1f s incl. JVM start; runs: %s)\n' "$eff" "$w" "$(printf '%.3f ' "${effs[@]}")" >> "$out"
+
+fi
+if [[ $only == *2* ]]; then
+# 2. --rpm 600 against a server allowing 12 requests a second: 200 requests
+prompts 200 "$work/p200.csv"
+walls=(); r429=()
+for r in $(seq 1 "$repeats"); do
+  port=$((18200 + r))
+  simulator $port --latency 20ms --rpm 720
+  wall=$(run "$work/s2-$r" "$work/o2-$r.jsonl" --input "$work/p200.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 32 --rpm 600)
+  walls+=("$wall"); r429+=("$(counter $port "['by_status'].get('429', 0)")")
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+done
+w=$(printf '%s\n' "${walls[@]}" | median)
+printf '2. --rpm 600 vs a server allowing 12/s, 200 requests: wall **%.1f s** incl. JVM start (ideal 19.9 s), 429s: %s\n' "$w" "${r429[*]}" >> "$out"
+
+fi
+if [[ $only == *3* ]]; then
+# 3. --concurrency auto vs a server answering 429 above 8 in flight, 50 ms latency; fixed 8 in the same run
+prompts 2000 "$work/p2k.csv"
+ratios=(); shares=()
+for r in $(seq 1 "$repeats"); do
+  port=$((18300 + r))
+  simulator $port --latency 50ms --max-in-flight 8
+  fixed=$(run "$work/s3f-$r" "$work/o3f-$r.jsonl" --input "$work/p2k.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 8)
+  before=$(counter $port "['requests']"); b429=$(counter $port "['by_status'].get('429', 0)")
+  auto=$(run "$work/s3a-$r" "$work/o3a-$r.jsonl" --input "$work/p2k.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency auto)
+  req=$(( $(counter $port "['requests']") - before )); n429=$(( $(counter $port "['by_status'].get('429', 0)") - b429 ))
+  ratios+=("$(echo "$fixed / $auto" | bc -l)"); shares+=("$(echo "100 * $n429 / $req" | bc -l)")
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+done
+printf '3. --concurrency auto vs 429 above 8 in flight (50 ms), 2,000 prompts: throughput auto/fixed-8 **%.2f**, 429s **%.2f%%** of requests (runs: %s / %s)\n' \
+  "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${shares[@]}" | median)" "$(printf '%.2f ' "${ratios[@]}")" "$(printf '%.2f%% ' "${shares[@]}")" >> "$out"
+
+fi
+cat "$out"
