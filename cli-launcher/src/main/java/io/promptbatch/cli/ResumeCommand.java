@@ -2,12 +2,8 @@ package io.promptbatch.cli;
 
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunOutcome;
-import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.Latency;
-import io.promptbatch.simulator.SimulatorConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -43,11 +39,8 @@ final class ResumeCommand implements Callable<Integer> {
 	public Integer call() throws Exception {
 		PrintWriter err = spec.commandLine().getErr();
 		// the in-process simulator is started in case the run was against it; it costs nothing otherwise
-		try (ChatSimulator simulator = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(120), 0.5))
-			.build())) {
-			String local = simulator.baseUrl();
-			Endpoints endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
+		try (InProcessSimulator simulator = InProcessSimulator.start()) {
+			Endpoints endpoints = simulator.endpoints();
 			try (GracefulStop stop = GracefulStop.install();
 					JobSession session = JobSession.open(stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
 							stop.signal())) {

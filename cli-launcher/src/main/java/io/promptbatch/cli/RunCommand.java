@@ -9,9 +9,6 @@ import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.provider.Provider;
-import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.Latency;
-import io.promptbatch.simulator.SimulatorConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,15 +162,12 @@ final class RunCommand implements Callable<Integer> {
 				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
 				budgetUsd, pricesFile, stream, idleTimeout, rpm, tpm,
 				autoConcurrency);
-		ChatSimulator simulator = null;
+		InProcessSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;
 			if (target.simulator) {
-				simulator = ChatSimulator.start(SimulatorConfig.builder()
-					.latency(Latency.lognormal(Duration.ofMillis(120), 0.5))
-					.build());
-				String local = simulator.baseUrl();
-				endpoints = url -> Endpoints.SIMULATOR.equals(url) ? local : url;
+				simulator = InProcessSimulator.start();
+				endpoints = simulator.endpoints();
 			}
 			if (!quiet) {
 				err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),

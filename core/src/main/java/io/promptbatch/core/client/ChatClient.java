@@ -124,15 +124,9 @@ public final class ChatClient implements AutoCloseable {
 
 	/** POSTs a body and gives the 2xx response body, or fails with the mapped {@link ChatException}. */
 	private CompletableFuture<byte[]> post(URI uri, byte[] body) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-			.timeout(timeout)
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
-		if (apiKey != null) {
-			request.header("Authorization", "Bearer " + apiKey);
-		}
+		HttpRequest request = request(uri, body, "application/json");
 		CompletableFuture<byte[]> result = new CompletableFuture<>();
-		http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
+		http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, failure) -> {
 			if (failure != null) {
 				result.completeExceptionally(errors.fromTransport(failure, uri.getAuthority(), timeout));
 			}
@@ -221,22 +215,28 @@ public final class ChatClient implements AutoCloseable {
 			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
 	}
 
+	/** A JSON POST with the key; the timeout covers the wait for the response's headers. */
+	private HttpRequest request(URI uri, byte[] body, String accept) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+			.timeout(timeout)
+			.header("Content-Type", "application/json")
+			.header("Accept", accept)
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+		if (apiKey != null) {
+			request.header("Authorization", "Bearer " + apiKey);
+		}
+		return request.build();
+	}
+
 	private static boolean isOverload(Throwable failure) {
 		return ErrorMapper.unwrap(failure) instanceof RetriableChatException r
 				&& (r.status() == 429 || r.status() == 503 || r.status() == 529);
 	}
 
 	private CompletableFuture<ChatResponse> attempt(byte[] body) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-			.timeout(timeout)
-			.header("Content-Type", "application/json")
-			.header("Accept", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
-		if (apiKey != null) {
-			request.header("Authorization", "Bearer " + apiKey);
-		}
+		HttpRequest request = request(endpoint, body, "application/json");
 		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request.build(),
+		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
 				HttpResponse.BodyHandlers.ofByteArray());
 		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenComplete((response, failure) -> {
 			if (failure != null) {
@@ -266,16 +266,9 @@ public final class ChatClient implements AutoCloseable {
 	 * never cut.
 	 */
 	private CompletableFuture<ChatResponse> streamAttempt(byte[] body) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-			.timeout(timeout)
-			.header("Content-Type", "application/json")
-			.header("Accept", "text/event-stream")
-			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
-		if (apiKey != null) {
-			request.header("Authorization", "Bearer " + apiKey);
-		}
+		HttpRequest request = request(endpoint, body, "text/event-stream");
 		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-		http.sendAsync(request.build(), info -> {
+		http.sendAsync(request, info -> {
 			int status = info.statusCode();
 			if (status / 100 != 2) {
 				return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
