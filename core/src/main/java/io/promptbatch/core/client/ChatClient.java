@@ -46,6 +46,7 @@ public final class ChatClient implements AutoCloseable {
 	private final io.promptbatch.core.cost.@Nullable TokenEstimator tokens;
 	private final java.util.function.IntConsumer attemptStatus;
 	private final io.promptbatch.core.limit.@Nullable ConcurrencyLimit attemptLimit;
+	private final io.promptbatch.core.limit.OutageBreaker breaker;
 	private final HttpClient http;
 	private final ExecutorService executor;
 	private final ErrorMapper errors;
@@ -75,6 +76,7 @@ public final class ChatClient implements AutoCloseable {
 			t.setDaemon(true);
 			return t;
 		});
+		this.breaker = new io.promptbatch.core.limit.OutageBreaker(b.maxOutage, timer, endpoint::getAuthority);
 		this.errors = new ErrorMapper(b.keyHint);
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -195,17 +197,21 @@ public final class ChatClient implements AutoCloseable {
 	/** One attempt; afterwards the token rate is corrected by the tokens the provider reported. */
 	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate) {
 		io.promptbatch.core.limit.ConcurrencyLimit limit = attemptLimit;
-		CompletableFuture<ChatResponse> attempt;
-		if (limit == null) {
-			attempt = stream ? streamAttempt(body) : attempt(body);
-		}
-		else {
-			attempt = limit.acquireAsync()
+		CompletableFuture<ChatResponse> attempt = breaker.permit().thenCompose(permitted -> {
+			if (limit == null) {
+				return stream ? streamAttempt(body) : attempt(body);
+			}
+			return limit.acquireAsync()
 				.thenCompose(slot -> (stream ? streamAttempt(body) : attempt(body)).whenComplete((r, e) -> {
 					limit.onAttempt(e != null && isOverload(e));
 					limit.release();
 				}));
-		}
+		}).whenComplete((r, e) -> {
+			Throwable cause = e == null ? null : ErrorMapper.unwrap(e);
+			if (!(cause instanceof FatalChatException)) {
+				breaker.record(cause instanceof RetriableChatException rc && (rc.status() == 0 || rc.status() >= 500));
+			}
+		});
 		attempt = attempt.whenComplete((response, failure) -> attemptStatus.accept(
 				failure == null ? 200 : ErrorMapper.unwrap(failure) instanceof ChatException ce ? ce.status() : 0));
 		if (tokenRate == null) {
@@ -336,6 +342,19 @@ public final class ChatClient implements AutoCloseable {
 		private java.util.function.IntConsumer attemptStatus = status -> {
 		};
 		private io.promptbatch.core.limit.@Nullable ConcurrencyLimit attemptLimit;
+		private Duration maxOutage = Duration.ofMinutes(5);
+
+		/**
+		 * How long the provider may be down (nearly every attempt failing on its side) before requests
+		 * fail for good; meanwhile no attempt starts but periodic probes.
+		 */
+		public Builder maxOutage(Duration maxOutage) {
+			if (maxOutage.isNegative()) {
+				throw new IllegalArgumentException("max outage must not be negative, was " + maxOutage);
+			}
+			this.maxOutage = maxOutage;
+			return this;
+		}
 
 		/**
 		 * Holds each attempt (not each row) to this limit, so that a request waiting out a backoff

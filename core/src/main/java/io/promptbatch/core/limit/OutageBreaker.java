@@ -1,0 +1,141 @@
+package io.promptbatch.core.limit;
+
+import io.promptbatch.core.client.FatalChatException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Pauses every request when the provider is down, instead of letting each row burn its retries: when
+ * nearly all of the last attempts failed on the server's side (5xx, timeouts, connection errors), no
+ * attempt starts for a pause; then one probe goes out; a success resumes everything, a failure pauses
+ * again for twice as long (at most 30 s). When the outage lasts longer than the allowed time, every
+ * waiting request fails with a {@link FatalChatException}, which stops the run resumably. Thread-safe.
+ */
+public final class OutageBreaker {
+
+	private static final int WINDOW = 20;
+	private static final int TRIP = 18;
+	private static final long FIRST_PAUSE = TimeUnit.SECONDS.toNanos(1);
+	private static final long MAX_PAUSE = TimeUnit.SECONDS.toNanos(30);
+
+	private final Duration maxOutage;
+	private final ScheduledExecutorService timer;
+	private final Supplier<String> target;
+	private final ArrayDeque<Boolean> window = new ArrayDeque<>();
+	private final ArrayDeque<CompletableFuture<Void>> waiting = new ArrayDeque<>();
+	private int failuresInWindow;
+	private boolean open;
+	private boolean probing;
+	private long outageStart;
+	private long pause;
+	private long trips;
+	private FatalChatException fatal;
+
+	/**
+	 * @param maxOutage how long an outage may last before the run stops
+	 * @param target names the server, for the message
+	 */
+	public OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target) {
+		this.maxOutage = maxOutage;
+		this.timer = timer;
+		this.target = target;
+	}
+
+	/** Completes when an attempt may start (at once unless the provider is down). */
+	public synchronized CompletableFuture<Void> permit() {
+		if (fatal != null) {
+			return CompletableFuture.failedFuture(fatal);
+		}
+		if (!open) {
+			return CompletableFuture.completedFuture(null);
+		}
+		CompletableFuture<Void> wait = new CompletableFuture<>();
+		waiting.add(wait);
+		return wait;
+	}
+
+	/** An attempt ended; {@code serverFailure} when the server failed it (5xx, timeout, connection). */
+	public void record(boolean serverFailure) {
+		List<CompletableFuture<Void>> release = new ArrayList<>();
+		synchronized (this) {
+			if (open) {
+				if (!serverFailure) {
+					// the provider answers again
+					open = false;
+					probing = false;
+					window.clear();
+					failuresInWindow = 0;
+					release.addAll(waiting);
+					waiting.clear();
+				}
+				else if (probing) {
+					probing = false;
+					pause = Math.min(MAX_PAUSE, pause * 2);
+					schedule();
+				}
+			}
+			else {
+				window.add(serverFailure);
+				failuresInWindow += serverFailure ? 1 : 0;
+				if (window.size() > WINDOW && window.poll()) {
+					failuresInWindow--;
+				}
+				if (window.size() >= WINDOW && failuresInWindow >= TRIP) {
+					open = true;
+					trips++;
+					outageStart = System.nanoTime();
+					pause = FIRST_PAUSE;
+					schedule();
+				}
+			}
+		}
+		release.forEach(f -> f.complete(null));
+	}
+
+	private void schedule() {
+		timer.schedule(this::probe, pause, TimeUnit.NANOSECONDS);
+	}
+
+	/** At the end of a pause: stop for good when the outage is too long, else let one attempt probe. */
+	private void probe() {
+		List<CompletableFuture<Void>> fail = List.of();
+		CompletableFuture<Void> probe = null;
+		synchronized (this) {
+			if (!open || fatal != null) {
+				return;
+			}
+			long outage = System.nanoTime() - outageStart;
+			if (outage > maxOutage.toNanos()) {
+				fatal = new FatalChatException(0, "provider_outage", "nearly every request to " + target.get()
+						+ " failed for " + TimeUnit.NANOSECONDS.toSeconds(outage) + " s (server errors or no answer); "
+						+ "run the same command again when the provider is back", null, null);
+				fail = new ArrayList<>(waiting);
+				waiting.clear();
+			}
+			else if (!waiting.isEmpty()) {
+				probing = true;
+				probe = waiting.poll();
+			}
+			else {
+				// nothing waits: the next attempt will find the breaker open and wait for the next probe
+				schedule();
+			}
+		}
+		FatalChatException f = fatal;
+		fail.forEach(w -> w.completeExceptionally(f));
+		if (probe != null) {
+			probe.complete(null);
+		}
+	}
+
+	/** How often it has opened. */
+	public synchronized long trips() {
+		return trips;
+	}
+}
