@@ -91,6 +91,7 @@ public final class ChatClient implements AutoCloseable {
 		RetryPolicy<ChatResponse> retry = RetryPolicy.<ChatResponse>builder()
 			.handle(RetriableChatException.class)
 			.withMaxRetries(b.maxRetries)
+			.withMaxDuration(b.maxRowTime)
 			.withDelayFn(ctx -> backoff(ctx.getLastException(), ctx.getAttemptCount()))
 			.onRetryScheduled(e -> {
 				Throwable last = e.getLastException();
@@ -343,6 +344,16 @@ public final class ChatClient implements AutoCloseable {
 		};
 		private io.promptbatch.core.limit.@Nullable ConcurrencyLimit attemptLimit;
 		private Duration maxOutage = Duration.ofMinutes(5);
+		private Duration maxRowTime = Duration.ofMinutes(15);
+
+		/** Time after which a request is not retried any more, however many retries are left. */
+		public Builder maxRowTime(Duration maxRowTime) {
+			if (maxRowTime.isNegative() || maxRowTime.isZero()) {
+				throw new IllegalArgumentException("max time per row must be positive, was " + maxRowTime);
+			}
+			this.maxRowTime = maxRowTime;
+			return this;
+		}
 
 		/**
 		 * How long the provider may be down (nearly every attempt failing on its side) before requests

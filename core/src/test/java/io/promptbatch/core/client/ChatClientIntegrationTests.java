@@ -139,6 +139,23 @@ class ChatClientIntegrationTests {
 	}
 
 	@Test
+	void stopsRetryingARowAfterItsTimeCap() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(Reply.of(500, ACEDATA_ERROR.formatted("api_error", "down")));
+				ChatClient client = ChatClient.builder()
+					.baseUrl(server.baseUrl())
+					.maxRetries(1000)
+					.backoff(Duration.ofMillis(40), Duration.ofMillis(40))
+					.maxRowTime(Duration.ofMillis(400))
+					.build()) {
+			ChatOutcome outcome = client.send(REQUEST).join();
+
+			assertThat(outcome).isInstanceOf(ChatOutcome.Failed.class);
+			assertThat(outcome.latencyMillis()).isBetween(300L, 1500L);
+			assertThat(outcome.attempts()).isLessThan(30);
+		}
+	}
+
+	@Test
 	void honoursRetryAfter() throws Exception {
 		try (ScriptedServer server = new ScriptedServer(
 				new Reply(429, ACEDATA_ERROR.formatted("too_many_requests", "wait"), Map.of("Retry-After", "1")),
