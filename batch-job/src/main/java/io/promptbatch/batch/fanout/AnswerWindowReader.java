@@ -248,28 +248,32 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			return;
 		}
 		client.send(request).whenComplete((outcome, failure) -> {
+			AnswerRow done;
 			try {
-				row.complete(toRow(prompt, request, fingerprint, outcome));
+				done = toRow(prompt, request, outcome);
 			}
 			catch (RuntimeException e) {
-				row.complete(new AnswerRow(prompt, request.model(), null, null, 0, 0, new NonRetriableChatException(0,
-						"client_error", "unexpected failure: " + e, null, e)));
+				done = new AnswerRow(prompt, request.model(), null, null, 0, 0, new NonRetriableChatException(0,
+						"client_error", "unexpected failure: " + e, null, e));
 			}
-			finally {
+			AnswerRow answered = done;
+			if (!(outcome instanceof ChatOutcome.Answered a)) {
+				row.complete(answered);
 				inFlight.release();
+				return;
 			}
+			// the slot is released only once the answer is durable, so that a kill loses no more than the
+			// requests in flight
+			journal.record(runId, fingerprint, a.response(), a.attempts(), a.latencyMillis())
+				.whenComplete((ok, journalFailure) -> {
+					row.complete(answered);
+					inFlight.release();
+				});
 		});
 	}
 
-	private AnswerRow toRow(Prompt prompt, ChatRequest request, String fingerprint, ChatOutcome outcome) {
+	private AnswerRow toRow(Prompt prompt, ChatRequest request, ChatOutcome outcome) {
 		if (outcome instanceof ChatOutcome.Answered a) {
-			try {
-				journal.record(runId, fingerprint, a.response(), a.attempts(), a.latencyMillis());
-			}
-			catch (RuntimeException e) {
-				log.warn("Could not journal the answer to row {}; it is still written at the next commit: {}",
-						prompt.id(), e.toString());
-			}
 			return new AnswerRow(prompt, request.model(), a.response(), cost(request.model(), a.response()),
 					a.latencyMillis(), a.attempts(), null);
 		}

@@ -5,7 +5,16 @@ import io.promptbatch.core.client.Usage;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.ArrayList;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -14,10 +23,15 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Every answer, recorded durably the moment it arrives, keyed by run and request fingerprint. A run
  * that resumes after a crash or a stop looks here before sending, so an answer that arrived after the
- * last commit is written without being paid for again. Writes are auto-committed, independent of the
- * chunk transactions, and safe from many threads.
+ * last commit is written without being paid for again.
+ *
+ * <p>Writes are group-committed by one writer thread, independent of the chunk transactions: every
+ * answer waiting when a commit starts goes into it, so a busy run makes one database commit per batch
+ * rather than one per answer (with {@code WRITE_DELAY=0} each commit writes to the file). {@link #record}
+ * completes when the answer is durable; callers release the request's slot only then, so answers not
+ * yet durable are always among the requests in flight.
  */
-public final class ResponseJournal {
+public final class ResponseJournal implements AutoCloseable {
 
 	/** An answer found in the journal, with the attempts and latency it took when it was paid for. */
 	public record Entry(ChatResponse response, int attempts, long latencyMillis) {
@@ -25,13 +39,84 @@ public final class ResponseJournal {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
-	private final JdbcTemplate jdbc;
-
-	public ResponseJournal(JdbcTemplate jdbc) {
-		this.jdbc = jdbc;
+	private record Pending(long runId, String fingerprint, String json, CompletableFuture<Void> done) {
 	}
 
-	public void record(long runId, String fingerprint, ChatResponse response, int attempts, long latencyMillis) {
+	private static final Logger log = LoggerFactory.getLogger(ResponseJournal.class);
+
+	private static final String MERGE = "MERGE INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) "
+			+ "KEY (RUN_ID, FINGERPRINT) VALUES (?, ?, ?, ?)";
+
+	private final JdbcTemplate jdbc;
+	private final TransactionTemplate transactions;
+	private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+	private final Thread writer;
+	private volatile boolean closed;
+
+	public ResponseJournal(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
+		this.jdbc = jdbc;
+		this.transactions = new TransactionTemplate(transactionManager);
+		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		this.writer = new Thread(this::writeLoop, "promptbatch-journal");
+		this.writer.setDaemon(true);
+		this.writer.start();
+	}
+
+	private void writeLoop() {
+		List<Pending> batch = new ArrayList<>();
+		while (!closed || !queue.isEmpty()) {
+			try {
+				Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				queue.drainTo(batch, 999);
+				write(batch);
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			finally {
+				batch.clear();
+			}
+		}
+	}
+
+	private void write(List<Pending> batch) {
+		Timestamp now = Timestamp.from(Instant.now());
+		try {
+			transactions.executeWithoutResult(status -> jdbc.batchUpdate(MERGE, batch, batch.size(), (ps, p) -> {
+				ps.setLong(1, p.runId());
+				ps.setString(2, p.fingerprint());
+				ps.setString(3, p.json());
+				ps.setTimestamp(4, now);
+			}));
+			batch.forEach(p -> p.done().complete(null));
+		}
+		catch (RuntimeException e) {
+			log.warn("Could not journal {} answers; they are still written at the next chunk commit: {}", batch.size(),
+					e.toString());
+			batch.forEach(p -> p.done().completeExceptionally(e));
+		}
+	}
+
+	/** Stops the writer after the answers already handed to it are durable. */
+	@Override
+	public void close() {
+		closed = true;
+		try {
+			writer.join(10_000);
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** Records an answer; the future completes when it is durable (or fails when it could not be written). */
+	public CompletableFuture<Void> record(long runId, String fingerprint, ChatResponse response, int attempts,
+			long latencyMillis) {
 		ObjectNode node = JSON.createObjectNode();
 		node.put("id", response.id());
 		node.put("model", response.model());
@@ -45,8 +130,13 @@ public final class ResponseJournal {
 		node.put("cached_tokens", u.cachedTokens());
 		node.put("attempts", attempts);
 		node.put("latency_ms", latencyMillis);
-		jdbc.update("MERGE INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) KEY (RUN_ID, FINGERPRINT) "
-				+ "VALUES (?, ?, ?, ?)", runId, fingerprint, JSON.writeValueAsString(node), Timestamp.from(Instant.now()));
+		CompletableFuture<Void> done = new CompletableFuture<>();
+		if (closed) {
+			done.completeExceptionally(new IllegalStateException("the journal is closed"));
+			return done;
+		}
+		queue.add(new Pending(runId, fingerprint, JSON.writeValueAsString(node), done));
+		return done;
 	}
 
 	public Optional<Entry> find(long runId, String fingerprint) {
