@@ -44,8 +44,9 @@ public class PromptBatchApplication {
 
 	@Bean
 	@DependsOn("stateSchema")
-	ResponseJournal responseJournal(JdbcTemplate jdbcTemplate) {
-		return new ResponseJournal(jdbcTemplate);
+	ResponseJournal responseJournal(JdbcTemplate jdbcTemplate,
+			org.springframework.transaction.PlatformTransactionManager transactionManager) {
+		return new ResponseJournal(jdbcTemplate, transactionManager);
 	}
 
 	@Bean
