@@ -46,6 +46,9 @@ final class EstimateCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
+	@picocli.CommandLine.Mixin
+	StateOptions state;
+
 	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts: .csv or .jsonl.")
 	Path input;
 
@@ -64,9 +67,6 @@ final class EstimateCommand implements Callable<Integer> {
 	@Option(names = "--prices", paramLabel = "FILE", description = "Price file adding or replacing models of the bundled table.")
 	@Nullable Path pricesFile;
 
-	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Where earlier runs are looked up (default: ${DEFAULT-VALUE}).")
-	Path stateDir;
-
 	@Option(names = "--json", description = "Print the estimate as JSON.")
 	boolean json;
 
@@ -81,9 +81,6 @@ final class EstimateCommand implements Callable<Integer> {
 
 	@picocli.CommandLine.ParentCommand
 	PromptbatchCommand parent;
-
-	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
-	@Nullable Path config;
 
 	@Override
 	public Integer call() throws Exception {
@@ -175,18 +172,18 @@ final class EstimateCommand implements Callable<Integer> {
 		if (past.isPresent()) {
 			long mean = Math.round(past.get()[0]);
 			return new CompletionGuess(mean, mean / 2, mean * 2, "mean of " + (long) past.get()[1]
-					+ " earlier run(s) of " + m + " in " + stateDir + ": " + mean + " per row (low half, high double)");
+					+ " earlier run(s) of " + m + " in " + state.stateDir + ": " + mean + " per row (low half, high double)");
 		}
 		return new CompletionGuess(DEFAULT_COMPLETION_TOKENS, 50, 1000, "default " + DEFAULT_COMPLETION_TOKENS
 				+ " per row (low 50, high 1000); give --max-tokens, or run once to learn the model's mean");
 	}
 
 	private Optional<double[]> history(String m) {
-		if (!Files.exists(stateDir.resolve("promptbatch.mv.db"))) {
+		if (!Files.exists(state.stateDir.resolve("promptbatch.mv.db"))) {
 			return Optional.empty();
 		}
 		try (GracefulStop stop = GracefulStop.install();
-				JobSession session = JobSession.open(stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+				JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
 			return session.launcher().completionHistory(m);
 		}

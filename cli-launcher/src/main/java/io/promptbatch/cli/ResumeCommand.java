@@ -26,14 +26,11 @@ final class ResumeCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
+	@picocli.CommandLine.Mixin
+	StateOptions state;
+
 	@Option(names = "--run", paramLabel = "ID", description = "The run to continue, as 'promptbatch runs' lists it (default: the last failed or stopped run).")
 	@Nullable Long runId;
-
-	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
-	Path stateDir;
-
-	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
-	@Nullable Path config;
 
 	@Override
 	public Integer call() throws Exception {
@@ -42,18 +39,18 @@ final class ResumeCommand implements Callable<Integer> {
 		try (InProcessSimulator simulator = InProcessSimulator.start()) {
 			Endpoints endpoints = simulator.endpoints();
 			try (GracefulStop stop = GracefulStop.install();
-					JobSession session = JobSession.open(stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
+					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
 							stop.signal())) {
 				RunOutcome outcome;
 				try {
 					outcome = session.launcher().resume(runId);
 				}
 				catch (IllegalArgumentException e) {
-					err.println("promptbatch: " + e.getMessage() + " in " + stateDir.toAbsolutePath());
+					err.println("promptbatch: " + e.getMessage() + " in " + state.stateDir.toAbsolutePath());
 					return 2;
 				}
 				Path output = session.launcher().outputOf(outcome.executionId());
-				Summary.print(err, outcome, output, stateDir);
+				Summary.print(err, outcome, output, state.stateDir);
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}

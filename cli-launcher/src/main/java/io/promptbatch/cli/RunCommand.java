@@ -42,6 +42,9 @@ final class RunCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
+	@picocli.CommandLine.Mixin
+	StateOptions state;
+
 	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts: .csv (header row, column 'prompt') or .jsonl.")
 	Path input;
 
@@ -105,17 +108,11 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--run-key", paramLabel = "KEY", description = "Makes a new run of the same input and output (e.g. a date for nightly jobs).")
 	@Nullable String runKey;
 
-	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state, journal and log (default: ${DEFAULT-VALUE}).")
-	Path stateDir;
-
 	@Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s", description = "How often to print a progress line when stderr is not a terminal (default: ${DEFAULT-VALUE}).")
 	Duration progressInterval;
 
 	@Option(names = { "-q", "--quiet" }, description = "No progress and no summary; the exit code and <output>.summary.json say how it went.")
 	boolean quiet;
-
-	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
-	@Nullable Path config;
 
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
@@ -181,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
 			err.flush();
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();
-					JobSession session = JobSession.open(stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
+					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
 				RunOutcome outcome;
 				try (AutoCloseable progress = quiet ? () -> {
 				} : ProgressPrinter.start(session.progress(), err, scan.records(), System.console() != null,
@@ -189,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
 					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
-						run.output(), stateDir);
+						run.output(), state.stateDir);
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}

@@ -10,7 +10,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,25 +31,22 @@ final class RunsCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
-	@Option(names = "--state-dir", paramLabel = "DIR", defaultValue = ".promptbatch", description = "Job state (default: ${DEFAULT-VALUE}).")
-	Path stateDir;
+	@picocli.CommandLine.Mixin
+	StateOptions state;
 
 	@Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many runs to list (default: ${DEFAULT-VALUE}).")
 	int limit;
 
-	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")
-	@Nullable Path config;
-
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();
-		if (!Files.exists(stateDir.resolve("promptbatch.mv.db"))) {
-			spec.commandLine().getErr().println("promptbatch: no runs in " + stateDir.toAbsolutePath());
+		if (!Files.exists(state.stateDir.resolve("promptbatch.mv.db"))) {
+			spec.commandLine().getErr().println("promptbatch: no runs in " + state.stateDir.toAbsolutePath());
 			return 0;
 		}
 		List<RunRecord> runs;
 		try (GracefulStop stop = GracefulStop.install();
-				JobSession session = JobSession.open(stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+				JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
 			runs = session.launcher().runs(limit);
 		}
