@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
-only=${2:-123}   # which benchmarks to run, e.g. 13
+only=${2:-1234}   # which benchmarks to run, e.g. 13
 jar=cli-launcher/target/promptbatch.jar
 [ -f "$jar" ] || mvn -q -B -Dstyle.color=never -DskipTests package
 work=$(mktemp -d)
@@ -101,5 +101,20 @@ done
 printf '3. --concurrency auto vs 429 above 8 in flight (50 ms), 2,000 prompts: throughput auto/fixed-8 **%.2f**, 429s **%.2f%%** of requests (runs: %s / %s)\n' \
   "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${shares[@]}" | median)" "$(printf '%.2f ' "${ratios[@]}")" "$(printf '%.2f%% ' "${shares[@]}")" >> "$out"
 
+fi
+if [[ $only == *4* ]]; then
+# 4. Time from process start to the first request the provider sees (24-prompt sample, fresh state)
+firsts=()
+for r in $(seq 1 "$repeats"); do
+  port=$((18400 + r))
+  simulator $port --latency 10ms
+  t0=$(date +%s%3N)
+  java -jar "$jar" run --quiet --state-dir "$work/s4-$r" --output "$work/o4-$r.jsonl" --input sample-data/prompts.csv \
+    --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 > /dev/null
+  first=$(counter $port "['first_request_epoch_ms']")
+  firsts+=("$(echo "($first - $t0) / 1000" | bc -l)")
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+done
+printf '4. Time from process start to first request: **%.2f s** (runs: %s)\n' "$(printf '%s\n' "${firsts[@]}" | median)" "$(printf '%.2f ' "${firsts[@]}")" >> "$out"
 fi
 cat "$out"

@@ -28,7 +28,15 @@ public final class SimulatorCounters {
 		return tokenCounts.get();
 	}
 
+	private final AtomicLong firstRequestEpochMillis = new AtomicLong();
+
+	/** When the first chat request arrived (milliseconds since the epoch), or 0 before any. */
+	public long firstRequestEpochMillis() {
+		return firstRequestEpochMillis.get();
+	}
+
 	void arrived(String prompt) {
+		firstRequestEpochMillis.compareAndSet(0, System.currentTimeMillis());
 		requests.incrementAndGet();
 		byPrompt.computeIfAbsent(prompt, p -> new AtomicInteger()).incrementAndGet();
 		int now = inFlight.incrementAndGet();
@@ -104,6 +112,7 @@ public final class SimulatorCounters {
 		byPrompt.clear();
 		latencyNanos.set(0);
 		peakInFlight.set(inFlight.get());
+		firstRequestEpochMillis.set(0);
 	}
 
 	String toJson() {
@@ -112,7 +121,8 @@ public final class SimulatorCounters {
 		StringBuilder sb = new StringBuilder();
 		sb.append("{\"requests\":").append(requests()).append(",\"in_flight\":").append(inFlight())
 			.append(",\"peak_in_flight\":").append(peakInFlight()).append(",\"resets\":").append(resets())
-			.append(",\"hangs\":").append(hangs()).append(",\"total_latency_ms\":")
+			.append(",\"hangs\":").append(hangs()).append(",\"first_request_epoch_ms\":")
+			.append(firstRequestEpochMillis()).append(",\"total_latency_ms\":")
 			.append(String.format(java.util.Locale.ROOT, "%.3f", totalLatencyMillis()))
 			.append(",\"by_status\":{");
 		boolean first = true;
