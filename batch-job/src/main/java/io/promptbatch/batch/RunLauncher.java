@@ -138,15 +138,6 @@ public final class RunLauncher {
 		return RunParameters.toSpec(execution.getJobParameters()).output();
 	}
 
-	/** The newest execution of any run, or null. */
-	public @Nullable JobExecution lastExecution() {
-		JobExecution newest = null;
-		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 1)) {
-			newest = repository.getLastJobExecution(instance);
-		}
-		return newest;
-	}
-
 	private @Nullable JobExecution lastRestartable() {
 		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 50)) {
 			JobExecution last = repository.getLastJobExecution(instance);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,10 +205,6 @@ class PromptBatchJobIntegrationTests {
 			.parse(Files.newBufferedReader(csv))) {
 			return parser.stream().map(r -> r.get("id")).collect(Collectors.toList());
 		}
-	}
-
-	static Set<String> unique(List<String> ids) {
-		return Set.copyOf(ids);
 	}
 
 	@Test

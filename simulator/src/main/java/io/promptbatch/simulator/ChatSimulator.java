@@ -167,7 +167,7 @@ public final class ChatSimulator implements AutoCloseable {
 			request = json.readTree(body);
 		}
 		catch (RuntimeException e) {
-			counters.arrived("");
+			counters.arrived();
 			respond(exchange, arrival, 0, 400, errorBody("invalid_request", "Request body is not JSON"), null);
 			return;
 		}
@@ -180,7 +180,7 @@ public final class ChatSimulator implements AutoCloseable {
 				lastUser = content;
 			}
 		}
-		counters.arrived(lastUser);
+		counters.arrived();
 		long arrivalNumber = arrivals.incrementAndGet();
 
 		String auth = exchange.getRequestHeaders().getFirst("Authorization");

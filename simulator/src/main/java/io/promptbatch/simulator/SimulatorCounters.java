@@ -15,7 +15,6 @@ public final class SimulatorCounters {
 	private final Map<Integer, AtomicLong> byStatus = new ConcurrentHashMap<>();
 	private final AtomicLong resets = new AtomicLong();
 	private final AtomicLong hangs = new AtomicLong();
-	private final Map<String, AtomicInteger> byPrompt = new ConcurrentHashMap<>();
 	private final AtomicLong latencyNanos = new AtomicLong();
 	private final AtomicLong tokenCounts = new AtomicLong();
 
@@ -35,10 +34,9 @@ public final class SimulatorCounters {
 		return firstRequestEpochMillis.get();
 	}
 
-	void arrived(String prompt) {
+	void arrived() {
 		firstRequestEpochMillis.compareAndSet(0, System.currentTimeMillis());
 		requests.incrementAndGet();
-		byPrompt.computeIfAbsent(prompt, p -> new AtomicInteger()).incrementAndGet();
 		int now = inFlight.incrementAndGet();
 		peakInFlight.accumulateAndGet(now, Math::max);
 	}
@@ -92,12 +90,6 @@ public final class SimulatorCounters {
 		return hangs.get();
 	}
 
-	/** How many requests carried this last user message. */
-	public int requestsFor(String prompt) {
-		AtomicInteger n = byPrompt.get(prompt);
-		return n == null ? 0 : n.get();
-	}
-
 	/** Sum of the time between arrival and response over all answered requests, in milliseconds. */
 	public double totalLatencyMillis() {
 		return latencyNanos.get() / 1e6;
@@ -109,7 +101,6 @@ public final class SimulatorCounters {
 		byStatus.clear();
 		resets.set(0);
 		hangs.set(0);
-		byPrompt.clear();
 		latencyNanos.set(0);
 		peakInFlight.set(inFlight.get());
 		firstRequestEpochMillis.set(0);

@@ -84,6 +84,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private @Nullable Thread dispatcher;
 	private @Nullable PromptReader reader;
 	private volatile long done;
+	private boolean journalHasAnswers;
 	private boolean exhausted;
 
 	/**
@@ -138,6 +139,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void open(ExecutionContext context) throws ItemStreamException {
 		done = context.getLong(ROWS_DONE, 0L);
+		// a run's first execution has nothing journaled: skip the per-row lookups on the hot path
+		journalHasAnswers = journal.count(runId) > 0;
 		context.remove(STOP_REASON);
 		if (budgetLimit != null) {
 			budget = new Budget(budgetLimit, prices, requests.maxTokens(),
@@ -231,7 +234,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		try {
 			request = requests.requestFor(prompt);
 			fingerprint = WireFormat.fingerprint(endpoint, request);
-			Optional<ResponseJournal.Entry> journaled = journal.find(runId, fingerprint);
+			Optional<ResponseJournal.Entry> journaled = journalHasAnswers ? journal.find(runId, fingerprint)
+					: Optional.empty();
 			if (journaled.isPresent()) {
 				ResponseJournal.Entry e = journaled.get();
 				inFlight.release();
@@ -425,10 +429,6 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	/** Rows handed out so far, including those of earlier attempts of this run. */
 	public long rowsDone() {
 		return done;
-	}
-
-	int bufferSize() {
-		return bufferSize;
 	}
 
 	private record Slot(CompletableFuture<AnswerRow> row, @Nullable RuntimeException failure) {

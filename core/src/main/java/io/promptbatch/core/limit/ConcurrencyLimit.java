@@ -180,18 +180,4 @@ public final class ConcurrencyLimit {
 		}
 	}
 
-	public boolean adaptive() {
-		return adaptive;
-	}
-
-	/** Times the provider said it was overloaded. */
-	public long overloads() {
-		lock.lock();
-		try {
-			return overloads;
-		}
-		finally {
-			lock.unlock();
-		}
-	}
 }

@@ -34,7 +34,6 @@ public final class OutageBreaker {
 	private boolean probing;
 	private long outageStart;
 	private long pause;
-	private long trips;
 	private FatalChatException fatal;
 
 	/**
@@ -88,7 +87,6 @@ public final class OutageBreaker {
 				}
 				if (window.size() >= WINDOW && failuresInWindow >= TRIP) {
 					open = true;
-					trips++;
 					outageStart = System.nanoTime();
 					pause = FIRST_PAUSE;
 					schedule();
@@ -134,8 +132,4 @@ public final class OutageBreaker {
 		}
 	}
 
-	/** How often it has opened. */
-	public synchronized long trips() {
-		return trips;
-	}
 }
