@@ -96,9 +96,10 @@ public class PromptBatchJobConfiguration {
 		int buffer = Math.max(spec.concurrency() * 32, 4096);
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
-				new RequestFactory(spec.model(), spec.maxTokens(), spec.temperature()), journal, runPrices,
-				stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(), rows, buffer,
-				spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd());
+				new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(), spec.temperature(), spec.params()),
+				journal, runPrices, stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(),
+				rows, buffer, spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd(),
+				spec.cache(), spec.score());
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);
 		return reader;
@@ -110,8 +111,9 @@ public class PromptBatchJobConfiguration {
 			RunProgress progress) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
-		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)));
-		OutputFormat format = OutputFormat.of(spec.output());
+		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)),
+				spec.score() != null);
+		OutputFormat format = spec.outputFormat();
 		FlatFileItemWriterBuilder<AnswerRow> file = new FlatFileItemWriterBuilder<AnswerRow>().name(WRITER_NAME)
 			.resource(new FileSystemResource(spec.output()))
 			.encoding("UTF-8")

@@ -1,15 +1,23 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.score.Scorer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The job parameters of a run. Identifying parameters are those that change the answers (files,
- * server, model, prompts, sampling, record range, run key): the same command again is the same job
+ * server, model, prompts, sampling and other body fields, record range, run key, output format, cache
+ * mode, scorer): the same command again is the same job
  * instance, so it resumes. Concurrency, retries, timeout and chunk size may change between attempts.
  * The API key is never a parameter; only the name of its variable is.
  */
@@ -41,6 +49,13 @@ public final class RunParameters {
 	public static final String AUTO_CONCURRENCY = "concurrency.auto";
 	public static final String TPM = "tpm";
 	public static final String IDLE_TIMEOUT_MS = "idle.timeout.ms";
+	public static final String MODEL_GIVEN = "model.given";
+	public static final String PARAMS = "params";
+	public static final String OUTPUT_FORMAT = "output.format";
+	public static final String CACHE = "cache";
+	public static final String SCORE = "score";
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private RunParameters() {
 	}
@@ -81,6 +96,24 @@ public final class RunParameters {
 		if (spec.runKey() != null) {
 			b.addString(RUN_KEY, spec.runKey());
 		}
+		if (spec.modelGiven()) {
+			b.addString(MODEL_GIVEN, "true");
+		}
+		if (!spec.params().isEmpty()) {
+			ObjectNode params = JSON.createObjectNode();
+			spec.params().forEach(params::set);
+			b.addString(PARAMS, JSON.writeValueAsString(params));
+		}
+		if (spec.outputFormat() != OutputFormat.forExtension(spec.output())) {
+			b.addString(OUTPUT_FORMAT, spec.outputFormat().id());
+		}
+		// the cache mode and the scorer change what the rows say, so a change makes another run
+		if (spec.cache() != CacheMode.USE) {
+			b.addString(CACHE, spec.cache().id());
+		}
+		if (spec.score() != null) {
+			b.addString(SCORE, spec.score().id());
+		}
 		b.addString(STREAM, Boolean.toString(spec.stream()), false);
 		b.addLong(RPM, spec.rpm(), false);
 		b.addString(AUTO_CONCURRENCY, Boolean.toString(spec.autoConcurrency()), false);
@@ -101,16 +134,45 @@ public final class RunParameters {
 	/** The spec a job execution was started with (for {@code resume}). */
 	public static RunSpec toSpec(JobParameters p) {
 		Long maxTokens = p.getLong(MAX_TOKENS);
-		return new RunSpec(Path.of(required(p, INPUT)), Path.of(required(p, OUTPUT)), required(p, BASE_URL),
-				required(p, MODEL), p.getString(KEY_VARIABLE), p.getString(SYSTEM), p.getString(TEMPLATE),
-				"true".equals(p.getString(SKIP_INVALID)), maxTokens == null ? null : maxTokens.intValue(), p.getDouble(TEMPERATURE),
-				longOr(p, CONCURRENCY, 16).intValue(), longOr(p, MAX_RETRIES, 6).intValue(),
-				Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)), longOr(p, CHUNK_SIZE, 100).intValue(),
-				longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE), p.getString(RUN_KEY),
-				p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)),
-				p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)), "true".equals(p.getString(STREAM)),
-				Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)), longOr(p, RPM, 0), longOr(p, TPM, 0),
-				"true".equals(p.getString(AUTO_CONCURRENCY)));
+		Path output = Path.of(required(p, OUTPUT));
+		RunSpec.Builder b = RunSpec.builder(Path.of(required(p, INPUT)), output, required(p, BASE_URL), required(p, MODEL))
+			.modelGiven("true".equals(p.getString(MODEL_GIVEN)))
+			.keyVariable(p.getString(KEY_VARIABLE))
+			.system(p.getString(SYSTEM))
+			.template(p.getString(TEMPLATE))
+			.skipInvalid("true".equals(p.getString(SKIP_INVALID)))
+			.maxTokens(maxTokens == null ? null : maxTokens.intValue())
+			.temperature(p.getDouble(TEMPERATURE))
+			.params(params(p.getString(PARAMS)))
+			.retries(longOr(p, MAX_RETRIES, 6).intValue(), Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)))
+			.chunkSize(longOr(p, CHUNK_SIZE, 100).intValue())
+			.range(longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE))
+			.runKey(p.getString(RUN_KEY))
+			.budgetUsd(p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)))
+			.prices(p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)))
+			.stream("true".equals(p.getString(STREAM)))
+			.idleTimeout(Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)))
+			.rates(longOr(p, RPM, 0), longOr(p, TPM, 0))
+			.outputFormat(p.getString(OUTPUT_FORMAT) == null ? OutputFormat.of(output)
+					: OutputFormat.named(p.getString(OUTPUT_FORMAT)))
+			.cache(p.getString(CACHE) == null ? CacheMode.USE : CacheMode.of(p.getString(CACHE)))
+			.score(p.getString(SCORE) == null ? null : Scorer.of(p.getString(SCORE)));
+		int concurrency = longOr(p, CONCURRENCY, 16).intValue();
+		if ("true".equals(p.getString(AUTO_CONCURRENCY))) {
+			b.autoConcurrency(concurrency);
+		}
+		else {
+			b.concurrency(concurrency);
+		}
+		return b.build();
+	}
+
+	private static Map<String, JsonNode> params(@Nullable String json) {
+		Map<String, JsonNode> params = new LinkedHashMap<>();
+		if (json != null) {
+			JSON.readTree(json).properties().forEach(e -> params.put(e.getKey(), e.getValue()));
+		}
+		return params;
 	}
 
 	public static List<String> columns(@Nullable String joined) {

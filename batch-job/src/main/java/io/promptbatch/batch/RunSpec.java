@@ -1,9 +1,15 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Everything one run needs, as the user gave it. The API key is not here: it is looked up from the
@@ -13,12 +19,14 @@ import org.jspecify.annotations.Nullable;
  * @param output the answers file (.jsonl or .csv)
  * @param baseUrl the OpenAI-style base URL
  * @param model the model for records that name none
+ * @param modelGiven the model was named by the user (it then overrides the model in an OpenAI Batch line's body)
  * @param keyVariable the environment variable that holds the key, or null for a server that needs none
  * @param system the system message for records without one, or null
  * @param template the user-message template, or null
  * @param skipInvalid leave out invalid records (listed in {@code <output>.rejects.jsonl}) instead of refusing the file
  * @param maxTokens the completion token limit, or null
  * @param temperature the sampling temperature, or null
+ * @param params other request body fields ({@code --param key=value}), by name
  * @param concurrency requests in flight at most
  * @param maxRetries retries per request after the first attempt
  * @param timeout time allowed for one attempt
@@ -33,17 +41,21 @@ import org.jspecify.annotations.Nullable;
  * @param rpm requests per minute at most, 0 for no limit
  * @param tpm tokens per minute at most, 0 for no limit
  * @param autoConcurrency adapt the number in flight to the provider, up to {@code concurrency}
+ * @param outputFormat the output file's format
+ * @param cache how the response cache is used
+ * @param score how answers are scored against the rows' {@code expected} values, or null for no scoring
  */
-public record RunSpec(Path input, Path output, String baseUrl, String model, @Nullable String keyVariable,
-		@Nullable String system, @Nullable String template, boolean skipInvalid, @Nullable Integer maxTokens,
-		@Nullable Double temperature,
-		int concurrency, int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
-		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout,
-		long rpm, long tpm, boolean autoConcurrency) {
+public record RunSpec(Path input, Path output, String baseUrl, String model, boolean modelGiven,
+		@Nullable String keyVariable, @Nullable String system, @Nullable String template, boolean skipInvalid,
+		@Nullable Integer maxTokens, @Nullable Double temperature, Map<String, JsonNode> params, int concurrency,
+		int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
+		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout, long rpm, long tpm,
+		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
 		output = output.toAbsolutePath().normalize();
+		params = Collections.unmodifiableMap(new TreeMap<>(params));
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
@@ -72,55 +84,209 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, @Nu
 
 	/** A spec with the defaults for everything but the files, the server and the model. */
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
-		return new RunSpec(input, output, baseUrl, model, null, null, null, false, null, null, 16, 6,
-				Duration.ofSeconds(120), 100, 0, Long.MAX_VALUE, null, null, null, false,
-				Duration.ofSeconds(60), 0, 0, false);
+		return builder(input, output, baseUrl, model).build();
 	}
 
-	public RunSpec withConcurrency(int n) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature, n,
-				maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm, autoConcurrency);
+	/**
+	 * A builder with the defaults for everything but the files, the server and the model; the output
+	 * format follows the output's extension.
+	 */
+	public static Builder builder(Path input, Path output, String baseUrl, String model) {
+		return new Builder(input, output, baseUrl, model);
 	}
 
-	public RunSpec withKeyVariable(@Nullable String variable) {
-		return new RunSpec(input, output, baseUrl, model, variable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm, autoConcurrency);
+	/** A builder holding this spec's values. */
+	public Builder toBuilder() {
+		Builder b = new Builder(input, output, baseUrl, model);
+		b.modelGiven = modelGiven;
+		b.keyVariable = keyVariable;
+		b.system = system;
+		b.template = template;
+		b.skipInvalid = skipInvalid;
+		b.maxTokens = maxTokens;
+		b.temperature = temperature;
+		b.params = params;
+		b.concurrency = concurrency;
+		b.maxRetries = maxRetries;
+		b.timeout = timeout;
+		b.chunkSize = chunkSize;
+		b.from = from;
+		b.to = to;
+		b.runKey = runKey;
+		b.budgetUsd = budgetUsd;
+		b.prices = prices;
+		b.stream = stream;
+		b.idleTimeout = idleTimeout;
+		b.rpm = rpm;
+		b.tpm = tpm;
+		b.autoConcurrency = autoConcurrency;
+		b.outputFormat = outputFormat;
+		b.cache = cache;
+		b.score = score;
+		return b;
 	}
 
-	public RunSpec withRetries(int retries, Duration attemptTimeout) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, retries, attemptTimeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm, autoConcurrency);
-	}
+	/** Builds a {@link RunSpec}; each setter returns the builder. */
+	public static final class Builder {
 
-	public RunSpec withBudget(@Nullable BigDecimal usd, @Nullable Integer completionLimit) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, completionLimit,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, usd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency);
-	}
+		private final Path input;
+		private final Path output;
+		private final String baseUrl;
+		private final String model;
+		private boolean modelGiven;
+		private @Nullable String keyVariable;
+		private @Nullable String system;
+		private @Nullable String template;
+		private boolean skipInvalid;
+		private @Nullable Integer maxTokens;
+		private @Nullable Double temperature;
+		private Map<String, JsonNode> params = Map.of();
+		private int concurrency = 16;
+		private int maxRetries = 6;
+		private Duration timeout = Duration.ofSeconds(120);
+		private int chunkSize = 100;
+		private long from;
+		private long to = Long.MAX_VALUE;
+		private @Nullable String runKey;
+		private @Nullable BigDecimal budgetUsd;
+		private @Nullable Path prices;
+		private boolean stream;
+		private Duration idleTimeout = Duration.ofSeconds(60);
+		private long rpm;
+		private long tpm;
+		private boolean autoConcurrency;
+		private @Nullable OutputFormat outputFormat;
+		private CacheMode cache = CacheMode.USE;
+		private @Nullable Scorer score;
 
-	public RunSpec withStream(boolean streaming) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, streaming,
-				idleTimeout, rpm, tpm, autoConcurrency);
-	}
+		private Builder(Path input, Path output, String baseUrl, String model) {
+			this.input = input;
+			this.output = output;
+			this.baseUrl = baseUrl;
+			this.model = model;
+		}
 
-	public RunSpec withRates(long requestsPerMinute, long tokensPerMinute) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
-				temperature, concurrency, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, requestsPerMinute, tokensPerMinute, autoConcurrency);
-	}
+		public Builder modelGiven(boolean given) {
+			this.modelGiven = given;
+			return this;
+		}
 
-	public RunSpec withAutoConcurrency(int max) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens,
-				temperature, max, maxRetries, timeout, chunkSize, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm, true);
-	}
+		public Builder keyVariable(@Nullable String variable) {
+			this.keyVariable = variable;
+			return this;
+		}
 
-	public RunSpec withChunkSize(int size) {
-		return new RunSpec(input, output, baseUrl, model, keyVariable, system, template, skipInvalid, maxTokens, temperature,
-				concurrency, maxRetries, timeout, size, from, to, runKey, budgetUsd, prices, stream,
-				idleTimeout, rpm, tpm, autoConcurrency);
+		public Builder system(@Nullable String text) {
+			this.system = text;
+			return this;
+		}
+
+		public Builder template(@Nullable String text) {
+			this.template = text;
+			return this;
+		}
+
+		public Builder skipInvalid(boolean skip) {
+			this.skipInvalid = skip;
+			return this;
+		}
+
+		public Builder maxTokens(@Nullable Integer limit) {
+			this.maxTokens = limit;
+			return this;
+		}
+
+		public Builder temperature(@Nullable Double value) {
+			this.temperature = value;
+			return this;
+		}
+
+		public Builder params(Map<String, JsonNode> fields) {
+			this.params = fields;
+			return this;
+		}
+
+		public Builder concurrency(int n) {
+			this.concurrency = n;
+			this.autoConcurrency = false;
+			return this;
+		}
+
+		/** Adapts the number in flight to the provider, up to {@code max}. */
+		public Builder autoConcurrency(int max) {
+			this.concurrency = max;
+			this.autoConcurrency = true;
+			return this;
+		}
+
+		public Builder retries(int retries, Duration attemptTimeout) {
+			this.maxRetries = retries;
+			this.timeout = attemptTimeout;
+			return this;
+		}
+
+		public Builder chunkSize(int size) {
+			this.chunkSize = size;
+			return this;
+		}
+
+		public Builder range(long first, long end) {
+			this.from = first;
+			this.to = end;
+			return this;
+		}
+
+		public Builder runKey(@Nullable String key) {
+			this.runKey = key;
+			return this;
+		}
+
+		public Builder budgetUsd(@Nullable BigDecimal usd) {
+			this.budgetUsd = usd;
+			return this;
+		}
+
+		public Builder prices(@Nullable Path file) {
+			this.prices = file;
+			return this;
+		}
+
+		public Builder stream(boolean streaming) {
+			this.stream = streaming;
+			return this;
+		}
+
+		public Builder idleTimeout(Duration timeout) {
+			this.idleTimeout = timeout;
+			return this;
+		}
+
+		public Builder rates(long requestsPerMinute, long tokensPerMinute) {
+			this.rpm = requestsPerMinute;
+			this.tpm = tokensPerMinute;
+			return this;
+		}
+
+		public Builder outputFormat(@Nullable OutputFormat format) {
+			this.outputFormat = format;
+			return this;
+		}
+
+		public Builder cache(CacheMode mode) {
+			this.cache = mode;
+			return this;
+		}
+
+		public Builder score(@Nullable Scorer scorer) {
+			this.score = scorer;
+			return this;
+		}
+
+		public RunSpec build() {
+			OutputFormat format = outputFormat != null ? outputFormat : OutputFormat.of(output);
+			return new RunSpec(input, output, baseUrl, model, modelGiven, keyVariable, system, template, skipInvalid,
+					maxTokens, temperature, params, concurrency, maxRetries, timeout, chunkSize, from, to, runKey,
+					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score);
+		}
 	}
 }

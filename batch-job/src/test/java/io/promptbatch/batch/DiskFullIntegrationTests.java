@@ -65,7 +65,7 @@ class DiskFullIntegrationTests {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.fixed(Duration.ofMillis(1)))
 			.build())) {
-			RunSpec spec = RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5").withConcurrency(8).withChunkSize(25);
+			RunSpec spec = RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5").concurrency(8).chunkSize(25).build();
 
 			// when
 			RunOutcome first = launcher.run(spec, n, List.of("group"));

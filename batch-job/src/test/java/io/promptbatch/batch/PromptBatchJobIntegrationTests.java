@@ -42,9 +42,10 @@ class PromptBatchJobIntegrationTests {
 	}
 
 	private RunSpec spec(ChatSimulator sim, Path input, Path output, int concurrency) {
-		return RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5")
-			.withConcurrency(concurrency)
-			.withRetries(6, Duration.ofSeconds(5));
+		return RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5")
+			.concurrency(concurrency)
+			.retries(6, Duration.ofSeconds(5))
+			.build();
 	}
 
 	@Test
@@ -127,7 +128,7 @@ class PromptBatchJobIntegrationTests {
 			.latency(Latency.fixed(Duration.ofMillis(3)))
 			.build())) {
 			sim.failFrom(301, 403);
-			RunSpec spec = spec(sim, input, output, 8).withChunkSize(50);
+			RunSpec spec = spec(sim, input, output, 8).toBuilder().chunkSize(50).build();
 
 			// when
 			RunOutcome first = launcher.run(spec, n, List.of("group"));
@@ -175,7 +176,7 @@ class PromptBatchJobIntegrationTests {
 			.latency(Latency.fixed(Duration.ofMillis(5)))
 			.requiredKey("another-key")
 			.build())) {
-			RunSpec spec = spec(sim, input, output, 4).withKeyVariable("SIM_KEY");
+			RunSpec spec = spec(sim, input, output, 4).toBuilder().keyVariable("SIM_KEY").build();
 
 			// when
 			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
@@ -222,7 +223,7 @@ class PromptBatchJobIntegrationTests {
 			.workerThreads(16)
 			.seed(11)
 			.build())) {
-			RunSpec spec = spec(sim, input, output, 64).withRetries(10, Duration.ofSeconds(1));
+			RunSpec spec = spec(sim, input, output, 64).toBuilder().retries(10, Duration.ofSeconds(1)).build();
 
 			// when
 			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
@@ -253,7 +254,7 @@ class PromptBatchJobIntegrationTests {
 			.latency(Latency.fixed(Duration.ofMillis(2)))
 			.build())) {
 			sim.failFrom(301, 403);
-			RunSpec spec = spec(sim, input, output, 8).withChunkSize(50);
+			RunSpec spec = spec(sim, input, output, 8).toBuilder().chunkSize(50).build();
 			RunOutcome first = launcher.run(spec, n, List.of("group"));
 			assertThat(first.exitCode()).isEqualTo(1);
 			assertThat(Inputs.jsonl(output)).isNotEmpty();
@@ -283,7 +284,7 @@ class PromptBatchJobIntegrationTests {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.fixed(Duration.ofMillis(40)))
 			.build())) {
-			RunSpec spec = spec(sim, input, output, 4).withChunkSize(10);
+			RunSpec spec = spec(sim, input, output, 4).toBuilder().chunkSize(10).build();
 			Thread remover = new Thread(() -> {
 				try {
 					while (!Files.exists(output) || Files.size(output) == 0) {
@@ -325,7 +326,7 @@ class PromptBatchJobIntegrationTests {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.fixed(Duration.ofMillis(2)))
 			.build())) {
-			RunSpec spec = spec(sim, input, output, 16).withChunkSize(20).withBudget(budget, 20);
+			RunSpec spec = spec(sim, input, output, 16).toBuilder().chunkSize(20).budgetUsd(budget).maxTokens(20).build();
 
 			// when
 			RunOutcome first = launcher.run(spec, n, List.of("group"));
@@ -345,7 +346,7 @@ class PromptBatchJobIntegrationTests {
 			assertThat(sim.counters().status(200)).isEqualTo(rows.size());
 
 			// when: the same command with a higher budget
-			RunOutcome second = launcher.run(spec.withBudget(java.math.BigDecimal.ONE, 20), n, List.of("group"));
+			RunOutcome second = launcher.run(spec.toBuilder().budgetUsd(java.math.BigDecimal.ONE).build(), n, List.of("group"));
 
 			// then
 			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
@@ -362,11 +363,14 @@ class PromptBatchJobIntegrationTests {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.fixed(Duration.ofMillis(2)))
 			.build())) {
-			RunSpec plain = RunSpec.of(input, dir.resolve("plain.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
-				.withConcurrency(16);
-			RunSpec streamed = RunSpec.of(input, dir.resolve("streamed.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
-				.withConcurrency(16)
-				.withStream(true);
+			RunSpec plain = RunSpec.builder(input, dir.resolve("plain.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
+				.concurrency(16)
+				.build();
+			RunSpec streamed = RunSpec.builder(input, dir.resolve("streamed.jsonl"), sim.baseUrl(), "kimi-k2-thinking")
+				.concurrency(16)
+				.stream(true)
+				.cache(CacheMode.BYPASS)
+				.build();
 
 			assertThat(launcher.run(plain, n, List.of("group")).exitCode()).isZero();
 			assertThat(launcher.run(streamed, n, List.of("group")).exitCode()).isZero();
@@ -398,14 +402,17 @@ class PromptBatchJobIntegrationTests {
 			.build())) {
 			// the same work at exactly the provider's limit, for comparison
 			long fixedStart = System.nanoTime();
-			RunSpec fixed = RunSpec.of(input, dir.resolve("fixed.jsonl"), sim.baseUrl(), "kimi-k2.5")
-				.withConcurrency(8);
+			RunSpec fixed = RunSpec.builder(input, dir.resolve("fixed.jsonl"), sim.baseUrl(), "kimi-k2.5")
+				.concurrency(8)
+				.build();
 			assertThat(launcher.run(fixed, n, List.of("group")).exitCode()).isZero();
 			double fixedSeconds = (System.nanoTime() - fixedStart) / 1e9;
 			sim.counters().clear();
-			RunSpec spec = RunSpec.of(input, output, sim.baseUrl(), "kimi-k2.5")
-				.withRetries(8, Duration.ofSeconds(5))
-				.withAutoConcurrency(256);
+			RunSpec spec = RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5")
+				.retries(8, Duration.ofSeconds(5))
+				.autoConcurrency(256)
+				.cache(CacheMode.BYPASS)
+				.build();
 			long start = System.nanoTime();
 
 			// when

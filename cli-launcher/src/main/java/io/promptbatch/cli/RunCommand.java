@@ -1,14 +1,18 @@
 package io.promptbatch.cli;
 
 import io.promptbatch.batch.ApiKeys;
+import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunOutcome;
 import io.promptbatch.batch.RunSpec;
+import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.provider.Provider;
+import io.promptbatch.core.score.Scorer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code promptbatch run}: runs a file of prompts, or continues the same run after a failure. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -96,6 +103,21 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--template", paramLabel = "TEXT", description = "User message with {{column}} variables; then no 'prompt' column is needed.")
 	@Nullable String template;
 
+	@Option(names = "--param", paramLabel = "KEY=VALUE", description = "Another request body field, e.g. top_p=0.9 or response_format={\"type\":\"json_object\"}; the value is JSON, or else text. Repeatable; a record's own field wins.")
+	Map<String, String> paramTexts = new java.util.LinkedHashMap<>();
+
+	@Option(names = "--output-format", paramLabel = "FORMAT", description = "jsonl, csv or openai-batch (OpenAI Batch API output lines); default: by the output's extension.")
+	@Nullable String outputFormat;
+
+	@Option(names = "--no-cache", description = "Send every request, even those an earlier run already answered (the response cache is on by default).")
+	boolean noCache;
+
+	@Option(names = "--cache-only", description = "Answer only from the response cache; rows it cannot answer fail without a request (for re-scoring). Needs no API key.")
+	boolean cacheOnly;
+
+	@Option(names = "--score", paramLabel = "SCORER", description = "Score each answer against the record's 'expected' value: exact, contains (ignoring case), regex, or json (valid JSON, equal to 'expected' when given). Adds a 'score' column (1/0) and pass rates to the summary.")
+	@Nullable String score;
+
 	@Option(names = "--budget-usd", paramLabel = "USD", description = "Spending limit of the run, never exceeded: each request's worst case is reserved before it is sent; needs --max-tokens. Resume with a higher one to continue.")
 	java.math.@Nullable BigDecimal budgetUsd;
 
@@ -135,8 +157,25 @@ final class RunCommand implements Callable<Integer> {
 			throw new PromptbatchCommand.UsageException((autoConcurrency ? "--max-concurrency" : "--concurrency")
 					+ " must be at least 1, was " + concurrency);
 		}
-		OutputFormat.of(output);
+		OutputFormat format;
+		try {
+			format = outputFormat != null ? OutputFormat.named(outputFormat) : OutputFormat.of(output);
+		}
+		catch (IllegalArgumentException e) {
+			throw new PromptbatchCommand.UsageException((outputFormat != null ? "--output-format: " : "") + e.getMessage());
+		}
 		checkOutputLocation();
+		if (noCache && cacheOnly) {
+			throw new PromptbatchCommand.UsageException("--no-cache and --cache-only contradict each other; give one");
+		}
+		Map<String, JsonNode> params = params();
+		Scorer scorer;
+		try {
+			scorer = score == null ? null : Scorer.of(score);
+		}
+		catch (IllegalArgumentException e) {
+			throw new PromptbatchCommand.UsageException("--score: " + e.getMessage());
+		}
 		if (budgetUsd != null && maxTokens == null) {
 			throw new PromptbatchCommand.UsageException("--budget-usd needs --max-tokens: without a completion limit a "
 					+ "request's worst case has no bound");
@@ -155,10 +194,38 @@ final class RunCommand implements Callable<Integer> {
 		PromptOptions options = new PromptOptions(system, template, skipInvalid);
 		InputScan scan = skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options);
 
-		RunSpec run = new RunSpec(input, output, target.recordedBaseUrl, target.model, target.keyVariable, system,
-				template, skipInvalid, maxTokens, temperature, concurrency, maxRetries, timeout, chunkSize, 0, Long.MAX_VALUE, runKey,
-				budgetUsd, pricesFile, stream, idleTimeout, rpm, tpm,
-				autoConcurrency);
+		if (scorer != null && scorer.needsExpected() && !scan.carriedColumns().contains(AnswerWindowReader.EXPECTED)) {
+			throw new PromptbatchCommand.UsageException("--score " + scorer.id() + " compares answers with an 'expected' "
+					+ "column or field, and " + input + " has none; add one");
+		}
+
+		RunSpec.Builder builder = RunSpec.builder(input, output, target.recordedBaseUrl, target.model)
+			.modelGiven(model != null)
+			.keyVariable(target.keyVariable)
+			.system(system)
+			.template(template)
+			.skipInvalid(skipInvalid)
+			.maxTokens(maxTokens)
+			.temperature(temperature)
+			.params(params)
+			.retries(maxRetries, timeout)
+			.chunkSize(chunkSize)
+			.runKey(runKey)
+			.budgetUsd(budgetUsd)
+			.prices(pricesFile)
+			.stream(stream)
+			.idleTimeout(idleTimeout)
+			.rates(rpm, tpm)
+			.outputFormat(format)
+			.cache(cacheOnly ? CacheMode.ONLY : noCache ? CacheMode.BYPASS : CacheMode.USE)
+			.score(scorer);
+		if (autoConcurrency) {
+			builder.autoConcurrency(concurrency);
+		}
+		else {
+			builder.concurrency(concurrency);
+		}
+		RunSpec run = builder.build();
 		InProcessSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;
@@ -197,6 +264,29 @@ final class RunCommand implements Callable<Integer> {
 			}
 		}
 	}
+
+	/** The {@code --param} fields: each value is JSON, or else text. */
+	private Map<String, JsonNode> params() {
+		Map<String, JsonNode> params = new java.util.LinkedHashMap<>();
+		paramTexts.forEach((name, text) -> {
+			String key = name.strip();
+			if (ChatRequest.RESERVED.contains(key)) {
+				throw new PromptbatchCommand.UsageException("--param " + key + ": set this with its own option "
+						+ "(--model, --max-tokens, --temperature, --stream) or in the input");
+			}
+			JsonNode value;
+			try {
+				value = PARAM_JSON.readTree(text);
+			}
+			catch (JacksonException e) {
+				value = null;
+			}
+			params.put(key, value == null || value.isMissingNode() ? PARAM_JSON.getNodeFactory().stringNode(text) : value);
+		});
+		return params;
+	}
+
+	private static final JsonMapper PARAM_JSON = JsonMapper.builder().build();
 
 	private void checkOutputLocation() {
 		Path parentDir = output.toAbsolutePath().getParent();
@@ -249,11 +339,11 @@ final class RunCommand implements Callable<Integer> {
 		}
 		else if (chosen != null && chosen.keyVariable() != null) {
 			String own = env.get(chosen.keyVariable());
-			if (own == null || own.isBlank()) {
+			if ((own == null || own.isBlank()) && !cacheOnly) {
 				throw new PromptbatchCommand.UsageException("no API key for " + chosen.id() + ": set "
 						+ chosen.keyVariable() + " (or " + Provider.GENERIC_KEY_VARIABLE + ") in the environment");
 			}
-			keyVariable = chosen.keyVariable();
+			keyVariable = own == null || own.isBlank() ? null : chosen.keyVariable();
 		}
 		return new Target(url, m, keyVariable, false, chosen != null ? chosen.id() + " " + url : url);
 	}

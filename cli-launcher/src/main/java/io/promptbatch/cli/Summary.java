@@ -24,8 +24,9 @@ final class Summary {
 			return;
 		}
 		if (outcome.status() == BatchStatus.COMPLETED) {
-			err.printf(Locale.ROOT, "promptbatch: run %d completed: %d rows, %d ok, %d failed, in %.1f s%n",
-					outcome.instanceId(), t.rows(), t.ok(), t.failed(), outcome.wall().toMillis() / 1000.0);
+			err.printf(Locale.ROOT, "promptbatch: run %d completed: %d rows, %d ok%s, %d failed, in %.1f s%n",
+					outcome.instanceId(), t.rows(), t.ok(), t.cached() > 0 ? " (" + t.cached() + " from the cache)" : "",
+					t.failed(), outcome.wall().toMillis() / 1000.0);
 		}
 		else {
 			err.printf(Locale.ROOT, "promptbatch: run %d %s after %d of %d rows: %s%n", outcome.instanceId(),
@@ -38,6 +39,16 @@ final class Summary {
 		err.printf(Locale.ROOT, "  tokens: %,d in, %,d out   cost: %s   retries: %d%n", t.promptTokens(),
 				t.completionTokens(), cost(t), t.retries());
 		err.printf(Locale.ROOT, "  latency: %s   run time: %.1f s%n", t.latency(), outcome.runWall().toMillis() / 1000.0);
+		if (t.cached() > 0) {
+			err.printf(Locale.ROOT, "  cache: %d rows answered from earlier runs (not sent, not paid; --no-cache sends "
+					+ "them)%n", t.cached());
+		}
+		t.scores().forEach((model, score) -> err.printf(Locale.ROOT, "  score: %s %d/%d passed (%.1f%%)%n", model,
+				score.passed(), score.scored(), score.passRate() * 100));
+		long scored = t.scores().values().stream().mapToLong(RunTotals.Score::scored).sum();
+		if (!t.scores().isEmpty() && scored < t.rows()) {
+			err.printf(Locale.ROOT, "  score: %d rows not scored (failed, or no 'expected' value)%n", t.rows() - scored);
+		}
 		err.printf(Locale.ROOT, "  output: %s%n", output);
 		try {
 			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome));
@@ -53,6 +64,6 @@ final class Summary {
 		if (t.unpricedRows() > 0) {
 			return usd + " (+ " + t.unpricedRows() + " rows of models without a price)";
 		}
-		return t.costUsd().compareTo(BigDecimal.ZERO) == 0 && t.ok() > 0 ? usd + " (no price known)" : usd;
+		return t.costUsd().compareTo(BigDecimal.ZERO) == 0 && t.ok() > t.cached() ? usd + " (no price known)" : usd;
 	}
 }

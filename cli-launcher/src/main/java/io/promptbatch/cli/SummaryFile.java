@@ -35,6 +35,7 @@ final class SummaryFile {
 		root.put("expected_rows", outcome.expectedRows());
 		root.put("ok", t.ok());
 		root.put("failed", t.failed());
+		root.put("cached", t.cached());
 		root.put("prompt_tokens", t.promptTokens());
 		root.put("completion_tokens", t.completionTokens());
 		root.put("cost_usd", t.costUsd());
@@ -45,6 +46,15 @@ final class SummaryFile {
 		latency.put("p95", t.latency().percentile(95));
 		latency.put("p99", t.latency().percentile(99));
 		root.put("wall_seconds", outcome.runWall().toMillis() / 1000.0);
+		if (!t.scores().isEmpty()) {
+			ObjectNode scores = root.putObject("scores");
+			t.scores().forEach((model, score) -> {
+				ObjectNode m = scores.putObject(model);
+				m.put("scored", score.scored());
+				m.put("passed", score.passed());
+				m.put("pass_rate", Math.round(score.passRate() * 10000) / 10000.0);
+			});
+		}
 		Path file = pathFor(outcome.output());
 		Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
 		Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",

@@ -65,6 +65,8 @@ public final class ChatSimulator implements AutoCloseable {
 	private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
 	private final AtomicInteger ids = new AtomicInteger();
 	private final java.util.concurrent.atomic.AtomicLong arrivals = new java.util.concurrent.atomic.AtomicLong();
+	private final java.util.Queue<JsonNode> recorded = new java.util.concurrent.ConcurrentLinkedQueue<>();
+	private final AtomicInteger recordedCount = new AtomicInteger();
 	private volatile long failFrom = Long.MAX_VALUE;
 	private volatile int failStatus;
 
@@ -108,6 +110,11 @@ public final class ChatSimulator implements AutoCloseable {
 
 	public SimulatorCounters counters() {
 		return counters;
+	}
+
+	/** The bodies of the first chat requests, in arrival order, as many as {@code recordRequests} allows. */
+	public List<JsonNode> recordedRequests() {
+		return List.copyOf(recorded);
 	}
 
 	/**
@@ -173,12 +180,17 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 		List<String> contents = new ArrayList<>();
 		String lastUser = "";
+		int userTurns = 0;
 		for (JsonNode message : request.path("messages")) {
 			String content = message.path("content").asString("");
 			contents.add(content);
 			if ("user".equals(message.path("role").asString(""))) {
 				lastUser = content;
+				userTurns++;
 			}
+		}
+		if (recordedCount.get() < config.recordRequests && recordedCount.incrementAndGet() <= config.recordRequests) {
+			recorded.add(request);
 		}
 		counters.arrived();
 		long arrivalNumber = arrivals.incrementAndGet();
@@ -251,7 +263,11 @@ public final class ChatSimulator implements AutoCloseable {
 
 		String model = request.path("model").asString("simulated");
 		boolean thinking = model.contains("thinking");
-		String answer = SimulatedAnswers.answerFor(lastUser);
+		String answer = SimulatedAnswers.answerFor(lastUser, userTurns);
+		String format = request.path("response_format").path("type").asString("text");
+		if (format.equals("json_object") || format.equals("json_schema")) {
+			answer = SimulatedAnswers.jsonAnswerFor(answer);
+		}
 		String finishReason = "stop";
 		String[] pieces = SimulatedAnswers.pieces(answer);
 		int maxTokens = request.path("max_tokens").asInt(0);

@@ -3,6 +3,7 @@ package io.promptbatch.simulator;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.CRC32;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The simulator's deterministic answers: the same messages always give the same answer and the
@@ -10,16 +11,32 @@ import java.util.zip.CRC32;
  */
 public final class SimulatedAnswers {
 
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
 	private SimulatedAnswers() {
 	}
 
-	/** The answer to a conversation whose last user message is {@code prompt}. */
+	/** The answer to a conversation whose only user message is {@code prompt}. */
 	public static String answerFor(String prompt) {
+		return answerFor(prompt, 1);
+	}
+
+	/**
+	 * The answer to a conversation whose last user message is {@code prompt}, its {@code userTurn}th user
+	 * message: later turns say which turn they answer.
+	 */
+	public static String answerFor(String prompt, int userTurn) {
 		String head = prompt.strip().replaceAll("\\s+", " ");
 		if (head.length() > 80) {
 			head = head.substring(0, 80) + "...";
 		}
-		return "Simulated answer " + fingerprint(prompt) + " to: " + head;
+		return "Simulated answer " + fingerprint(prompt) + (userTurn > 1 ? " (turn " + userTurn + ")" : "") + " to: "
+				+ head;
+	}
+
+	/** The answer in JSON mode ({@code response_format} {@code json_object} or {@code json_schema}). */
+	public static String jsonAnswerFor(String answer) {
+		return "{\"answer\": " + JSON.writeValueAsString(answer) + "}";
 	}
 
 	/** The reasoning a thinking model gives before {@link #answerFor(String)}. */

@@ -21,6 +21,7 @@ public final class SimulatorConfig {
 	final @Nullable String requiredKey;
 	final long seed;
 	final int workerThreads;
+	final int recordRequests;
 
 	private SimulatorConfig(Builder b) {
 		this.host = b.host;
@@ -36,6 +37,7 @@ public final class SimulatorConfig {
 		this.requiredKey = b.requiredKey;
 		this.seed = b.seed;
 		this.workerThreads = b.workerThreads;
+		this.recordRequests = b.recordRequests;
 	}
 
 	public static Builder builder() {
@@ -69,6 +71,7 @@ public final class SimulatorConfig {
 		private @Nullable String requiredKey;
 		private long seed = 42;
 		private int workerThreads = 8;
+		private int recordRequests;
 
 		private Builder() {
 		}
@@ -157,6 +160,15 @@ public final class SimulatorConfig {
 				throw new IllegalArgumentException("worker threads must be at least 1, was " + threads);
 			}
 			this.workerThreads = threads;
+			return this;
+		}
+
+		/** Keeps the bodies of the first {@code max} chat requests, for tests to inspect (0, the default: none). */
+		public Builder recordRequests(int max) {
+			if (max < 0) {
+				throw new IllegalArgumentException("recorded requests must not be negative, was " + max);
+			}
+			this.recordRequests = max;
 			return this;
 		}
 

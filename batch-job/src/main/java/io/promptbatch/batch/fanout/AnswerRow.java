@@ -18,9 +18,23 @@ import org.jspecify.annotations.Nullable;
  * @param latencyMillis time from first attempt to outcome
  * @param attempts requests sent for this row
  * @param error what went wrong, or null for an answered row
+ * @param cached the answer came from the response cache (an earlier run's answer to the same request):
+ *     nothing was sent or paid for
+ * @param score 1 or 0 when the run is scored and the row could be, else null
  */
 public record AnswerRow(Prompt prompt, String model, @Nullable ChatResponse response, @Nullable BigDecimal cost,
-		long latencyMillis, int attempts, @Nullable ChatException error) {
+		long latencyMillis, int attempts, @Nullable ChatException error, boolean cached, @Nullable Integer score) {
+
+	/** An answered or failed row that was not served from the cache, not (yet) scored. */
+	public AnswerRow(Prompt prompt, String model, @Nullable ChatResponse response, @Nullable BigDecimal cost,
+			long latencyMillis, int attempts, @Nullable ChatException error) {
+		this(prompt, model, response, cost, latencyMillis, attempts, error, false, null);
+	}
+
+	/** This row with its score. */
+	public AnswerRow withScore(@Nullable Integer value) {
+		return new AnswerRow(prompt, model, response, cost, latencyMillis, attempts, error, cached, value);
+	}
 
 	public boolean ok() {
 		return response != null;

@@ -1,5 +1,6 @@
 package io.promptbatch.batch.fanout;
 
+import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.client.ChatException;
@@ -12,6 +13,7 @@ import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
+import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -54,6 +56,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	/** Execution-context key: why the reader ended early ({@value #BUDGET}), when it did for a reason of its own. */
 	public static final String STOP_REASON = "fanout.stop.reason";
 
+	/** The column or field that holds the value an answer is scored against. */
+	public static final String EXPECTED = "expected";
+
 	/** The stop reason when the next request could have crossed the budget. */
 	public static final String BUDGET = "budget";
 
@@ -73,6 +78,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private final StopSignal stop;
 	private final Runnable onStopped;
 	private final @Nullable BigDecimal budgetLimit;
+	private final CacheMode cache;
+	private final @Nullable Scorer scorer;
 	private @Nullable Budget budget;
 	private volatile boolean budgetReached;
 
@@ -84,7 +91,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private @Nullable Thread dispatcher;
 	private @Nullable PromptReader reader;
 	private volatile long done;
-	private boolean journalHasAnswers;
+	private boolean lookups;
 	private boolean exhausted;
 
 	/**
@@ -103,11 +110,13 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * @param onStopped called once when the reader ends early because of {@code stop} or the budget
 	 *     (marks the step to end as STOPPED rather than COMPLETED)
 	 * @param budgetLimit the run's spending limit in USD, or null
+	 * @param cache how earlier runs' answers to the same requests are used
+	 * @param scorer scores answers against the records' {@code expected} values, or null
 	 */
 	public AnswerWindowReader(Supplier<PromptReader> prompts, ChatClient client, String endpoint, RequestFactory requests,
 			ResponseJournal journal, PriceTable prices, long runId, int concurrency, ConcurrencyLimit limit,
-			int bufferSize, long from,
-			long to, StopSignal stop, Runnable onStopped, @Nullable BigDecimal budgetLimit) {
+			int bufferSize, long from, long to, StopSignal stop, Runnable onStopped, @Nullable BigDecimal budgetLimit,
+			CacheMode cache, @Nullable Scorer scorer) {
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
@@ -129,6 +138,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		this.stop = stop;
 		this.onStopped = onStopped;
 		this.budgetLimit = budgetLimit;
+		this.cache = cache;
+		this.scorer = scorer;
 		if (budgetLimit != null && requests.maxTokens() == null) {
 			throw new IllegalArgumentException("a budget needs a completion token limit (max tokens)");
 		}
@@ -139,12 +150,12 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void open(ExecutionContext context) throws ItemStreamException {
 		done = context.getLong(ROWS_DONE, 0L);
-		// a run's first execution has nothing journaled: skip the per-row lookups on the hot path
-		journalHasAnswers = journal.count(runId) > 0;
+		// with nothing to find (a first execution without the cache, or an empty state database), skip the
+		// per-row lookups on the hot path
+		lookups = cache == CacheMode.ONLY || (cache == CacheMode.USE ? journal.any() : journal.count(runId) > 0);
 		context.remove(STOP_REASON);
 		if (budgetLimit != null) {
-			budget = new Budget(budgetLimit, prices, requests.maxTokens(),
-					io.promptbatch.batch.output.RunTotals.from(context).costUsd());
+			budget = new Budget(budgetLimit, prices, io.promptbatch.batch.output.RunTotals.from(context).costUsd());
 		}
 		PromptReader opened = prompts.get();
 		this.reader = opened;
@@ -169,9 +180,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		try {
 			while (remaining > 0 && !stopping && !stop.requested()) {
 				bufferSlots.acquire();
-				inFlight.acquire();
 				if (stopping || stop.requested() || fatal.get() != null) {
-					inFlight.release();
 					bufferSlots.release();
 					break;
 				}
@@ -180,18 +189,41 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					prompt = source.read();
 				}
 				catch (RuntimeException e) {
-					inFlight.release();
 					window.put(Slot.failure(e));
 					return;
 				}
 				if (prompt == null) {
+					bufferSlots.release();
+					break;
+				}
+				Prepared prepared = prepare(prompt);
+				if (prepared.settled() != null) {
+					// answered from the journal or the cache, or not sendable: no request, no slot, no budget
+					remaining--;
+					window.put(new Slot(CompletableFuture.completedFuture(prepared.settled()), null));
+					continue;
+				}
+				inFlight.acquire();
+				if (stopping || stop.requested() || fatal.get() != null) {
 					inFlight.release();
 					bufferSlots.release();
 					break;
 				}
 				BigDecimal worst = BigDecimal.ZERO;
 				if (budget != null) {
-					worst = budget.worstCase(requests.modelFor(prompt), prompt.messages());
+					try {
+						worst = budget.worstCase(prepared.request().model(), prompt.messages(),
+								prepared.request().maxTokens());
+					}
+					catch (RuntimeException e) {
+						inFlight.release();
+						remaining--;
+						window.put(new Slot(CompletableFuture.completedFuture(new AnswerRow(prompt,
+								prepared.request().model(), null, null, 0, 0, new NonRetriableChatException(0,
+										"no_price", "cannot bound this request's cost under --budget-usd: "
+												+ e.getMessage(), null, e))), null));
+						continue;
+					}
 					if (!budget.reserve(worst)) {
 						budgetReached = true;
 						inFlight.release();
@@ -205,7 +237,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 				remaining--;
 				CompletableFuture<AnswerRow> row = new CompletableFuture<>();
 				window.put(new Slot(row, null));
-				start(prompt, row, worst);
+				start(prompt, prepared, row, worst);
 			}
 			window.put(Slot.END);
 		}
@@ -215,7 +247,53 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		}
 	}
 
-	private void start(Prompt prompt, CompletableFuture<AnswerRow> unsettled, BigDecimal worst) {
+	/**
+	 * A prompt's request and fingerprint, or the row it settles into without a request: an answer this run
+	 * already paid for (journal), an earlier run's answer to the same request (cache), a miss with
+	 * {@code --cache-only}, or a request that cannot be built.
+	 */
+	private record Prepared(@Nullable ChatRequest request, @Nullable String fingerprint, @Nullable AnswerRow settled) {
+	}
+
+	private Prepared prepare(Prompt prompt) {
+		ChatRequest request;
+		String fingerprint;
+		try {
+			request = requests.requestFor(prompt);
+			fingerprint = WireFormat.fingerprint(endpoint, request);
+		}
+		catch (RuntimeException e) {
+			return new Prepared(null, null, new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,
+					new NonRetriableChatException(0, "bad_request", "cannot build the request: " + e.getMessage(), null,
+							e)));
+		}
+		Optional<ResponseJournal.Entry> found = lookups
+				? journal.find(runId, fingerprint, cache != CacheMode.BYPASS) : Optional.empty();
+		if (found.isPresent()) {
+			ResponseJournal.Entry e = found.get();
+			AnswerRow row = e.runId() == runId
+					? new AnswerRow(prompt, request.model(), e.response(), cost(request.model(), e.response()),
+							e.latencyMillis(), e.attempts(), null)
+					: new AnswerRow(prompt, request.model(), e.response(), BigDecimal.ZERO, 0, 0, null, true, null);
+			return new Prepared(request, fingerprint, scored(row));
+		}
+		if (cache == CacheMode.ONLY) {
+			return new Prepared(request, fingerprint, new AnswerRow(prompt, request.model(), null, null, 0, 0,
+					new NonRetriableChatException(0, "not_cached",
+							"no answer to this request in the cache (--cache-only); run without --cache-only to send it",
+							null, null)));
+		}
+		return new Prepared(request, fingerprint, null);
+	}
+
+	private AnswerRow scored(AnswerRow row) {
+		if (scorer == null || !row.ok()) {
+			return row;
+		}
+		return row.withScore(scorer.score(row.response().content(), row.prompt().columns().get(EXPECTED)));
+	}
+
+	private void start(Prompt prompt, Prepared prepared, CompletableFuture<AnswerRow> unsettled, BigDecimal worst) {
 		CompletableFuture<AnswerRow> row = unsettled;
 		if (budget != null) {
 			Budget b = budget;
@@ -225,36 +303,14 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 				unsettled.complete(r);
 			});
 		}
-		startRow(prompt, row);
+		send(prompt, prepared.request(), prepared.fingerprint(), row);
 	}
 
-	private void startRow(Prompt prompt, CompletableFuture<AnswerRow> row) {
-		ChatRequest request;
-		String fingerprint;
-		try {
-			request = requests.requestFor(prompt);
-			fingerprint = WireFormat.fingerprint(endpoint, request);
-			Optional<ResponseJournal.Entry> journaled = journalHasAnswers ? journal.find(runId, fingerprint)
-					: Optional.empty();
-			if (journaled.isPresent()) {
-				ResponseJournal.Entry e = journaled.get();
-				inFlight.release();
-				row.complete(new AnswerRow(prompt, request.model(), e.response(), cost(request.model(), e.response()),
-						e.latencyMillis(), e.attempts(), null));
-				return;
-			}
-		}
-		catch (RuntimeException e) {
-			inFlight.release();
-			row.complete(new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,
-					new NonRetriableChatException(0, "bad_request", "cannot build the request: " + e.getMessage(), null,
-							e)));
-			return;
-		}
+	private void send(Prompt prompt, ChatRequest request, String fingerprint, CompletableFuture<AnswerRow> row) {
 		client.send(request).whenComplete((outcome, failure) -> {
 			AnswerRow done;
 			try {
-				done = toRow(prompt, request, outcome);
+				done = scored(toRow(prompt, request, outcome));
 			}
 			catch (RuntimeException e) {
 				done = new AnswerRow(prompt, request.model(), null, null, 0, 0, new NonRetriableChatException(0,

@@ -21,19 +21,17 @@ final class Budget {
 
 	private final BigDecimal limit;
 	private final PriceTable prices;
-	private final int maxTokens;
 	private BigDecimal spent;
 	private BigDecimal reserved = BigDecimal.ZERO;
 
 	/** @param spent what the run has spent already (rows committed by earlier attempts) */
-	Budget(BigDecimal limit, PriceTable prices, int maxTokens, BigDecimal spent) {
+	Budget(BigDecimal limit, PriceTable prices, BigDecimal spent) {
 		this.limit = limit;
 		this.prices = prices;
-		this.maxTokens = maxTokens;
 		this.spent = spent;
 	}
 
-	BigDecimal worstCase(String model, List<Message> messages) {
+	BigDecimal worstCase(String model, List<Message> messages, int maxTokens) {
 		long promptBound = OVERHEAD;
 		for (Message m : messages) {
 			promptBound += OVERHEAD_PER_MESSAGE + m.content().getBytes(StandardCharsets.UTF_8).length;

@@ -23,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Every answer, recorded durably the moment it arrives, keyed by run and request fingerprint. A run
  * that resumes after a crash or a stop looks here before sending, so an answer that arrived after the
- * last commit is written without being paid for again.
+ * last commit is written without being paid for again; kept across runs, the same table is the
+ * response cache.
  *
  * <p>Writes are group-committed by one writer thread, independent of the chunk transactions: every
  * answer waiting when a commit starts goes into it, so a busy run makes one database commit per batch
@@ -33,8 +34,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ResponseJournal implements AutoCloseable {
 
-	/** An answer found in the journal, with the attempts and latency it took when it was paid for. */
-	public record Entry(ChatResponse response, int attempts, long latencyMillis) {
+	/**
+	 * An answer found in the journal, with the run that paid for it and the attempts and latency it took
+	 * then.
+	 */
+	public record Entry(long runId, ChatResponse response, int attempts, long latencyMillis) {
 	}
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -139,19 +143,32 @@ public final class ResponseJournal implements AutoCloseable {
 		return done;
 	}
 
-	public Optional<Entry> find(long runId, String fingerprint) {
-		List<String> found = jdbc.queryForList(
-				"SELECT RESPONSE FROM PB_RESPONSE_JOURNAL WHERE RUN_ID = ? AND FINGERPRINT = ?", String.class, runId,
-				fingerprint);
-		if (found.isEmpty()) {
-			return Optional.empty();
-		}
-		JsonNode n = JSON.readTree(found.get(0));
+	/**
+	 * The answer to a request: the run's own if it has one, else (when {@code anyRun}) the newest answer
+	 * of any run, which is the response cache.
+	 */
+	public Optional<Entry> find(long runId, String fingerprint, boolean anyRun) {
+		List<Entry> found = anyRun
+				? jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? "
+						+ "ORDER BY CASE WHEN RUN_ID = ? THEN 0 ELSE 1 END, ID DESC LIMIT 1",
+						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId)
+				: jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? AND RUN_ID = ?",
+						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId);
+		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+	}
+
+	private static Entry entry(long runId, String json) {
+		JsonNode n = JSON.readTree(json);
 		ChatResponse response = new ChatResponse(n.path("id").asString(""), n.path("model").asString(""),
 				n.path("content").asString(""), text(n.get("reasoning")), text(n.get("finish_reason")),
 				new Usage(n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(),
 						n.path("total_tokens").asLong(), n.path("cached_tokens").asLong()));
-		return Optional.of(new Entry(response, n.path("attempts").asInt(1), n.path("latency_ms").asLong()));
+		return new Entry(runId, response, n.path("attempts").asInt(1), n.path("latency_ms").asLong());
+	}
+
+	/** Whether any run has recorded an answer. */
+	public boolean any() {
+		return !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
 	}
 
 	/** Answers recorded for a run. */

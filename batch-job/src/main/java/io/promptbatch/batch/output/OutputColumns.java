@@ -9,25 +9,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The output columns, in contract order, followed by the carried input columns. A carried column whose
- * name is taken by a contract column is written as {@code input.<name>}.
+ * The output columns, in contract order ({@code score} only when the run is scored), followed by the
+ * carried input columns. A carried column whose name is taken by an output column is written as
+ * {@code input.<name>}.
  */
 public final class OutputColumns {
 
 	/** The columns every output row has, in this order. */
 	public static final List<String> CONTRACT = List.of("id", "status", "model", "answer", "reasoning",
 			"finish_reason", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "attempts",
-			"error");
+			"error", "cached");
+
+	/** The column of a scored run: 1 or 0, empty for a row that could not be scored. */
+	public static final String SCORE = "score";
 
 	private final List<String> carried;
 
 	private final List<String> carriedNames;
 
-	public OutputColumns(List<String> carried) {
+	private final boolean scored;
+
+	public OutputColumns(List<String> carried, boolean scored) {
 		this.carried = List.copyOf(carried);
+		this.scored = scored;
 		List<String> names = new ArrayList<>();
 		for (String c : carried) {
-			names.add(CONTRACT.contains(c) ? "input." + c : c);
+			names.add(CONTRACT.contains(c) || c.equals(SCORE) ? "input." + c : c);
 		}
 		this.carriedNames = List.copyOf(names);
 	}
@@ -35,6 +42,9 @@ public final class OutputColumns {
 	/** All header names. */
 	public List<String> names() {
 		List<String> all = new ArrayList<>(CONTRACT);
+		if (scored) {
+			all.add(SCORE);
+		}
 		all.addAll(carriedNames);
 		return all;
 	}
@@ -60,6 +70,10 @@ public final class OutputColumns {
 		v.put("latency_ms", row.latencyMillis());
 		v.put("attempts", row.attempts());
 		v.put("error", row.error() == null ? null : row.error().describe());
+		v.put("cached", row.cached());
+		if (scored) {
+			v.put(SCORE, row.score());
+		}
 		Map<String, String> columns = row.prompt().columns();
 		for (int i = 0; i < carried.size(); i++) {
 			v.put(carriedNames.get(i), columns.get(carried.get(i)));

@@ -16,10 +16,13 @@ import org.springframework.batch.infrastructure.item.file.transform.LineAggregat
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The output file's format, chosen by its extension: {@code .jsonl} or {@code .csv}. */
+/**
+ * The output file's format: {@code jsonl} or {@code csv} (chosen by the output's extension unless named),
+ * or {@code openai-batch}, the OpenAI Batch API's output lines.
+ */
 public enum OutputFormat {
 
-	JSONL, CSV;
+	JSONL, CSV, OPENAI_BATCH;
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -29,9 +32,20 @@ public enum OutputFormat {
 		.get();
 
 	/**
+	 * The format an output file's extension names.
 	 * @throws IllegalArgumentException when the extension is neither
 	 */
 	public static OutputFormat of(Path output) {
+		OutputFormat format = forExtension(output);
+		if (format == null) {
+			throw new IllegalArgumentException(output + ": unknown output format; name the file .jsonl or .csv "
+					+ "(or choose one with --output-format)");
+		}
+		return format;
+	}
+
+	/** The format an output file's extension names, or null when it names none. */
+	public static @Nullable OutputFormat forExtension(Path output) {
 		String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
 		if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
 			return JSONL;
@@ -39,12 +53,34 @@ public enum OutputFormat {
 		if (name.endsWith(".csv")) {
 			return CSV;
 		}
-		throw new IllegalArgumentException(output + ": unknown output format; name the file .jsonl or .csv");
+		return null;
+	}
+
+	/**
+	 * The format with this name: jsonl, csv or openai-batch.
+	 * @throws IllegalArgumentException for any other name
+	 */
+	public static OutputFormat named(String id) {
+		for (OutputFormat f : values()) {
+			if (f.id().equalsIgnoreCase(id.strip())) {
+				return f;
+			}
+		}
+		throw new IllegalArgumentException("unknown output format '" + id + "'; use jsonl, csv or openai-batch");
+	}
+
+	/** The name of the format on the command line. */
+	public String id() {
+		return name().toLowerCase(Locale.ROOT).replace('_', '-');
 	}
 
 	/** Formats one row as one line (a CSV line may hold quoted line breaks). */
 	public LineAggregator<AnswerRow> aggregator(OutputColumns columns) {
-		return this == JSONL ? row -> jsonLine(columns.values(row)) : row -> csvLine(columns.values(row).values());
+		return switch (this) {
+			case JSONL -> row -> jsonLine(columns.values(row));
+			case CSV -> row -> csvLine(columns.values(row).values());
+			case OPENAI_BATCH -> OpenAiBatchLines::line;
+		};
 	}
 
 	/** The header line, or null for formats without one. */
@@ -66,6 +102,9 @@ public enum OutputFormat {
 			}
 			else if (v instanceof BigDecimal d) {
 				node.put(k, d);
+			}
+			else if (v instanceof Boolean b) {
+				node.put(k, b);
 			}
 			else {
 				node.put(k, v.toString());

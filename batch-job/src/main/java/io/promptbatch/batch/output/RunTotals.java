@@ -2,18 +2,27 @@ package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
 import java.math.BigDecimal;
+import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
  * Sums over the rows written so far, saved with each commit so that they survive restarts: the
- * summary always equals the sum of the output's rows.
+ * summary always equals the sum of the output's rows. Tokens, cost, retries and latency count what was
+ * sent: rows answered from the response cache count only as rows.
  */
 public final class RunTotals {
 
 	private static final String PREFIX = "totals.";
 
+	private static final String RECORDS = "\u001e";
+
+	private static final String FIELDS = "\u001f";
+
 	private long ok;
 	private long failed;
+	private long cached;
+	private final Map<String, long[]> scores = new TreeMap<>();
 	private long promptTokens;
 	private long completionTokens;
 	private long retries;
@@ -31,13 +40,21 @@ public final class RunTotals {
 		t.unpricedRows = ctx.getLong(PREFIX + "unpriced", 0L);
 		t.costUsd = new BigDecimal(ctx.getString(PREFIX + "cost_usd", "0"));
 		t.latency = LatencyHistogram.decode(ctx.getString(PREFIX + "latency", ""));
+		t.cached = ctx.getLong(PREFIX + "cached", 0L);
+		String scores = ctx.getString(PREFIX + "scores", "");
+		if (!scores.isEmpty()) {
+			for (String entry : scores.split(RECORDS)) {
+				String[] f = entry.split(FIELDS, -1);
+				t.scores.put(f[0], new long[] { Long.parseLong(f[1]), Long.parseLong(f[2]) });
+			}
+		}
 		return t;
 	}
 
 	/** Forgets the totals saved in a context (the output is being written again from the start). */
 	public static void clear(ExecutionContext ctx) {
 		for (String key : new String[] { "ok", "failed", "prompt_tokens", "completion_tokens", "retries", "unpriced",
-				"cost_usd", "latency" }) {
+				"cost_usd", "latency", "cached", "scores" }) {
 			ctx.remove(PREFIX + key);
 		}
 	}
@@ -51,9 +68,25 @@ public final class RunTotals {
 		ctx.putLong(PREFIX + "unpriced", unpricedRows);
 		ctx.putString(PREFIX + "cost_usd", costUsd.toPlainString());
 		ctx.putString(PREFIX + "latency", latency.encode());
+		ctx.putLong(PREFIX + "cached", cached);
+		StringBuilder sb = new StringBuilder();
+		scores.forEach((model, counts) -> sb.append(sb.isEmpty() ? "" : RECORDS).append(model).append(FIELDS)
+			.append(counts[0]).append(FIELDS).append(counts[1]));
+		ctx.putString(PREFIX + "scores", sb.toString());
 	}
 
 	void add(AnswerRow row) {
+		if (row.score() != null) {
+			long[] counts = scores.computeIfAbsent(row.model(), m -> new long[2]);
+			counts[0]++;
+			counts[1] += row.score();
+		}
+		if (row.cached()) {
+			// an earlier run's answer: nothing was sent, paid or waited for
+			ok++;
+			cached++;
+			return;
+		}
 		if (row.ok()) {
 			ok++;
 			promptTokens += row.usage().promptTokens();
@@ -78,6 +111,27 @@ public final class RunTotals {
 
 	public long failed() {
 		return failed;
+	}
+
+	/** Rows answered from the response cache (counted in {@link #ok()}; their tokens and cost are not counted). */
+	public long cached() {
+		return cached;
+	}
+
+	/** Scored rows and passes, by the model the rows named; empty when the run is not scored. */
+	public Map<String, Score> scores() {
+		Map<String, Score> view = new TreeMap<>();
+		scores.forEach((model, counts) -> view.put(model, new Score(counts[0], counts[1])));
+		return view;
+	}
+
+	/** The scored rows of one model and how many passed. */
+	public record Score(long scored, long passed) {
+
+		/** Passes per scored row, from 0 to 1. */
+		public double passRate() {
+			return scored == 0 ? 0 : (double) passed / scored;
+		}
 	}
 
 	public long rows() {

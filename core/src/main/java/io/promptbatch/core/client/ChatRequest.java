@@ -1,8 +1,13 @@
 package io.promptbatch.core.client;
 
 import io.promptbatch.core.prompt.Message;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One chat-completions request.
@@ -11,9 +16,16 @@ import org.jspecify.annotations.Nullable;
  * @param messages the conversation, ending with the user's turn
  * @param maxTokens the completion token limit, or null for the provider's default
  * @param temperature the sampling temperature, or null for the provider's default
+ * @param params any other body fields ({@code response_format}, {@code top_p}, ...), by name; the
+ *     transport's own fields ({@code stream}, {@code stream_options}) are set by the client and cannot be
+ *     given here
  */
 public record ChatRequest(String model, List<Message> messages, @Nullable Integer maxTokens,
-		@Nullable Double temperature) {
+		@Nullable Double temperature, Map<String, JsonNode> params) {
+
+	/** Body fields that the request's own components or the client's transport set. */
+	public static final Set<String> RESERVED = Set.of("model", "messages", "max_tokens", "temperature", "stream",
+			"stream_options");
 
 	public ChatRequest {
 		if (model.isBlank()) {
@@ -23,5 +35,16 @@ public record ChatRequest(String model, List<Message> messages, @Nullable Intege
 			throw new IllegalArgumentException("messages must not be empty");
 		}
 		messages = List.copyOf(messages);
+		for (String name : params.keySet()) {
+			if (RESERVED.contains(name)) {
+				throw new IllegalArgumentException("'" + name + "' cannot be passed as an extra body field");
+			}
+		}
+		params = Collections.unmodifiableMap(new TreeMap<>(params));
+	}
+
+	public ChatRequest(String model, List<Message> messages, @Nullable Integer maxTokens,
+			@Nullable Double temperature) {
+		this(model, messages, maxTokens, temperature, Map.of());
 	}
 }

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a CSV file with a header row: {@code prompt} (unless a template is given), and optional
- * {@code id}, {@code system}, {@code model}; every other column is a template variable carried to
- * the output.
+ * {@code id}, {@code system}, {@code model}, {@code temperature}, {@code max_tokens} (the record's own
+ * settings, overriding the run's); every other column is a template variable carried to the output.
  */
 final class CsvPromptReader implements PromptReader {
 
@@ -39,6 +39,8 @@ final class CsvPromptReader implements PromptReader {
 	private final boolean hasId;
 	private final boolean hasSystem;
 	private final boolean hasModel;
+	private final boolean hasTemperature;
+	private final boolean hasMaxTokens;
 	private long recordNumber;
 	private long linesConsumed;
 
@@ -75,10 +77,12 @@ final class CsvPromptReader implements PromptReader {
 		this.hasId = headers.contains("id");
 		this.hasSystem = headers.contains("system");
 		this.hasModel = headers.contains("model");
+		this.hasTemperature = headers.contains("temperature");
+		this.hasMaxTokens = headers.contains("max_tokens");
 		List<String> carriedColumns = new ArrayList<>();
 		for (String h : headers) {
-			boolean reserved = h.equals("id") || h.equals("system") || h.equals("model")
-					|| (h.equals("prompt") && template == null);
+			boolean reserved = h.equals("id") || h.equals("system") || h.equals("model") || h.equals("temperature")
+					|| h.equals("max_tokens") || (h.equals("prompt") && template == null);
 			if (!reserved) {
 				carriedColumns.add(h);
 			}
@@ -126,7 +130,14 @@ final class CsvPromptReader implements PromptReader {
 		for (String c : carried) {
 			columns.put(c, values.get(c));
 		}
-		return new Prompt(recordNumber, line, id, InputReaders.messages(file, line, system, user), model, columns);
+		Prompt.Settings settings = Prompt.Settings.NONE;
+		if (hasTemperature || hasMaxTokens) {
+			settings = new Prompt.Settings(
+					hasTemperature ? InputReaders.temperature(file, line, values.get("temperature")) : null,
+					hasMaxTokens ? InputReaders.maxTokens(file, line, values.get("max_tokens")) : null, Map.of(), false);
+		}
+		return new Prompt(recordNumber, line, id, InputReaders.messages(file, line, system, user), model, columns,
+				settings);
 	}
 
 	@Override

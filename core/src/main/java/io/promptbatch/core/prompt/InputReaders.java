@@ -76,4 +76,40 @@ final class InputReaders {
 		messages.add(Message.user(user));
 		return messages;
 	}
+
+	/** A record's temperature, or null when empty. */
+	static @Nullable Double temperature(Path file, long line, @Nullable String text) {
+		if (text == null || text.isBlank()) {
+			return null;
+		}
+		try {
+			double t = Double.parseDouble(text.strip());
+			if (t < 0 || Double.isNaN(t) || Double.isInfinite(t)) {
+				throw new NumberFormatException();
+			}
+			return t;
+		}
+		catch (NumberFormatException e) {
+			throw InputException.record(file, line, "temperature '" + text + "' is not a number of 0 or more; "
+					+ "fix it or leave it empty to use --temperature");
+		}
+	}
+
+	/** A record's completion token limit, or null when empty. */
+	static @Nullable Integer maxTokens(Path file, long line, @Nullable String text) {
+		if (text == null || text.isBlank()) {
+			return null;
+		}
+		try {
+			int n = Integer.parseInt(text.strip());
+			if (n < 1) {
+				throw new NumberFormatException();
+			}
+			return n;
+		}
+		catch (NumberFormatException e) {
+			throw InputException.record(file, line, "max_tokens '" + text + "' is not a whole number of 1 or more; "
+					+ "fix it or leave it empty to use --max-tokens");
+		}
+	}
 }

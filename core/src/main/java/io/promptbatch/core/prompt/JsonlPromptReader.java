@@ -17,14 +17,23 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads JSON Lines: {@code {"id":..,"prompt":".."}} or {@code {"id":..,"messages":[..]}}, one object
- * per line; blank lines are skipped. Other scalar fields are template variables carried to the
- * output.
+ * per line, with optional {@code system}, {@code model}, {@code temperature}, {@code max_tokens}; or
+ * OpenAI Batch lines {@code {"custom_id":..,"method":"POST","url":"/v1/chat/completions","body":{..}}},
+ * whose body is the request. Blank lines are skipped. Other fields are template variables carried to
+ * the output.
  */
 final class JsonlPromptReader implements PromptReader {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
-	private static final Set<String> RESERVED = Set.of("id", "prompt", "messages", "system", "model");
+	private static final Set<String> RESERVED = Set.of("id", "prompt", "messages", "system", "model", "temperature",
+			"max_tokens");
+
+	private static final Set<String> BATCH_RESERVED = Set.of("custom_id", "method", "url", "body");
+
+	/** Body fields of a batch line that are not passed on as they are. */
+	private static final Set<String> BODY_OWN = Set.of("model", "messages", "max_tokens", "temperature", "stream",
+			"stream_options");
 
 	private final Path file;
 	private final BufferedReader reader;
@@ -75,14 +84,10 @@ final class JsonlPromptReader implements PromptReader {
 			throw InputException.record(file, line, "each line must be a JSON object, this one is "
 					+ (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
 		}
-		Map<String, String> values = new LinkedHashMap<>();
-		for (Map.Entry<String, JsonNode> field : node.properties()) {
-			if (!RESERVED.contains(field.getKey()) || (template != null && field.getKey().equals("prompt"))) {
-				JsonNode v = field.getValue();
-				values.put(field.getKey(), v.isValueNode() ? v.asString() : JSON.writeValueAsString(v));
-			}
+		if (node.has("custom_id") && node.has("body")) {
+			return batchLine(node);
 		}
-		carried.addAll(values.keySet());
+		Map<String, String> values = carried(node, RESERVED);
 		String id = idOf(node.get("id"));
 		String model = node.hasNonNull("model") ? node.get("model").asString() : null;
 		String system = node.hasNonNull("system") ? node.get("system").asString() : defaultSystem;
@@ -105,7 +110,63 @@ final class JsonlPromptReader implements PromptReader {
 			throw InputException.record(file, line, "no \"prompt\" or \"messages\" field; each line needs one "
 					+ "(or render prompts with --template)");
 		}
-		return new Prompt(recordNumber, line, id, messages, model, values);
+		Prompt.Settings settings = Prompt.Settings.NONE;
+		if (node.hasNonNull("temperature") || node.hasNonNull("max_tokens")) {
+			settings = new Prompt.Settings(InputReaders.temperature(file, line, scalar(node.get("temperature"))),
+					InputReaders.maxTokens(file, line, scalar(node.get("max_tokens"))), Map.of(), false);
+		}
+		return new Prompt(recordNumber, line, id, messages, model, values, settings);
+	}
+
+	/** An OpenAI Batch line: the body is the request, run as given. */
+	private Prompt batchLine(JsonNode node) {
+		String url = node.path("url").asString("/v1/chat/completions");
+		if (!url.endsWith("/chat/completions")) {
+			throw InputException.record(file, line, "this OpenAI Batch line's url is " + url
+					+ "; only chat completions (/v1/chat/completions) can be run");
+		}
+		String method = node.path("method").asString("POST");
+		if (!method.equalsIgnoreCase("POST")) {
+			throw InputException.record(file, line, "this OpenAI Batch line's method is " + method + "; it must be POST");
+		}
+		JsonNode body = node.get("body");
+		if (body == null || !body.isObject()) {
+			throw InputException.record(file, line, "\"body\" must be the request object");
+		}
+		if (!body.has("messages")) {
+			throw InputException.record(file, line, "the body has no \"messages\"; each request needs its conversation");
+		}
+		String id = idOf(node.get("custom_id"));
+		List<Message> messages = messages(body.get("messages"), defaultSystem);
+		String model = body.hasNonNull("model") ? body.get("model").asString() : null;
+		Map<String, JsonNode> params = new LinkedHashMap<>();
+		for (Map.Entry<String, JsonNode> field : body.properties()) {
+			if (!BODY_OWN.contains(field.getKey())) {
+				params.put(field.getKey(), field.getValue());
+			}
+		}
+		Prompt.Settings settings = new Prompt.Settings(
+				InputReaders.temperature(file, line, scalar(body.get("temperature"))),
+				InputReaders.maxTokens(file, line, scalar(body.get("max_tokens"))), params, true);
+		Map<String, String> values = carried(node, BATCH_RESERVED);
+		return new Prompt(recordNumber, line, id, messages, model, values, settings);
+	}
+
+	/** The fields carried to the output (and usable in a template), as text. */
+	private Map<String, String> carried(JsonNode node, Set<String> reserved) {
+		Map<String, String> values = new LinkedHashMap<>();
+		for (Map.Entry<String, JsonNode> field : node.properties()) {
+			if (!reserved.contains(field.getKey()) || (template != null && field.getKey().equals("prompt"))) {
+				JsonNode v = field.getValue();
+				values.put(field.getKey(), v.isValueNode() ? v.asString() : JSON.writeValueAsString(v));
+			}
+		}
+		carried.addAll(values.keySet());
+		return values;
+	}
+
+	private static @Nullable String scalar(@Nullable JsonNode node) {
+		return node == null || node.isNull() ? null : node.isValueNode() ? node.asString() : node.toString();
 	}
 
 	private String idOf(@Nullable JsonNode id) {

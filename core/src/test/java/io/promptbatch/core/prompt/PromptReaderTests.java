@@ -194,4 +194,67 @@ class PromptReaderTests {
 			.isInstanceOf(InputException.class)
 			.hasMessageContaining("unbalanced double quote");
 	}
+
+	@Test
+	void runsOpenAiBatchLinesAsGivenWithTheBodyAsTheRequest() {
+		List<Prompt> prompts = readAll(fixture("openai-batch.jsonl"), PromptOptions.DEFAULTS);
+
+		assertThat(prompts).extracting(Prompt::id).containsExactly("req-1", "req-2");
+		Prompt first = prompts.get(0);
+		assertThat(first.messages()).containsExactly(Message.system("Be brief."), Message.user("Name a prime."));
+		assertThat(first.model()).isEqualTo("gpt-4o-mini");
+		assertThat(first.settings().temperature()).isEqualTo(0.2);
+		assertThat(first.settings().maxTokens()).isEqualTo(50);
+		assertThat(first.settings().fromRequestBody()).isTrue();
+		// other body fields pass through; the transport's own ("stream") is the client's to choose
+		assertThat(first.settings().params()).containsOnlyKeys("top_p", "response_format");
+		assertThat(first.settings().params().get("response_format").path("type").asString()).isEqualTo("json_object");
+		// fields beside the request are carried (and "expected" can be scored); the batch envelope is not
+		assertThat(first.columns()).containsExactly(java.util.Map.entry("expected", "7"));
+		assertThat(prompts.get(1).model()).isNull();
+		assertThat(prompts.get(1).settings().params()).isEmpty();
+	}
+
+	@Test
+	void refusesAnOpenAiBatchLineThatIsNotAChatCompletionNamingItsLine() {
+		assertThatThrownBy(() -> readAll(fixture("openai-batch-embeddings.jsonl"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("openai-batch-embeddings.jsonl:2")
+			.hasMessageContaining("/v1/embeddings")
+			.hasMessageContaining("only chat completions");
+	}
+
+	@Test
+	void readsPerRowTemperatureAndMaxTokensFromCsvColumns() {
+		assertThatThrownBy(() -> readAll(fixture("row-settings.csv"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("row-settings.csv:4")
+			.hasMessageContaining("temperature 'hot' is not a number");
+		List<Prompt> prompts = new ArrayList<>();
+		try (PromptReader reader = PromptReader.open(fixture("row-settings.csv"), PromptOptions.DEFAULTS)) {
+			prompts.add(reader.read());
+			prompts.add(reader.read());
+		}
+		assertThat(prompts.get(0).settings().temperature()).isEqualTo(0.7);
+		assertThat(prompts.get(0).settings().maxTokens()).isEqualTo(64);
+		assertThat(prompts.get(0).settings().fromRequestBody()).isFalse();
+		assertThat(prompts.get(1).settings().temperature()).isNull();
+		assertThat(prompts.get(1).settings().maxTokens()).isNull();
+		// settings are not template variables carried to the output; "expected" is
+		assertThat(prompts.get(0).columns()).containsOnlyKeys("expected");
+	}
+
+	@Test
+	void readsPerRowSettingsFromJsonlFieldsAndRefusesABadOne() {
+		assertThatThrownBy(() -> readAll(fixture("row-settings.jsonl"), PromptOptions.DEFAULTS))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("row-settings.jsonl:2")
+			.hasMessageContaining("max_tokens '-3'");
+		try (PromptReader reader = PromptReader.open(fixture("row-settings.jsonl"), PromptOptions.DEFAULTS)) {
+			Prompt first = reader.read();
+			assertThat(first.model()).isEqualTo("kimi-k2-thinking");
+			assertThat(first.settings().temperature()).isEqualTo(1.5);
+			assertThat(first.settings().maxTokens()).isEqualTo(12);
+		}
+	}
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -59,7 +60,27 @@ public final class WireFormat {
 		if (request.temperature() != null) {
 			body.put("temperature", request.temperature());
 		}
+		// extra fields in name order (the map is sorted), their objects' keys sorted too: equal requests
+		// give equal bytes however their fields were written
+		request.params().forEach((name, value) -> body.set(name, canonical(value)));
 		return body;
+	}
+
+	/** The value with the keys of every object in it sorted. */
+	static JsonNode canonical(JsonNode value) {
+		if (value.isObject()) {
+			ObjectNode sorted = JSON.createObjectNode();
+			new java.util.TreeMap<>(value.properties().stream()
+				.collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
+				.forEach((k, v) -> sorted.set(k, canonical(v)));
+			return sorted;
+		}
+		if (value.isArray()) {
+			ArrayNode copy = JSON.createArrayNode();
+			value.forEach(v -> copy.add(canonical(v)));
+			return copy;
+		}
+		return value;
 	}
 
 	/**

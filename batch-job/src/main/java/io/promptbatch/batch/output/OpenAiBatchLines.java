@@ -1,0 +1,80 @@
+package io.promptbatch.batch.output;
+
+import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.Usage;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Output lines in the OpenAI Batch API's shape, as vLLM's {@code run_batch} also writes them:
+ * {@code {"id","custom_id","response":{"status_code","request_id","body"},"error"}}. An answer is a 200
+ * response whose body is the chat completion; a request the server refused is a response with its
+ * HTTP status and an error body; a failure with no HTTP response (connection, timeout, a row the cache
+ * could not answer) is in {@code error}, with a null response.
+ */
+final class OpenAiBatchLines {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private OpenAiBatchLines() {
+	}
+
+	static String line(AnswerRow row) {
+		ObjectNode line = JSON.createObjectNode();
+		line.put("id", "batch_req_" + row.prompt().recordNumber());
+		line.put("custom_id", row.prompt().id());
+		ChatResponse r = row.response();
+		ChatException error = row.error();
+		if (r != null) {
+			ObjectNode response = line.putObject("response");
+			response.put("status_code", 200);
+			response.put("request_id", r.id());
+			response.set("body", completion(row, r));
+			line.putNull("error");
+		}
+		else if (error != null && error.status() > 0) {
+			ObjectNode response = line.putObject("response");
+			response.put("status_code", error.status());
+			response.put("request_id", error.requestId());
+			ObjectNode body = response.putObject("body").putObject("error");
+			body.put("message", error.getMessage());
+			body.put("type", error.code());
+			body.put("code", error.code());
+			line.putNull("error");
+		}
+		else {
+			line.putNull("response");
+			ObjectNode e = line.putObject("error");
+			e.put("code", error == null || error.code() == null ? "request_failed" : error.code());
+			e.put("message", error == null ? "no answer" : error.getMessage());
+		}
+		return JSON.writeValueAsString(line);
+	}
+
+	private static ObjectNode completion(AnswerRow row, ChatResponse r) {
+		ObjectNode body = JSON.createObjectNode();
+		body.put("id", r.id());
+		body.put("object", "chat.completion");
+		body.put("model", r.model().isEmpty() ? row.model() : r.model());
+		ObjectNode choice = body.putArray("choices").addObject();
+		choice.put("index", 0);
+		ObjectNode message = choice.putObject("message");
+		message.put("role", "assistant");
+		message.put("content", r.content());
+		if (r.reasoning() != null) {
+			message.put("reasoning_content", r.reasoning());
+		}
+		choice.put("finish_reason", r.finishReason());
+		Usage u = r.usage();
+		ObjectNode usage = body.putObject("usage");
+		usage.put("prompt_tokens", u.promptTokens());
+		usage.put("completion_tokens", u.completionTokens());
+		usage.put("total_tokens", u.totalTokens());
+		if (u.cachedTokens() > 0) {
+			usage.putObject("prompt_tokens_details").put("cached_tokens", u.cachedTokens());
+		}
+		return body;
+	}
+}

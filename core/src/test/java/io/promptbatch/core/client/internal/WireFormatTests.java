@@ -1,0 +1,50 @@
+package io.promptbatch.core.client.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.prompt.Message;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class WireFormatTests {
+
+	private static JsonNode json(String text) {
+		return WireFormat.JSON.readTree(text);
+	}
+
+	@Test
+	void extraFieldsGoIntoTheBodyInCanonicalOrderSoEqualRequestsHaveEqualFingerprints() {
+		Map<String, JsonNode> one = new LinkedHashMap<>();
+		one.put("top_p", json("0.9"));
+		one.put("response_format", json("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"strict\":true}}"));
+		Map<String, JsonNode> other = new LinkedHashMap<>();
+		other.put("response_format", json("{\"json_schema\":{\"strict\":true,\"name\":\"x\"},\"type\":\"json_schema\"}"));
+		other.put("top_p", json("0.9"));
+		List<Message> messages = List.of(Message.user("Hi"));
+		ChatRequest a = new ChatRequest("m", messages, 10, 0.5, one);
+		ChatRequest b = new ChatRequest("m", messages, 10, 0.5, other);
+
+		String body = new String(WireFormat.requestBody(a), StandardCharsets.UTF_8);
+		assertThat(body).isEqualTo("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+				+ "\"max_tokens\":10,\"temperature\":0.5,\"response_format\":{\"json_schema\":{\"name\":\"x\","
+				+ "\"strict\":true},\"type\":\"json_schema\"},\"top_p\":0.9}");
+		assertThat(WireFormat.requestBody(b)).isEqualTo(WireFormat.requestBody(a));
+		assertThat(WireFormat.fingerprint("http://x/v1", b)).isEqualTo(WireFormat.fingerprint("http://x/v1", a));
+		assertThat(WireFormat.fingerprint("http://x/v1", new ChatRequest("m", messages, 10, 0.5, Map.of())))
+			.isNotEqualTo(WireFormat.fingerprint("http://x/v1", a));
+		assertThat(WireFormat.fingerprint("http://y/v1", a)).isNotEqualTo(WireFormat.fingerprint("http://x/v1", a));
+	}
+
+	@Test
+	void theTransportsOwnFieldsCannotBePassedAsExtras() {
+		assertThatThrownBy(() -> new ChatRequest("m", List.of(Message.user("Hi")), null, null,
+				Map.of("stream", json("true"))))
+			.hasMessageContaining("'stream' cannot be passed");
+	}
+}
