@@ -92,23 +92,53 @@ public final class RunLauncher {
 	public List<RunRecord> runs(int max) {
 		List<RunRecord> records = new ArrayList<>();
 		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, max)) {
-			List<JobExecution> executions = repository.getJobExecutions(instance);
-			JobExecution last = repository.getLastJobExecution(instance);
-			if (last == null) {
-				continue;
+			RunRecord r = record(instance);
+			if (r != null) {
+				records.add(r);
 			}
-			LocalDateTime started = null;
-			for (JobExecution e : executions) {
-				if (e.getStartTime() != null && (started == null || e.getStartTime().isBefore(started))) {
-					started = e.getStartTime();
-				}
-			}
-			StepExecution step = repository.getLastStepExecution(instance, PromptBatchJobConfiguration.STEP_NAME);
-			RunTotals totals = step == null ? new RunTotals() : RunTotals.from(step.getExecutionContext());
-			records.add(new RunRecord(instance.getInstanceId(), last.getId(), started, last.getEndTime(),
-					last.getStatus(), RunParameters.toSpec(last.getJobParameters()), totals));
 		}
 		return records;
+	}
+
+	/** The run with this id, if there is one. */
+	public java.util.Optional<RunRecord> run(long runId) {
+		JobInstance instance = repository.getJobInstance(runId);
+		return instance == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(record(instance));
+	}
+
+	/** The newest run that wrote this output file, if there is one. */
+	public java.util.Optional<RunRecord> runWithOutput(java.nio.file.Path output) {
+		java.nio.file.Path wanted = output.toAbsolutePath().normalize();
+		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 10_000)) {
+			RunRecord r = record(instance);
+			if (r != null && r.spec().output().equals(wanted)) {
+				return java.util.Optional.of(r);
+			}
+		}
+		return java.util.Optional.empty();
+	}
+
+	private @Nullable RunRecord record(JobInstance instance) {
+		List<JobExecution> executions = repository.getJobExecutions(instance);
+		JobExecution last = repository.getLastJobExecution(instance);
+		if (last == null) {
+			return null;
+		}
+		LocalDateTime started = null;
+		Duration wall = Duration.ZERO;
+		for (JobExecution e : executions) {
+			if (e.getStartTime() != null) {
+				if (started == null || e.getStartTime().isBefore(started)) {
+					started = e.getStartTime();
+				}
+				LocalDateTime end = e.getEndTime() != null ? e.getEndTime() : LocalDateTime.now();
+				wall = wall.plus(Duration.between(e.getStartTime(), end));
+			}
+		}
+		StepExecution step = repository.getLastStepExecution(instance, PromptBatchJobConfiguration.STEP_NAME);
+		RunTotals totals = step == null ? new RunTotals() : RunTotals.from(step.getExecutionContext());
+		return new RunRecord(instance.getInstanceId(), last.getId(), started, last.getEndTime(), last.getStatus(),
+				RunParameters.toSpec(last.getJobParameters()), totals, wall);
 	}
 
 	/**

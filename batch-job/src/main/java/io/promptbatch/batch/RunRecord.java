@@ -15,7 +15,8 @@ import org.springframework.batch.core.BatchStatus;
  * @param status the latest execution's status
  * @param spec the settings it was started with
  * @param totals sums over the rows written
+ * @param wall the time spent in all its executions
  */
 public record RunRecord(long id, long lastExecution, @Nullable LocalDateTime started, @Nullable LocalDateTime ended,
-		BatchStatus status, RunSpec spec, RunTotals totals) {
+		BatchStatus status, RunSpec spec, RunTotals totals, java.time.Duration wall) {
 }

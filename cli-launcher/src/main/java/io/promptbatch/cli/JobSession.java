@@ -48,6 +48,10 @@ final class JobSession implements AutoCloseable {
 		return context.getBean(io.promptbatch.batch.RunProgress.class);
 	}
 
+	io.promptbatch.batch.journal.ResponseJournal journal() {
+		return context.getBean(io.promptbatch.batch.journal.ResponseJournal.class);
+	}
+
 	RunLauncher launcher() {
 		return context.getBean(RunLauncher.class);
 	}

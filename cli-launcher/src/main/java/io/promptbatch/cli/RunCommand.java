@@ -127,6 +127,9 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--skip-invalid", description = "Leave out invalid records (and repeated ids), listing them with the reason in <output>.rejects.jsonl, instead of refusing the file.")
 	boolean skipInvalid;
 
+	@Option(names = "--report", description = "At the end, write the run's HTML page to <output>.report.html (also: 'promptbatch report').")
+	boolean report;
+
 	@Option(names = "--run-key", paramLabel = "KEY", description = "Makes a new run of the same input and output (e.g. a date for nightly jobs).")
 	@Nullable String runKey;
 
@@ -254,6 +257,9 @@ final class RunCommand implements Callable<Integer> {
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
 						run.output(), state.stateDir);
+				if (report) {
+					writeReport(session, outcome, quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err);
+				}
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}
@@ -263,6 +269,20 @@ final class RunCommand implements Callable<Integer> {
 				simulator.close();
 			}
 		}
+	}
+
+	private static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {
+		try {
+			var run = session.launcher().run(outcome.instanceId());
+			if (run.isPresent()) {
+				err.printf("  report: %s%n", RunReports.write(session, run.get(), null));
+			}
+		}
+		catch (java.io.IOException | RuntimeException e) {
+			err.printf("  report: could not be written (%s); try 'promptbatch report --output %s'%n", e.getMessage(),
+					outcome.output());
+		}
+		err.flush();
 	}
 
 	/** The {@code --param} fields: each value is JSON, or else text. */

@@ -171,6 +171,16 @@ public final class ResponseJournal implements AutoCloseable {
 		return !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
 	}
 
+	/** Answers recorded for a run per second (by epoch second), from the times they were recorded. */
+	public java.util.SortedMap<Long, Long> answersPerSecond(long runId) {
+		java.util.SortedMap<Long, Long> perSecond = new java.util.TreeMap<>();
+		jdbc.query("SELECT CREATED_AT FROM PB_RESPONSE_JOURNAL WHERE RUN_ID = ?",
+				(java.sql.ResultSet rs) -> {
+					perSecond.merge(rs.getTimestamp(1).toInstant().getEpochSecond(), 1L, Long::sum);
+				}, runId);
+		return perSecond;
+	}
+
 	/** Answers recorded for a run. */
 	public long count(long runId) {
 		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM PB_RESPONSE_JOURNAL WHERE RUN_ID = ?", Long.class, runId);

@@ -1,6 +1,7 @@
 package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.stats.LatencyHistogram;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package io.promptbatch.batch.output;
+package io.promptbatch.core.stats;
 
 import java.util.Locale;
 import java.util.TreeMap;
@@ -49,14 +49,24 @@ public final class LatencyHistogram {
 		return bucket == 0 ? 1 : Math.round(Math.exp(bucket * BASE));
 	}
 
+	/**
+	 * The non-empty buckets in order: each bucket's upper bound in milliseconds (inclusive; the lower
+	 * bound is the previous bucket's, 5% less) and its count.
+	 */
+	public java.util.SortedMap<Long, Long> counts() {
+		java.util.SortedMap<Long, Long> view = new TreeMap<>();
+		buckets.forEach((b, c) -> view.merge(upperBound(b), c, Long::sum));
+		return view;
+	}
+
 	/** A compact text form: {@code bucket:count,...}. */
-	String encode() {
+	public String encode() {
 		StringBuilder sb = new StringBuilder();
 		buckets.forEach((b, c) -> sb.append(sb.length() == 0 ? "" : ",").append(b).append(':').append(c));
 		return sb.toString();
 	}
 
-	static LatencyHistogram decode(String text) {
+	public static LatencyHistogram decode(String text) {
 		LatencyHistogram h = new LatencyHistogram();
 		if (!text.isEmpty()) {
 			for (String pair : text.split(",")) {
