@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
-only=${2:-1234}   # which benchmarks to run, e.g. 13
+only=${2:-12345}   # which benchmarks to run, e.g. 13; 6 (1,000,000 prompts) only when named
 jar=cli-launcher/target/promptbatch.jar
 [ -f "$jar" ] || mvn -q -B -Dstyle.color=never -DskipTests package
+# the peer: the official openai Node.js SDK (bench/package.json), installed here, ignored by git
+peer() { [ -d bench/node_modules/openai ] || (cd bench && npm install --no-audit --no-fund --silent); node bench/peer.mjs "$@"; }
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p bench/results
@@ -55,7 +57,7 @@ echo >> "$out"
 if [[ $only == *1* ]]; then
 # 1. Little's-law efficiency: lognormal latency (median 100 ms, sigma 1.0), concurrency 64, 10,000 prompts
 prompts 10000 "$work/p10k.csv"
-effs=(); walls=()
+effs=(); walls=(); peffs=()
 for r in $(seq 1 "$repeats"); do
   port=$((18100 + r))
   simulator $port --latency 100ms --sigma 1.0 --seed $r
@@ -63,10 +65,18 @@ for r in $(seq 1 "$repeats"); do
   sum=$(counter $port "['total_latency_ms']")
   effs+=("$(echo "($sum / 1000 / 64) / $wall" | bc -l)")
   walls+=("$wall")
+  # the peer, right after, on the same simulator (its latencies are the counter's growth)
+  t0=$(date +%s.%N)
+  peer "$work/p10k.csv" "$work/peer1-$r.jsonl" "http://127.0.0.1:$port/v1" kimi-k2.5 64
+  pwall=$(echo "$(date +%s.%N) - $t0" | bc -l)
+  psum=$(echo "$(counter $port "['total_latency_ms']") - $sum" | bc -l)
+  peffs+=("$(echo "($psum / 1000 / 64) / $pwall" | bc -l)")
   kill %% 2>/dev/null || true; wait 2>/dev/null || true
 done
 eff=$(printf '%s\n' "${effs[@]}" | median); w=$(printf '%s\n' "${walls[@]}" | median)
-printf '1. Little'"'"'s-law efficiency, lognormal(100 ms, 1.0), concurrency 64, 10,000 prompts: **%.3f** (wall %.1f s incl. JVM start; runs: %s)\n' "$eff" "$w" "$(printf '%.3f ' "${effs[@]}")" >> "$out"
+peff=$(printf '%s\n' "${peffs[@]}" | median)
+printf '1. Little'"'"'s-law efficiency, lognormal(100 ms, 1.0), concurrency 64, 10,000 prompts: **%.3f** (wall %.1f s incl. JVM start; runs: %s); peer (openai Node SDK, 64 workers) **%.3f** (runs: %s); promptbatch/peer **%.2f**\n' \
+  "$eff" "$w" "$(printf '%.3f ' "${effs[@]}")" "$peff" "$(printf '%.3f ' "${peffs[@]}")" "$(echo "$eff / $peff" | bc -l)" >> "$out"
 
 fi
 if [[ $only == *2* ]]; then
@@ -116,5 +126,43 @@ for r in $(seq 1 "$repeats"); do
   kill %% 2>/dev/null || true; wait 2>/dev/null || true
 done
 printf '4. Time from process start to first request: **%.2f s** (runs: %s)\n' "$(printf '%s\n' "${firsts[@]}" | median)" "$(printf '%.2f ' "${firsts[@]}")" >> "$out"
+fi
+if [[ $only == *5* ]]; then
+# 5. Zero latency: throughput and CPU time per request (user + system, whole process), promptbatch vs the peer
+n=20000
+prompts $n "$work/p20k.csv"
+pb_rps=(); pb_cpu=(); peer_rps=(); peer_cpu=()
+for r in $(seq 1 "$repeats"); do
+  port=$((18500 + r))
+  simulator $port --latency 0ms
+  /usr/bin/time -f "%e %U %S" -o "$work/t5pb-$r" java -jar "$jar" run --quiet --state-dir "$work/s5-$r" \
+    --output "$work/o5-$r.jsonl" --input "$work/p20k.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 64
+  /usr/bin/time -f "%e %U %S" -o "$work/t5peer-$r" node bench/peer.mjs "$work/p20k.csv" "$work/peer5-$r.jsonl" \
+    "http://127.0.0.1:$port/v1" kimi-k2.5 64
+  read -r e u s < "$work/t5pb-$r"; pb_rps+=("$(echo "$n / $e" | bc -l)"); pb_cpu+=("$(echo "($u + $s) * 1000 / $n" | bc -l)")
+  read -r e u s < "$work/t5peer-$r"; peer_rps+=("$(echo "$n / $e" | bc -l)"); peer_cpu+=("$(echo "($u + $s) * 1000 / $n" | bc -l)")
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+done
+a=$(printf '%s\n' "${pb_rps[@]}" | median); b=$(printf '%s\n' "${peer_rps[@]}" | median)
+c=$(printf '%s\n' "${pb_cpu[@]}" | median); d=$(printf '%s\n' "${peer_cpu[@]}" | median)
+printf '5. Zero latency, 20,000 prompts, concurrency 64: promptbatch **%.0f req/s**, **%.3f ms CPU/request** (runs: %s / %s); peer **%.0f req/s**, **%.3f ms CPU/request** (runs: %s / %s); throughput promptbatch/peer **%.2f**, CPU promptbatch/peer **%.2f**\n' \
+  "$a" "$c" "$(printf '%.0f ' "${pb_rps[@]}")" "$(printf '%.3f ' "${pb_cpu[@]}")" "$b" "$d" "$(printf '%.0f ' "${peer_rps[@]}")" "$(printf '%.3f ' "${peer_cpu[@]}")" \
+  "$(echo "$a / $b" | bc -l)" "$(echo "$c / $d" | bc -l)" >> "$out"
+fi
+if [[ $only == *6* ]]; then
+# 6. Flat memory: 100,000 and 1,000,000 prompts through -Xmx128m at zero latency; peak RSS of each
+for n in 100000 1000000; do
+  prompts $n "$work/p$n.csv"
+  port=$((18600 + n / 100000))
+  simulator $port --latency 0ms
+  /usr/bin/time -f "%e %M" -o "$work/t6-$n" java -Xmx128m -jar "$jar" run --quiet --state-dir "$work/s6-$n" \
+    --output "$work/o6-$n.jsonl" --input "$work/p$n.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 64 \
+    && status=ok || status="exit $?"
+  read -r e m < "$work/t6-$n"
+  printf '6. %d prompts, -Xmx128m: %s, %d rows written, wall %.0f s, peak RSS **%.0f MB**\n' "$n" "$status" \
+    "$(wc -l < "$work/o6-$n.jsonl")" "$e" "$(echo "$m / 1024" | bc -l)" >> "$out"
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+  rm -f "$work/o6-$n.jsonl" "$work/p$n.csv"
+done
 fi
 cat "$out"
