@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks of promptbatch against the built-in simulator on 127.0.0.1, through the real command.
+# Benchmarks of promptbatch against the built-in simulator on 127.0.0.1, through the real command
+# (./promptbatch, with its JVM options).
 # Not part of the test run. Usage: bench/run.sh [repeats] [which]   (default 3 repeats, all; medians reported)
 # Writes bench/results/latest.md; copy the figures into BENCHMARKS.md with the machine's description.
 set -euo pipefail
@@ -46,7 +47,7 @@ run() { # state output args...
   local state=$1 output=$2; shift 2
   local t0 t1
   t0=$(date +%s.%N)
-  java -jar "$jar" run --quiet --state-dir "$state" --output "$output" "$@"
+  ./promptbatch run --quiet --state-dir "$state" --output "$output" "$@"
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
@@ -119,7 +120,7 @@ for r in $(seq 1 "$repeats"); do
   port=$((18400 + r))
   simulator $port --latency 10ms
   t0=$(date +%s%3N)
-  java -jar "$jar" run --quiet --state-dir "$work/s4-$r" --output "$work/o4-$r.jsonl" --input sample-data/prompts.csv \
+  ./promptbatch run --quiet --state-dir "$work/s4-$r" --output "$work/o4-$r.jsonl" --input sample-data/prompts.csv \
     --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 > /dev/null
   first=$(counter $port "['first_request_epoch_ms']")
   firsts+=("$(echo "($first - $t0) / 1000" | bc -l)")
@@ -135,7 +136,7 @@ pb_rps=(); pb_cpu=(); peer_rps=(); peer_cpu=()
 for r in $(seq 1 "$repeats"); do
   port=$((18500 + r))
   simulator $port --latency 0ms
-  /usr/bin/time -f "%e %U %S" -o "$work/t5pb-$r" java -jar "$jar" run --quiet --state-dir "$work/s5-$r" \
+  /usr/bin/time -f "%e %U %S" -o "$work/t5pb-$r" ./promptbatch run --quiet --state-dir "$work/s5-$r" \
     --output "$work/o5-$r.jsonl" --input "$work/p20k.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 64
   /usr/bin/time -f "%e %U %S" -o "$work/t5peer-$r" node bench/peer.mjs "$work/p20k.csv" "$work/peer5-$r.jsonl" \
     "http://127.0.0.1:$port/v1" kimi-k2.5 64
@@ -155,7 +156,7 @@ for n in 100000 1000000; do
   prompts $n "$work/p$n.csv"
   port=$((18600 + n / 100000))
   simulator $port --latency 0ms
-  /usr/bin/time -f "%e %M" -o "$work/t6-$n" java -Xmx128m -jar "$jar" run --quiet --state-dir "$work/s6-$n" \
+  PROMPTBATCH_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m" /usr/bin/time -f "%e %M" -o "$work/t6-$n" ./promptbatch run --quiet --state-dir "$work/s6-$n" \
     --output "$work/o6-$n.jsonl" --input "$work/p$n.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 --concurrency 64 \
     && status=ok || status="exit $?"
   read -r e m < "$work/t6-$n"

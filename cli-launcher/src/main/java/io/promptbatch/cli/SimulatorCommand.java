@@ -27,7 +27,7 @@ final class SimulatorCommand implements Callable<Integer> {
 	@Option(names = "--port", defaultValue = "8089", description = "Port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
 	int port;
 
-	@Option(names = "--latency", paramLabel = "DURATION", defaultValue = "100ms", description = "Median latency (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--latency", paramLabel = "DURATION", defaultValue = "100ms", converter = DurationConverter.OrZero.class, description = "Median latency; 0 to answer at once (default: ${DEFAULT-VALUE}).")
 	Duration latency;
 
 	@Option(names = "--sigma", defaultValue = "0", description = "Lognormal sigma of the latency; 0 for fixed (default: ${DEFAULT-VALUE}).")

@@ -150,9 +150,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void open(ExecutionContext context) throws ItemStreamException {
 		done = context.getLong(ROWS_DONE, 0L);
-		// with nothing to find (a first execution without the cache, or an empty state database), skip the
-		// per-row lookups on the hot path
-		lookups = cache == CacheMode.ONLY || (cache == CacheMode.USE ? journal.any() : journal.count(runId) > 0);
+		// with nothing to find (an empty state database), skip the per-row lookups on the hot path
+		lookups = cache == CacheMode.ONLY || journal.any();
 		context.remove(STOP_REASON);
 		if (budgetLimit != null) {
 			budget = new Budget(budgetLimit, prices, io.promptbatch.batch.output.RunTotals.from(context).costUsd());

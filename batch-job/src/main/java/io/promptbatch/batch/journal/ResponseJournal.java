@@ -48,8 +48,10 @@ public final class ResponseJournal implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(ResponseJournal.class);
 
-	private static final String MERGE = "MERGE INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) "
-			+ "KEY (RUN_ID, FINGERPRINT) VALUES (?, ?, ?, ?)";
+	// a plain insert: a request answered twice in one run (the same prompt twice) is recorded twice, and a
+	// lookup takes either; there is no unique key to check on the hot path
+	private static final String INSERT = "INSERT INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) "
+			+ "VALUES (?, ?, ?, ?)";
 
 	private final JdbcTemplate jdbc;
 	private final TransactionTemplate transactions;
@@ -91,7 +93,7 @@ public final class ResponseJournal implements AutoCloseable {
 	private void write(List<Pending> batch) {
 		Timestamp now = Timestamp.from(Instant.now());
 		try {
-			transactions.executeWithoutResult(status -> jdbc.batchUpdate(MERGE, batch, batch.size(), (ps, p) -> {
+			transactions.executeWithoutResult(status -> jdbc.batchUpdate(INSERT, batch, batch.size(), (ps, p) -> {
 				ps.setLong(1, p.runId());
 				ps.setString(2, p.fingerprint());
 				ps.setString(3, p.json());
@@ -152,7 +154,7 @@ public final class ResponseJournal implements AutoCloseable {
 				? jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? "
 						+ "ORDER BY CASE WHEN RUN_ID = ? THEN 0 ELSE 1 END, ID DESC LIMIT 1",
 						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId)
-				: jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? AND RUN_ID = ?",
+				: jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? AND RUN_ID = ? LIMIT 1",
 						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId);
 		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
 	}
@@ -179,12 +181,6 @@ public final class ResponseJournal implements AutoCloseable {
 					perSecond.merge(rs.getTimestamp(1).toInstant().getEpochSecond(), 1L, Long::sum);
 				}, runId);
 		return perSecond;
-	}
-
-	/** Answers recorded for a run. */
-	public long count(long runId) {
-		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM PB_RESPONSE_JOURNAL WHERE RUN_ID = ?", Long.class, runId);
-		return n == null ? 0 : n;
 	}
 
 	private static String text(JsonNode node) {

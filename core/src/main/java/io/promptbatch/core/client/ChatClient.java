@@ -84,7 +84,10 @@ public final class ChatClient implements AutoCloseable {
 			t.setDaemon(true);
 			return t;
 		});
+		// the client's own few threads, rather than the HTTP client's default pool, which grows a thread per
+		// concurrent exchange
 		this.http = HttpClient.newBuilder()
+			.executor(executor)
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(b.connectTimeout)
 			.build();
