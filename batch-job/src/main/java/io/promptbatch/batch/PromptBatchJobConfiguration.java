@@ -86,7 +86,9 @@ public class PromptBatchJobConfiguration {
 			.stream(spec.stream())
 			.idleTimeout(spec.idleTimeout())
 			.requestsPerMinute(spec.rpm())
-			.tokensPerMinute(spec.tpm());
+			.tokensPerMinute(spec.tpm())
+			.maxOutage(spec.maxOutage())
+			.maxRowTime(spec.maxRowTime());
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}

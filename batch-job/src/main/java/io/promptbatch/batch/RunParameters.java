@@ -54,6 +54,8 @@ public final class RunParameters {
 	public static final String OUTPUT_FORMAT = "output.format";
 	public static final String CACHE = "cache";
 	public static final String SCORE = "score";
+	public static final String MAX_OUTAGE_MS = "max.outage.ms";
+	public static final String MAX_ROW_TIME_MS = "max.row.time.ms";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -119,6 +121,8 @@ public final class RunParameters {
 		b.addString(AUTO_CONCURRENCY, Boolean.toString(spec.autoConcurrency()), false);
 		b.addLong(TPM, spec.tpm(), false);
 		b.addLong(IDLE_TIMEOUT_MS, spec.idleTimeout().toMillis(), false);
+		b.addLong(MAX_OUTAGE_MS, spec.maxOutage().toMillis(), false);
+		b.addLong(MAX_ROW_TIME_MS, spec.maxRowTime().toMillis(), false);
 		if (spec.budgetUsd() != null) {
 			b.addString(BUDGET_USD, spec.budgetUsd().toPlainString(), false);
 		}
@@ -156,7 +160,8 @@ public final class RunParameters {
 			.outputFormat(p.getString(OUTPUT_FORMAT) == null ? OutputFormat.of(output)
 					: OutputFormat.named(p.getString(OUTPUT_FORMAT)))
 			.cache(p.getString(CACHE) == null ? CacheMode.USE : CacheMode.of(p.getString(CACHE)))
-			.score(p.getString(SCORE) == null ? null : Scorer.of(p.getString(SCORE)));
+			.score(p.getString(SCORE) == null ? null : Scorer.of(p.getString(SCORE)))
+			.limits(Duration.ofMillis(longOr(p, MAX_OUTAGE_MS, 300_000)), Duration.ofMillis(longOr(p, MAX_ROW_TIME_MS, 900_000)));
 		int concurrency = longOr(p, CONCURRENCY, 16).intValue();
 		if ("true".equals(p.getString(AUTO_CONCURRENCY))) {
 			b.autoConcurrency(concurrency);

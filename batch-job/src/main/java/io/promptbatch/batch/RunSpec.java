@@ -44,13 +44,16 @@ import tools.jackson.databind.JsonNode;
  * @param outputFormat the output file's format
  * @param cache how the response cache is used
  * @param score how answers are scored against the rows' {@code expected} values, or null for no scoring
+ * @param maxOutage how long the run waits out a provider outage before it stops (resumably)
+ * @param maxRowTime the longest one row may take, retries and their waits included
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, boolean modelGiven,
 		@Nullable String keyVariable, @Nullable String system, @Nullable String template, boolean skipInvalid,
 		@Nullable Integer maxTokens, @Nullable Double temperature, Map<String, JsonNode> params, int concurrency,
 		int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
 		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout, long rpm, long tpm,
-		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score) {
+		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score, Duration maxOutage,
+		Duration maxRowTime) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -79,6 +82,10 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		}
 		if (maxTokens != null && maxTokens < 1) {
 			throw new IllegalArgumentException("max tokens must be at least 1, was " + maxTokens);
+		}
+		if (maxOutage.isNegative() || maxOutage.isZero() || maxRowTime.isNegative() || maxRowTime.isZero()) {
+			throw new IllegalArgumentException("the outage and row time limits must be positive, were " + maxOutage
+					+ " and " + maxRowTime);
 		}
 	}
 
@@ -123,6 +130,8 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		b.outputFormat = outputFormat;
 		b.cache = cache;
 		b.score = score;
+		b.maxOutage = maxOutage;
+		b.maxRowTime = maxRowTime;
 		return b;
 	}
 
@@ -158,6 +167,8 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		private @Nullable OutputFormat outputFormat;
 		private CacheMode cache = CacheMode.USE;
 		private @Nullable Scorer score;
+		private Duration maxOutage = Duration.ofMinutes(5);
+		private Duration maxRowTime = Duration.ofMinutes(15);
 
 		private Builder(Path input, Path output, String baseUrl, String model) {
 			this.input = input;
@@ -282,11 +293,19 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 			return this;
 		}
 
+		/** How long a provider outage is waited out, and how long one row may take in all. */
+		public Builder limits(Duration outage, Duration rowTime) {
+			this.maxOutage = outage;
+			this.maxRowTime = rowTime;
+			return this;
+		}
+
 		public RunSpec build() {
 			OutputFormat format = outputFormat != null ? outputFormat : OutputFormat.of(output);
 			return new RunSpec(input, output, baseUrl, model, modelGiven, keyVariable, system, template, skipInvalid,
 					maxTokens, temperature, params, concurrency, maxRetries, timeout, chunkSize, from, to, runKey,
-					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score);
+					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score, maxOutage,
+					maxRowTime);
 		}
 	}
 }

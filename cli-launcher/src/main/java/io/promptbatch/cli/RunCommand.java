@@ -85,6 +85,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", description = "Time allowed for one attempt, e.g. 90s, 2m (default: ${DEFAULT-VALUE}).")
 	Duration timeout;
 
+	@Option(names = "--max-outage", paramLabel = "DURATION", defaultValue = "5m", description = "When nearly every request fails (an outage), requests pause and a probe tests the provider; after this long the run stops, resumably (default: ${DEFAULT-VALUE}).")
+	Duration maxOutage;
+
+	@Option(names = "--max-row-time", paramLabel = "DURATION", defaultValue = "15m", description = "The longest one row may take, its retries and their waits included; then it fails (default: ${DEFAULT-VALUE}).")
+	Duration maxRowTime;
+
 	@Option(names = "--stream", description = "Stream answers (server-sent events): the timeout then covers the wait for the first byte, and only silence longer than --idle-timeout ends a long answer. Rows are the same as without.")
 	boolean stream;
 
@@ -221,7 +227,8 @@ final class RunCommand implements Callable<Integer> {
 			.rates(rpm, tpm)
 			.outputFormat(format)
 			.cache(cacheOnly ? CacheMode.ONLY : noCache ? CacheMode.BYPASS : CacheMode.USE)
-			.score(scorer);
+			.score(scorer)
+			.limits(maxOutage, maxRowTime);
 		if (autoConcurrency) {
 			builder.autoConcurrency(concurrency);
 		}

@@ -57,18 +57,10 @@ final class Charts {
 			double low = Math.max(0.5, high / 1.05);
 			series.add(high, low, high, bucket.getValue(), bucket.getValue(), bucket.getValue());
 		}
-		XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
-		data.addSeries(series);
 		LogAxis x = new LogAxis("latency (ms)");
 		x.setSmallestValue(1);
 		x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
-		NumberAxis y = new NumberAxis("rows");
-		y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-		XYBarRenderer bars = new XYBarRenderer();
-		bars.setBarPainter(new StandardXYBarPainter());
-		bars.setShadowVisible(false);
-		bars.setSeriesPaint(0, BAR);
-		XYPlot plot = new XYPlot(data, x, y, bars);
+		XYPlot plot = barPlot(series, x, "rows");
 		for (int p : new int[] { 50, 95, 99 }) {
 			ValueMarker marker = new ValueMarker(Math.max(1, histogram.percentile(p)), INK,
 					new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] { 4f, 3f }, 0f));
@@ -91,18 +83,10 @@ final class Charts {
 				series.add(s - first, s - first, s - first + 1, n, n, n);
 			}
 		}
-		XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
-		data.addSeries(series);
 		NumberAxis x = new NumberAxis("seconds since the first answer");
 		x.setLowerBound(0);
 		x.setAutoRangeIncludesZero(true);
-		NumberAxis y = new NumberAxis("answers per second");
-		y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-		XYBarRenderer bars = new XYBarRenderer();
-		bars.setBarPainter(new StandardXYBarPainter());
-		bars.setShadowVisible(false);
-		bars.setSeriesPaint(0, BAR);
-		XYPlot plot = new XYPlot(data, x, y, bars);
+		XYPlot plot = barPlot(series, x, "answers per second");
 		plot.setNoDataMessage("no request was sent in this run");
 		return svg("throughput", chart("Answers per second", plot));
 	}
@@ -130,6 +114,19 @@ final class Charts {
 		style(plot, BAR);
 		plot.getRenderer().setSeriesPaint(1, SECOND);
 		return svg("tokens", decorate(chart));
+	}
+
+	/** Bars of one series between their x intervals, counted on a whole-number y axis. */
+	private static XYPlot barPlot(XYIntervalSeries series, org.jfree.chart.axis.ValueAxis x, String yLabel) {
+		XYIntervalSeriesCollection data = new XYIntervalSeriesCollection();
+		data.addSeries(series);
+		NumberAxis y = new NumberAxis(yLabel);
+		y.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+		XYBarRenderer bars = new XYBarRenderer();
+		bars.setBarPainter(new StandardXYBarPainter());
+		bars.setShadowVisible(false);
+		bars.setSeriesPaint(0, BAR);
+		return new XYPlot(data, x, y, bars);
 	}
 
 	private static void style(CategoryPlot plot, Color color) {

@@ -1,0 +1,71 @@
+package io.promptbatch.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.score.Scorer;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import tools.jackson.databind.json.JsonMapper;
+
+class RunParametersTests {
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	@Test
+	void aRunsSpecSurvivesItsJobParametersForResume() {
+		RunSpec spec = RunSpec.builder(Path.of("in.jsonl"), Path.of("out.jsonl"), "http://127.0.0.1:9/v1", "kimi-k2.5")
+			.modelGiven(true)
+			.keyVariable("ACEDATA_API_TOKEN")
+			.system("Be brief.")
+			.template("Q: {{q}}")
+			.skipInvalid(true)
+			.maxTokens(64)
+			.temperature(0.3)
+			.params(Map.of("top_p", JSON.readTree("0.9"), "response_format", JSON.readTree("{\"type\":\"json_object\"}")))
+			.autoConcurrency(48)
+			.retries(3, Duration.ofSeconds(30))
+			.chunkSize(50)
+			.range(10, 20)
+			.runKey("2026-11-25")
+			.budgetUsd(new BigDecimal("2.50"))
+			.stream(true)
+			.idleTimeout(Duration.ofSeconds(20))
+			.rates(600, 100_000)
+			.outputFormat(OutputFormat.OPENAI_BATCH)
+			.cache(CacheMode.ONLY)
+			.score(Scorer.REGEX)
+			.limits(Duration.ofMinutes(2), Duration.ofMinutes(7))
+			.build();
+
+		JobParameters parameters = RunParameters.of(spec, 10, List.of("expected"));
+
+		assertThat(RunParameters.toSpec(parameters)).isEqualTo(spec);
+		// the key is never a parameter, only the name of its variable
+		assertThat(parameters.toString()).doesNotContain("sk-").contains("ACEDATA_API_TOKEN");
+	}
+
+	@Test
+	void whatChangesTheAnswersMakesAnotherRunAndWhatDoesNotResumesTheSame() {
+		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
+		JobParameters base = RunParameters.of(spec, 10, List.of());
+
+		for (RunSpec other : List.of(spec.toBuilder().params(Map.of("top_p", JSON.readTree("0.5"))).build(),
+				spec.toBuilder().score(Scorer.EXACT).build(), spec.toBuilder().cache(CacheMode.BYPASS).build(),
+				spec.toBuilder().outputFormat(OutputFormat.JSONL).build())) {
+			assertThat(RunParameters.of(other, 10, List.of()).getIdentifyingParameters())
+				.isNotEqualTo(base.getIdentifyingParameters());
+		}
+		for (RunSpec same : List.of(spec.toBuilder().concurrency(64).build(),
+				spec.toBuilder().limits(Duration.ofMinutes(1), Duration.ofMinutes(2)).build(),
+				spec.toBuilder().rates(60, 0).build())) {
+			assertThat(RunParameters.of(same, 10, List.of()).getIdentifyingParameters())
+				.isEqualTo(base.getIdentifyingParameters());
+		}
+	}
+}
