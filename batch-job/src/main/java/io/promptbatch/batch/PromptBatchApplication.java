@@ -65,10 +65,15 @@ public class PromptBatchApplication {
 		return new RunLauncher(jobOperator, jobRepository, promptBatchJob);
 	}
 
-	/** The JDBC URL of the H2 state database under a state directory. */
+	/**
+	 * The JDBC URL of the H2 state database under a state directory. {@code WRITE_DELAY=0}: a commit is
+	 * written to the file at once, so an answer acknowledged by the journal survives a kill.
+	 * {@code MAX_COMPACT_TIME=0}: no compaction when the database closes, which took seconds after a busy
+	 * run (6 s of a 14.5 s run of 20,000 rows); the space of old chunks is reused as the file is written.
+	 */
 	public static String h2Url(Path stateDir) {
 		return "jdbc:h2:file:" + stateDir.toAbsolutePath().normalize().resolve("promptbatch")
-				+ ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+				+ ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;MAX_COMPACT_TIME=0";
 	}
 
 	/**
