@@ -83,6 +83,24 @@ class EstimateAndRunsIntegrationTests {
 	}
 
 	@Test
+	void anOpenAiBatchFileIsEstimatedUnderTheModelTheRunWouldName() throws Exception {
+		Path batch = Path.of("../sample-data/openai-batch.jsonl");
+
+		Result asGiven = execute(Map.of(), "estimate", "--input", batch.toString(), "--max-tokens", "10", "--json",
+				"--state-dir", dir.toString());
+		Result overridden = execute(Map.of(), "estimate", "--input", batch.toString(), "--model", "kimi-k2-0905-preview",
+				"--max-tokens", "10", "--json", "--state-dir", dir.toString());
+
+		// the bodies name kimi-k2.5; --model overrides a batch body, as it does in the run
+		assertThat(CliFixtures.JSON.readTree(asGiven.out()).get("models")).hasSize(1);
+		assertThat(CliFixtures.JSON.readTree(asGiven.out()).at("/models/0/model").asString()).isEqualTo("kimi-k2.5");
+		assertThat(CliFixtures.JSON.readTree(overridden.out()).get("models")).hasSize(1);
+		assertThat(CliFixtures.JSON.readTree(overridden.out()).at("/models/0/model").asString())
+			.isEqualTo("kimi-k2-0905-preview");
+		assertThat(CliFixtures.JSON.readTree(overridden.out()).at("/models/0/rows").asLong()).isEqualTo(10);
+	}
+
+	@Test
 	void anUnknownModelHasNoPriceAndAPriceFileCanAddIt() throws Exception {
 		Path prices = dir.resolve("prices.json");
 		Files.writeString(prices, "{\"as_of\":\"2026-11-20\",\"models\":{\"my-model\":{\"input\":1.0,\"output\":2.0}}}");

@@ -53,14 +53,15 @@ public record CostEstimate(String model, long rows, long promptTokens, Completio
 	}
 
 	/**
-	 * Reads every prompt and sums the estimate per model (a record's own model, else {@code model}).
+	 * Reads every prompt and sums the estimate per model.
+	 * @param modelOf the model a prompt's request names, as the run would choose it
 	 */
-	public static List<CostEstimate> of(PromptReader reader, String model, TokenEstimator tokens,
+	public static List<CostEstimate> of(PromptReader reader, Function<Prompt, String> modelOf, TokenEstimator tokens,
 			Function<String, CompletionGuess> guesses, PriceTable prices) {
 		Map<String, long[]> perModel = new LinkedHashMap<>();
 		Prompt p;
 		while ((p = reader.read()) != null) {
-			String m = p.model() != null ? p.model() : model;
+			String m = modelOf.apply(p);
 			long[] sums = perModel.computeIfAbsent(m, k -> new long[2]);
 			sums[0]++;
 			sums[1] += tokens.promptTokens(p.messages());
