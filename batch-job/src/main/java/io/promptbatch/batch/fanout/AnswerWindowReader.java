@@ -195,7 +195,16 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					bufferSlots.release();
 					break;
 				}
-				Prepared prepared = prepare(prompt);
+				Prepared prepared;
+				try {
+					prepared = prepare(prompt);
+				}
+				catch (RuntimeException e) {
+					// the journal could not be read: the step fails, resumably, rather than the reader waiting for
+					// a row that never comes
+					window.put(Slot.failure(e));
+					return;
+				}
 				if (prepared.settled() != null) {
 					// answered from the journal or the cache, or not sendable: no request, no slot, no budget
 					remaining--;
