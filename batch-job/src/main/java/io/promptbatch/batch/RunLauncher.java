@@ -110,9 +110,10 @@ public final class RunLauncher {
 	public java.util.Optional<RunRecord> runWithOutput(java.nio.file.Path output) {
 		java.nio.file.Path wanted = output.toAbsolutePath().normalize();
 		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 10_000)) {
-			RunRecord r = record(instance);
-			if (r != null && r.spec().output().equals(wanted)) {
-				return java.util.Optional.of(r);
+			// compare the output parameter first: a whole record reads the run's step and its totals
+			JobExecution last = repository.getLastJobExecution(instance);
+			if (last != null && wanted.toString().equals(last.getJobParameters().getString(RunParameters.OUTPUT))) {
+				return java.util.Optional.ofNullable(record(instance));
 			}
 		}
 		return java.util.Optional.empty();
@@ -125,20 +126,27 @@ public final class RunLauncher {
 			return null;
 		}
 		LocalDateTime started = null;
-		Duration wall = Duration.ZERO;
 		for (JobExecution e : executions) {
-			if (e.getStartTime() != null) {
-				if (started == null || e.getStartTime().isBefore(started)) {
-					started = e.getStartTime();
-				}
-				LocalDateTime end = e.getEndTime() != null ? e.getEndTime() : LocalDateTime.now();
-				wall = wall.plus(Duration.between(e.getStartTime(), end));
+			if (e.getStartTime() != null && (started == null || e.getStartTime().isBefore(started))) {
+				started = e.getStartTime();
 			}
 		}
 		StepExecution step = repository.getLastStepExecution(instance, PromptBatchJobConfiguration.STEP_NAME);
 		RunTotals totals = step == null ? new RunTotals() : RunTotals.from(step.getExecutionContext());
 		return new RunRecord(instance.getInstanceId(), last.getId(), started, last.getEndTime(), last.getStatus(),
-				RunParameters.toSpec(last.getJobParameters()), totals, wall);
+				RunParameters.toSpec(last.getJobParameters()), totals, wallOf(executions));
+	}
+
+	/** The time spent in all of a run's executions (one still running counts up to now). */
+	private static Duration wallOf(List<JobExecution> executions) {
+		Duration wall = Duration.ZERO;
+		for (JobExecution e : executions) {
+			if (e.getStartTime() != null) {
+				LocalDateTime end = e.getEndTime() != null ? e.getEndTime() : LocalDateTime.now();
+				wall = wall.plus(Duration.between(e.getStartTime(), end));
+			}
+		}
+		return wall;
 	}
 
 	/**
@@ -231,13 +239,7 @@ public final class RunLauncher {
 			}
 		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
-		Duration runWall = Duration.ZERO;
-		for (JobExecution e : repository.getJobExecutions(execution.getJobInstance())) {
-			if (e.getStartTime() != null) {
-				LocalDateTime end = e.getEndTime() != null ? e.getEndTime() : LocalDateTime.now();
-				runWall = runWall.plus(Duration.between(e.getStartTime(), end));
-			}
-		}
+		Duration runWall = wallOf(repository.getJobExecutions(execution.getJobInstance()));
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
 				RunParameters.toSpec(execution.getJobParameters()).output(), runWall, stopMessage);

@@ -97,7 +97,7 @@ final class EstimateCommand implements Callable<Integer> {
 		}
 		else {
 			try (PromptReader reader = PromptReader.open(input, options)) {
-				estimates = CostEstimate.of(reader, p -> modelOf(p, runModel), tokens, m -> guess(m, history), prices);
+				estimates = CostEstimate.of(reader, p -> p.modelFor(runModel, model != null), tokens, m -> guess(m, history), prices);
 			}
 		}
 		if (json) {
@@ -134,7 +134,7 @@ final class EstimateCommand implements Callable<Integer> {
 			.build(); PromptReader reader = PromptReader.open(input, options)) {
 			io.promptbatch.core.prompt.Prompt p;
 			while ((p = reader.read()) != null) {
-				String m = modelOf(p, runModel);
+				String m = p.modelFor(runModel, model != null);
 				long[] sums;
 				synchronized (perModel) {
 					sums = perModel.computeIfAbsent(m, k -> new long[2]);
@@ -161,17 +161,6 @@ final class EstimateCommand implements Callable<Integer> {
 					+ (cause instanceof io.promptbatch.core.client.ChatException ce ? ce.describe() : cause.toString()), cause);
 		}
 		return perModel;
-	}
-
-	/**
-	 * The model a prompt's request names, as the run chooses it: a record's own model, except that a
-	 * model given on the command line overrides an OpenAI Batch line's body.
-	 */
-	private String modelOf(io.promptbatch.core.prompt.Prompt p, String runModel) {
-		if (p.model() == null || (p.settings().fromRequestBody() && model != null)) {
-			return runModel;
-		}
-		return p.model();
 	}
 
 	private CompletionGuess guess(String m, Map<String, Optional<double[]>> history) {

@@ -43,10 +43,11 @@ final class Summary {
 			err.printf(Locale.ROOT, "  cache: %d rows answered from earlier runs (not sent, not paid; --no-cache sends "
 					+ "them)%n", t.cached());
 		}
-		t.scores().forEach((model, score) -> err.printf(Locale.ROOT, "  score: %s %d/%d passed (%.1f%%)%n", model,
+		java.util.Map<String, RunTotals.Score> scores = t.scores();
+		scores.forEach((model, score) -> err.printf(Locale.ROOT, "  score: %s %d/%d passed (%.1f%%)%n", model,
 				score.passed(), score.scored(), score.passRate() * 100));
-		long scored = t.scores().values().stream().mapToLong(RunTotals.Score::scored).sum();
-		if (!t.scores().isEmpty() && scored < t.rows()) {
+		long scored = scores.values().stream().mapToLong(RunTotals.Score::scored).sum();
+		if (!scores.isEmpty() && scored < t.rows()) {
 			err.printf(Locale.ROOT, "  score: %d rows not scored (failed, or no 'expected' value)%n", t.rows() - scored);
 		}
 		err.printf(Locale.ROOT, "  output: %s%n", output);

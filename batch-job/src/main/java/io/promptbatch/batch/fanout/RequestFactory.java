@@ -45,10 +45,7 @@ public record RequestFactory(String model, boolean modelGiven, @Nullable Integer
 	}
 
 	public String modelFor(Prompt prompt) {
-		if (prompt.model() == null) {
-			return model;
-		}
-		return prompt.settings().fromRequestBody() && modelGiven ? model : prompt.model();
+		return prompt.modelFor(model, modelGiven);
 	}
 
 	/** The completion token limit of the prompt's request, or null when neither the run nor the record sets one. */

@@ -1,5 +1,6 @@
 package io.promptbatch.core.prompt;
 
+import io.promptbatch.core.client.ChatRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -31,9 +32,6 @@ final class JsonlPromptReader implements PromptReader {
 
 	private static final Set<String> BATCH_RESERVED = Set.of("custom_id", "method", "url", "body");
 
-	/** Body fields of a batch line that are not passed on as they are. */
-	private static final Set<String> BODY_OWN = Set.of("model", "messages", "max_tokens", "temperature", "stream",
-			"stream_options");
 
 	private final Path file;
 	private final BufferedReader reader;
@@ -141,7 +139,8 @@ final class JsonlPromptReader implements PromptReader {
 		String model = body.hasNonNull("model") ? body.get("model").asString() : null;
 		Map<String, JsonNode> params = new LinkedHashMap<>();
 		for (Map.Entry<String, JsonNode> field : body.properties()) {
-			if (!BODY_OWN.contains(field.getKey())) {
+			// the request's own fields and the transport's are read above or set by the client
+			if (!ChatRequest.RESERVED.contains(field.getKey())) {
 				params.put(field.getKey(), field.getValue());
 			}
 		}

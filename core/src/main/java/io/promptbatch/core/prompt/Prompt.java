@@ -30,6 +30,17 @@ public record Prompt(long recordNumber, long line, String id, List<Message> mess
 		this(recordNumber, line, id, messages, model, columns, Settings.NONE);
 	}
 
+	/**
+	 * The model this record's request names: its own, else the run's; but a model the user named for the
+	 * run overrides the one in an OpenAI Batch line's body.
+	 */
+	public String modelFor(String runModel, boolean runModelGiven) {
+		if (model == null || (settings.fromRequestBody() && runModelGiven)) {
+			return runModel;
+		}
+		return model;
+	}
+
 	/** The content of the last user message (what a person would call "the prompt"). */
 	public String lastUserContent() {
 		for (int i = messages.size() - 1; i >= 0; i--) {
