@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -48,6 +47,9 @@ public final class ResponseJournal implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(ResponseJournal.class);
 
+	/** Wakes the writer when the journal closes. */
+	private static final Pending CLOSE = new Pending(0, "", "", new CompletableFuture<>());
+
 	// a plain insert: a request answered twice in one run (the same prompt twice) is recorded twice, and a
 	// lookup takes either; there is no unique key to check on the hot path
 	private static final String INSERT = "INSERT INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) "
@@ -72,13 +74,15 @@ public final class ResponseJournal implements AutoCloseable {
 		List<Pending> batch = new ArrayList<>();
 		while (!closed || !queue.isEmpty()) {
 			try {
-				Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-				if (first == null) {
-					continue;
+				Pending first = queue.take();
+				if (first != CLOSE) {
+					batch.add(first);
 				}
-				batch.add(first);
 				queue.drainTo(batch, 999);
-				write(batch);
+				batch.remove(CLOSE);
+				if (!batch.isEmpty()) {
+					write(batch);
+				}
 			}
 			catch (InterruptedException e) {
 				Thread.currentThread().interrupt();
@@ -112,6 +116,7 @@ public final class ResponseJournal implements AutoCloseable {
 	@Override
 	public void close() {
 		closed = true;
+		queue.add(CLOSE);
 		try {
 			writer.join(10_000);
 		}

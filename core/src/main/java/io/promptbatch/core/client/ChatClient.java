@@ -49,6 +49,7 @@ public final class ChatClient implements AutoCloseable {
 	private final io.promptbatch.core.limit.OutageBreaker breaker;
 	private final HttpClient http;
 	private final ExecutorService executor;
+	private final ThreadGroup httpThreads = new ThreadGroup("promptbatch-http-client");
 	private final ErrorMapper errors;
 	private final FailsafeExecutor<ChatResponse> failsafe;
 	private final FailsafeExecutor<Long> countFailsafe;
@@ -86,11 +87,11 @@ public final class ChatClient implements AutoCloseable {
 		});
 		// the client's own few threads, rather than the HTTP client's default pool, which grows a thread per
 		// concurrent exchange
-		this.http = HttpClient.newBuilder()
+		this.http = inGroup(httpThreads, () -> HttpClient.newBuilder()
 			.executor(executor)
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(b.connectTimeout)
-			.build();
+			.build());
 		RetryPolicy<ChatResponse> retry = RetryPolicy.<ChatResponse>builder()
 			.handle(RetriableChatException.class)
 			.withMaxRetries(b.maxRetries)
@@ -326,6 +327,36 @@ public final class ChatClient implements AutoCloseable {
 	public void close() {
 		executor.shutdownNow();
 		timer.shutdownNow();
+		// Java 17's HttpClient cannot be closed: its selector thread waits in epoll until the client is
+		// collected, and a JVM that exits while a thread waits in native code pauses 300 ms for it. The thread
+		// was started in this client's thread group; an interrupt ends it.
+		httpThreads.interrupt();
+	}
+
+	/** Runs {@code action} on a thread of {@code group}, so that threads it starts belong to the group. */
+	private static <T> T inGroup(ThreadGroup group, java.util.function.Supplier<T> action) {
+		java.util.concurrent.atomic.AtomicReference<T> result = new java.util.concurrent.atomic.AtomicReference<>();
+		java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+		Thread t = new Thread(group, () -> {
+			try {
+				result.set(action.get());
+			}
+			catch (RuntimeException e) {
+				failure.set(e);
+			}
+		}, group.getName() + "-start");
+		t.start();
+		try {
+			t.join();
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while starting the HTTP client", e);
+		}
+		if (failure.get() != null) {
+			throw failure.get();
+		}
+		return result.get();
 	}
 
 	/** Builds a {@link ChatClient}, checking each setting as it is given. */

@@ -126,6 +126,29 @@ class ChatClientIntegrationTests {
 	}
 
 	@Test
+	void leavesNoHttpThreadBehindOnceClosed() throws Exception {
+		// a thread left waiting in native code makes the JVM pause for it at exit (300 ms on Java 17)
+		try (ScriptedServer server = new ScriptedServer(Reply.ok())) {
+			java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+			ChatClient client = client(server);
+			assertThat(client.send(REQUEST).join()).isInstanceOf(ChatOutcome.Answered.class);
+			List<Thread> selectors = Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.filter(t -> t.getName().endsWith("-SelectorManager") && !before.contains(t))
+				.toList();
+			assertThat(selectors).isNotEmpty();
+
+			client.close();
+
+			for (Thread t : selectors) {
+				t.join(5_000);
+			}
+			assertThat(selectors).noneMatch(Thread::isAlive);
+		}
+	}
+
+	@Test
 	void givesUpAfterMaxRetriesAndCountsEveryAttempt() throws Exception {
 		try (ScriptedServer server = new ScriptedServer(Reply.of(500, ACEDATA_ERROR.formatted("api_error", "down")))) {
 			ChatOutcome outcome = send(server);
