@@ -34,6 +34,13 @@ public final class SimulatorCounters {
 		return firstRequestEpochMillis.get();
 	}
 
+	private final AtomicLong lastResponseEpochMillis = new AtomicLong();
+
+	/** When the last response was sent (milliseconds since the epoch), or 0 before any. */
+	public long lastResponseEpochMillis() {
+		return lastResponseEpochMillis.get();
+	}
+
 	void arrived() {
 		firstRequestEpochMillis.compareAndSet(0, System.currentTimeMillis());
 		requests.incrementAndGet();
@@ -45,6 +52,7 @@ public final class SimulatorCounters {
 		inFlight.decrementAndGet();
 		byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
 		latencyNanos.addAndGet(nanos);
+		lastResponseEpochMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
 	}
 
 	void reset() {
@@ -104,6 +112,7 @@ public final class SimulatorCounters {
 		latencyNanos.set(0);
 		peakInFlight.set(inFlight.get());
 		firstRequestEpochMillis.set(0);
+		lastResponseEpochMillis.set(0);
 	}
 
 	String toJson() {
@@ -113,7 +122,8 @@ public final class SimulatorCounters {
 		sb.append("{\"requests\":").append(requests()).append(",\"in_flight\":").append(inFlight())
 			.append(",\"peak_in_flight\":").append(peakInFlight()).append(",\"resets\":").append(resets())
 			.append(",\"hangs\":").append(hangs()).append(",\"first_request_epoch_ms\":")
-			.append(firstRequestEpochMillis()).append(",\"total_latency_ms\":")
+			.append(firstRequestEpochMillis()).append(",\"last_response_epoch_ms\":")
+			.append(lastResponseEpochMillis()).append(",\"total_latency_ms\":")
 			.append(String.format(java.util.Locale.ROOT, "%.3f", totalLatencyMillis()))
 			.append(",\"by_status\":{");
 		boolean first = true;
