@@ -5,13 +5,27 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * How many requests may be in flight at once: a fixed number, or one that adapts (AIMD) to what the
- * provider takes: it grows by one per two rounds of successes while the limit is in use (at most one
- * step per half second once the provider has pushed back), and shrinks by a fifth at once when the
- * provider says it is overloaded (429, 503), at most once per cool-down.
+ * How many requests may be in flight at once: a fixed number, or one that adapts to what the provider
+ * takes. The adaptive limit is additive-increase, multiplicative-decrease with a memory:
+ * <ul>
+ * <li>it starts at 4 and grows by one per two rounds of successes while the limit is in use (slow start
+ * until the provider first pushes back);</li>
+ * <li>when the provider says it is overloaded (429 other than quota, 503) it shrinks by a fifth at once,
+ * at most once per cool-down, and remembers the limit that was too many (the ceiling);</li>
+ * <li>below the ceiling it grows back one step per cool-down, so it returns to the last limit that
+ * worked within a second;</li>
+ * <li>reaching the ceiling again is a probe, allowed only after a probe interval that doubles each time a
+ * probe at the same ceiling is refused (1 s up to 16 s): a provider with a hard limit sees a refused
+ * probe every 16 s at most, and the limit spends its time just below the ceiling rather than oscillating
+ * under it. A probe that holds clears the ceiling, and growth goes on at one step per two cool-downs.</li>
+ * </ul>
  * Thread-safe.
  */
 public final class ConcurrencyLimit {
+
+	private static final long FIRST_PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+	private static final long MAX_PROBE_NANOS = TimeUnit.SECONDS.toNanos(16);
 
 	private final ReentrantLock lock = new ReentrantLock();
 	private final Condition changed = lock.newCondition();
@@ -19,21 +33,27 @@ public final class ConcurrencyLimit {
 	private final int min;
 	private final int max;
 	private final long coolDownNanos;
+	private final java.util.function.LongSupplier clock;
 	private int limit;
 	private int inFlight;
 	private int successes;
 	private long lastDecrease;
 	private long lastChange;
 	private long overloads;
+	/** The limit at which the provider last pushed back, or 0 when there is none to stay under. */
+	private int ceiling;
+	private long probeInterval = FIRST_PROBE_NANOS;
 	private final java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
 
-	private ConcurrencyLimit(int initial, int min, int max, boolean adaptive, long coolDownNanos) {
+	private ConcurrencyLimit(int initial, int min, int max, boolean adaptive, long coolDownNanos,
+			java.util.function.LongSupplier clock) {
 		this.limit = initial;
 		this.min = min;
 		this.max = max;
 		this.adaptive = adaptive;
 		this.coolDownNanos = coolDownNanos;
-		this.lastDecrease = System.nanoTime() - coolDownNanos;
+		this.clock = clock;
+		this.lastDecrease = clock.getAsLong() - coolDownNanos;
 		this.lastChange = lastDecrease;
 	}
 
@@ -41,15 +61,20 @@ public final class ConcurrencyLimit {
 		if (n < 1) {
 			throw new IllegalArgumentException("concurrency must be at least 1, was " + n);
 		}
-		return new ConcurrencyLimit(n, n, n, false, 0);
+		return new ConcurrencyLimit(n, n, n, false, 0, System::nanoTime);
 	}
 
 	/** Starts at {@code min(4, max)} and adapts between 1 and {@code max}. */
 	public static ConcurrencyLimit adaptive(int max) {
+		return adaptive(max, System::nanoTime);
+	}
+
+	/** {@link #adaptive(int)} on the given clock (nanoseconds), for tests. */
+	static ConcurrencyLimit adaptive(int max, java.util.function.LongSupplier clock) {
 		if (max < 1) {
 			throw new IllegalArgumentException("max concurrency must be at least 1, was " + max);
 		}
-		return new ConcurrencyLimit(Math.min(4, max), 1, max, true, TimeUnit.MILLISECONDS.toNanos(250));
+		return new ConcurrencyLimit(Math.min(4, max), 1, max, true, TimeUnit.MILLISECONDS.toNanos(250), clock);
 	}
 
 	public void acquire() throws InterruptedException {
@@ -114,23 +139,28 @@ public final class ConcurrencyLimit {
 		java.util.List<java.util.concurrent.CompletableFuture<Void>> granted = java.util.List.of();
 		lock.lock();
 		try {
-			long now = System.nanoTime();
+			long now = clock.getAsLong();
 			if (overloaded) {
 				overloads++;
 				successes = 0;
 				if (now - lastDecrease >= coolDownNanos) {
+					// a probe refused at the ceiling it was testing: wait longer before the next one
+					probeInterval = limit == ceiling ? Math.min(MAX_PROBE_NANOS, probeInterval * 2) : FIRST_PROBE_NANOS;
+					ceiling = limit;
 					limit = Math.max(min, Math.min(limit - 1, (int) (limit * 0.8)));
 					lastDecrease = now;
 					lastChange = now;
 				}
 			}
-			else if ((inFlight >= limit - 1 || !waiting.isEmpty()) && ++successes >= 2 * limit
-					&& (overloads == 0 || now - lastChange >= 2 * coolDownNanos)) {
-				// slow start until the first overload, then at most one step per two cool-downs, so that a
-				// provider that answers 429 at once is not probed again before the last cut has settled
-				limit = Math.min(max, limit + 1);
+			else if ((inFlight >= limit - 1 || !waiting.isEmpty()) && ++successes >= 2 * limit && limit < max
+					&& now - lastChange >= stepInterval()) {
+				limit++;
 				successes = 0;
 				lastChange = now;
+				if (ceiling > 0 && limit > ceiling) {
+					ceiling = 0; // the probe held: the provider takes more than it did
+					probeInterval = FIRST_PROBE_NANOS;
+				}
 				granted = grant();
 				changed.signalAll();
 			}
@@ -139,6 +169,17 @@ public final class ConcurrencyLimit {
 			lock.unlock();
 		}
 		granted.forEach(f -> f.complete(null));
+	}
+
+	/** How long the limit must hold before its next step up. */
+	private long stepInterval() {
+		if (overloads == 0) {
+			return 0; // slow start
+		}
+		if (ceiling > 0) {
+			return limit + 1 >= ceiling ? probeInterval : coolDownNanos;
+		}
+		return 2 * coolDownNanos;
 	}
 
 	/** Waits until nothing is in flight; false when the time ran out first. */

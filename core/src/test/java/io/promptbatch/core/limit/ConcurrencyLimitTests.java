@@ -1,0 +1,106 @@
+package io.promptbatch.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ConcurrencyLimitTests {
+
+	/** Simulated time: each round every slot of the limit is used once, 50 ms per round. */
+	private long now;
+
+	private long requests;
+
+	private long refused;
+
+	private long served;
+
+	/**
+	 * One round of 50 ms: as many requests as the limit allows, of which the provider refuses those
+	 * above its capacity (as a 429); then the answers come back.
+	 */
+	private void round(ConcurrencyLimit limit, int capacity) {
+		int sent = limit.limit();
+		for (int i = 0; i < sent; i++) {
+			assertThat(limit.acquireAsync()).isDone();
+		}
+		for (int i = 0; i < sent; i++) {
+			boolean overloaded = i >= capacity;
+			requests++;
+			if (overloaded) {
+				refused++;
+			}
+			else {
+				served++;
+			}
+			limit.onAttempt(overloaded);
+			limit.release();
+		}
+		now += TimeUnit.MILLISECONDS.toNanos(50);
+	}
+
+	@Test
+	void staysJustBelowAProvidersHardLimitWithRareProbes() {
+		// given: a provider that takes 8 requests at a time and refuses the rest with 429
+		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
+
+		// when: two minutes of rounds
+		for (int r = 0; r < 2400; r++) {
+			round(limit, 8);
+		}
+
+		// then: nearly every round is served at the full 8 (a plain AIMD that cuts by a fifth and climbs back
+		// one step at a time averages about 7.5, i.e. 94 %), and refusals are rare
+		double servedPerRound = (double) served / 2400;
+		assertThat(servedPerRound).isGreaterThan(7.8);
+		assertThat((double) refused / requests).isLessThan(0.01);
+		assertThat(limit.limit()).isBetween(7, 9);
+	}
+
+	@Test
+	void findsMoreCapacityWhenTheProviderGivesMore() {
+		// given: a provider at 8 for a minute, which then takes 32
+		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
+		for (int r = 0; r < 1200; r++) {
+			round(limit, 8);
+		}
+		assertThat(limit.limit()).isBetween(7, 9);
+
+		// when: another minute at the new capacity
+		for (int r = 0; r < 800; r++) {
+			round(limit, 32);
+		}
+		long servedBefore = served;
+		for (int r = 0; r < 400; r++) {
+			round(limit, 32);
+		}
+
+		// then: a probe held, the old ceiling is forgotten and the last 20 s run near the new capacity
+		assertThat((double) (served - servedBefore) / 400).isGreaterThan(28);
+	}
+
+	@Test
+	void followsAProviderThatTakesLess() {
+		// given: a provider at 16 for a minute, then at 4
+		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
+		for (int r = 0; r < 1200; r++) {
+			round(limit, 16);
+		}
+		assertThat(limit.limit()).isBetween(14, 17);
+
+		// when
+		for (int r = 0; r < 600; r++) {
+			round(limit, 4);
+		}
+		long refusedBefore = refused;
+		long requestsBefore = requests;
+		for (int r = 0; r < 600; r++) {
+			round(limit, 4);
+		}
+
+		// then: down to the new capacity within half a minute, with rare refusals after that
+		assertThat(limit.limit()).isBetween(3, 5);
+		assertThat((double) (refused - refusedBefore) / (requests - requestsBefore)).isLessThan(0.01);
+	}
+}
