@@ -1,5 +1,6 @@
 package io.promptbatch.batch.journal;
 
+import io.promptbatch.batch.state.StateSchema;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.Usage;
 import java.sql.Timestamp;
@@ -52,8 +53,8 @@ public final class ResponseJournal implements AutoCloseable {
 
 	// a plain insert: a request answered twice in one run (the same prompt twice) is recorded twice, and a
 	// lookup takes either; there is no unique key to check on the hot path
-	private static final String INSERT = "INSERT INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT) "
-			+ "VALUES (?, ?, ?, ?)";
+	private static final String INSERT = "INSERT INTO PB_RESPONSE_JOURNAL (RUN_ID, FINGERPRINT, RESPONSE, CREATED_AT, "
+			+ "FP_KEY) VALUES (?, ?, ?, ?, ?)";
 
 	private final JdbcTemplate jdbc;
 	private final TransactionTemplate transactions;
@@ -102,6 +103,7 @@ public final class ResponseJournal implements AutoCloseable {
 				ps.setString(2, p.fingerprint());
 				ps.setString(3, p.json());
 				ps.setTimestamp(4, now);
+				ps.setLong(5, StateSchema.fingerprintKey(p.fingerprint()));
 			}));
 			batch.forEach(p -> p.done().complete(null));
 		}
@@ -155,12 +157,14 @@ public final class ResponseJournal implements AutoCloseable {
 	 * of any run, which is the response cache.
 	 */
 	public Optional<Entry> find(long runId, String fingerprint, boolean anyRun) {
+		long key = StateSchema.fingerprintKey(fingerprint);
 		List<Entry> found = anyRun
-				? jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? "
+				? jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FP_KEY = ? AND FINGERPRINT = ? "
 						+ "ORDER BY CASE WHEN RUN_ID = ? THEN 0 ELSE 1 END, ID DESC LIMIT 1",
-						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId)
-				: jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FINGERPRINT = ? AND RUN_ID = ? LIMIT 1",
-						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), fingerprint, runId);
+						(rs, i) -> entry(rs.getLong(1), rs.getString(2)), key, fingerprint, runId)
+				: jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FP_KEY = ? AND FINGERPRINT = ? "
+						+ "AND RUN_ID = ? LIMIT 1", (rs, i) -> entry(rs.getLong(1), rs.getString(2)), key, fingerprint,
+						runId);
 		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
 	}
 
