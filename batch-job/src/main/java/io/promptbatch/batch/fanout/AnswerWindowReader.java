@@ -260,18 +260,21 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	 * already paid for (journal), an earlier run's answer to the same request (cache), a miss with
 	 * {@code --cache-only}, or a request that cannot be built.
 	 */
-	private record Prepared(@Nullable ChatRequest request, @Nullable String fingerprint, @Nullable AnswerRow settled) {
+	private record Prepared(@Nullable ChatRequest request, byte @Nullable [] body, @Nullable String fingerprint,
+			@Nullable AnswerRow settled) {
 	}
 
 	private Prepared prepare(Prompt prompt) {
 		ChatRequest request;
+		byte[] body;
 		String fingerprint;
 		try {
 			request = requests.requestFor(prompt);
-			fingerprint = WireFormat.fingerprint(endpoint, request);
+			body = WireFormat.requestBody(request);
+			fingerprint = WireFormat.fingerprint(endpoint, body);
 		}
 		catch (RuntimeException e) {
-			return new Prepared(null, null, new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,
+			return new Prepared(null, null, null, new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,
 					new NonRetriableChatException(0, "bad_request", "cannot build the request: " + e.getMessage(), null,
 							e)));
 		}
@@ -283,15 +286,15 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					? new AnswerRow(prompt, request.model(), e.response(), cost(request.model(), e.response()),
 							e.latencyMillis(), e.attempts(), null)
 					: new AnswerRow(prompt, request.model(), e.response(), BigDecimal.ZERO, 0, 0, null, true, null);
-			return new Prepared(request, fingerprint, scored(row));
+			return new Prepared(request, body, fingerprint, scored(row));
 		}
 		if (cache == CacheMode.ONLY) {
-			return new Prepared(request, fingerprint, new AnswerRow(prompt, request.model(), null, null, 0, 0,
+			return new Prepared(request, body, fingerprint, new AnswerRow(prompt, request.model(), null, null, 0, 0,
 					new NonRetriableChatException(0, "not_cached",
 							"no answer to this request in the cache (--cache-only); run without --cache-only to send it",
 							null, null)));
 		}
-		return new Prepared(request, fingerprint, null);
+		return new Prepared(request, body, fingerprint, null);
 	}
 
 	private AnswerRow scored(AnswerRow row) {
@@ -311,11 +314,12 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 				unsettled.complete(r);
 			});
 		}
-		send(prompt, prepared.request(), prepared.fingerprint(), row);
+		send(prompt, prepared.request(), prepared.body(), prepared.fingerprint(), row);
 	}
 
-	private void send(Prompt prompt, ChatRequest request, String fingerprint, CompletableFuture<AnswerRow> row) {
-		client.send(request).whenComplete((outcome, failure) -> {
+	private void send(Prompt prompt, ChatRequest request, byte[] body, String fingerprint,
+			CompletableFuture<AnswerRow> row) {
+		client.send(request, body).whenComplete((outcome, failure) -> {
 			AnswerRow done;
 			try {
 				done = scored(toRow(prompt, request, outcome));

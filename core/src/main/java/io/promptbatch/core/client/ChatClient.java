@@ -159,9 +159,18 @@ public final class ChatClient implements AutoCloseable {
 
 	/** Sends one request with its retries; the future always completes normally. */
 	public CompletableFuture<ChatOutcome> send(ChatRequest request) {
+		return send(request, null);
+	}
+
+	/**
+	 * {@link #send(ChatRequest)}, given the request's {@link WireFormat#requestBody} when the caller has
+	 * made it already (for its fingerprint), so that it is not made twice.
+	 */
+	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte @Nullable [] requestBody) {
 		long start = System.nanoTime();
 		AtomicInteger attempts = new AtomicInteger();
-		byte[] body = stream ? WireFormat.streamingRequestBody(request) : WireFormat.requestBody(request);
+		byte[] body = stream ? WireFormat.streamingRequestBody(request)
+				: requestBody != null ? requestBody : WireFormat.requestBody(request);
 		long tokenEstimate = tokens == null ? 0
 				: tokens.promptTokens(request.messages()) + (request.maxTokens() == null ? 0 : request.maxTokens());
 		return failsafe.getStageAsync(() -> {

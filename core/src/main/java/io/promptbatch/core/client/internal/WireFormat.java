@@ -88,11 +88,16 @@ public final class WireFormat {
 	 * fingerprints mean the same request to the same endpoint.
 	 */
 	public static String fingerprint(String baseUrl, ChatRequest request) {
+		return fingerprint(baseUrl, requestBody(request));
+	}
+
+	/** {@link #fingerprint(String, ChatRequest)} of a request whose {@link #requestBody} is at hand. */
+	public static String fingerprint(String baseUrl, byte[] requestBody) {
 		try {
 			MessageDigest sha = MessageDigest.getInstance("SHA-256");
 			sha.update(baseUrl.getBytes(StandardCharsets.UTF_8));
 			sha.update((byte) '\n');
-			sha.update(requestBody(request));
+			sha.update(requestBody);
 			return HexFormat.of().formatHex(sha.digest());
 		}
 		catch (NoSuchAlgorithmException e) {
