@@ -93,7 +93,7 @@ final class EstimateCommand implements Callable<Integer> {
 		TokenEstimator tokens = new TokenEstimator();
 		List<CostEstimate> estimates;
 		if (exact) {
-			estimates = CostEstimate.of(countWithProvider(runModel, options), m -> guess(m, history), prices);
+			estimates = countWithProvider(runModel, options, new CostEstimate.Tally(m -> guess(m, history)), prices);
 		}
 		else {
 			try (PromptReader reader = PromptReader.open(input, options)) {
@@ -110,8 +110,9 @@ final class EstimateCommand implements Callable<Integer> {
 		return 0;
 	}
 
-	/** Rows and prompt tokens per model, counted by the provider, 16 requests at a time. */
-	private Map<String, long[]> countWithProvider(String runModel, PromptOptions options) throws Exception {
+	/** The estimate with prompt tokens counted by the provider, 16 requests at a time. */
+	private List<CostEstimate> countWithProvider(String runModel, PromptOptions options, CostEstimate.Tally tally,
+			PriceTable prices) throws Exception {
 		Provider chosen = provider != null ? Provider.of(provider) : Provider.MOONSHOT;
 		String url = baseUrl != null ? baseUrl : chosen.baseUrl();
 		if (url == null) {
@@ -124,7 +125,6 @@ final class EstimateCommand implements Callable<Integer> {
 			throw new PromptbatchCommand.UsageException("--exact: no API key for " + chosen.id() + ": set "
 					+ chosen.keyVariable() + " (or " + Provider.GENERIC_KEY_VARIABLE + ")");
 		}
-		Map<String, long[]> perModel = new java.util.LinkedHashMap<>();
 		java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(16);
 		List<java.util.concurrent.CompletableFuture<?>> pending = new java.util.ArrayList<>();
 		try (io.promptbatch.core.client.ChatClient client = io.promptbatch.core.client.ChatClient.builder()
@@ -135,20 +135,13 @@ final class EstimateCommand implements Callable<Integer> {
 			io.promptbatch.core.prompt.Prompt p;
 			while ((p = reader.read()) != null) {
 				String m = p.modelFor(runModel, model != null);
-				long[] sums;
-				synchronized (perModel) {
-					sums = perModel.computeIfAbsent(m, k -> new long[2]);
-					sums[0]++;
-				}
+				tally.add(m, p.settings().maxTokens());
 				window.acquire();
-				long[] target = sums;
 				pending.add(client.countTokens(new io.promptbatch.core.client.ChatRequest(m, p.messages(), null, null))
 					.whenComplete((n, e) -> {
 						window.release();
 						if (n != null) {
-							synchronized (perModel) {
-								target[1] += n;
-							}
+							tally.addPromptTokens(m, n);
 						}
 					}));
 			}
@@ -160,12 +153,12 @@ final class EstimateCommand implements Callable<Integer> {
 			throw new IllegalStateException("--exact: the token count failed: "
 					+ (cause instanceof io.promptbatch.core.client.ChatException ce ? ce.describe() : cause.toString()), cause);
 		}
-		return perModel;
+		return tally.estimates(prices);
 	}
 
 	private CompletionGuess guess(String m, Map<String, Optional<double[]>> history) {
 		if (maxTokens != null) {
-			return new CompletionGuess(maxTokens, 0, maxTokens, "--max-tokens " + maxTokens
+			return CompletionGuess.limit(maxTokens, "--max-tokens " + maxTokens
 					+ " per row (an upper bound: answers may stop earlier)");
 		}
 		Optional<double[]> past = history.computeIfAbsent(m, this::history);
@@ -214,6 +207,10 @@ final class EstimateCommand implements Callable<Integer> {
 						+ "approximates the provider's own tokenizer");
 		for (CostEstimate e : estimates) {
 			out.println("  " + e.model() + ": completion " + e.guess().basis());
+			if (e.ownLimits() > 0) {
+				out.println("  " + e.model() + ": " + e.ownLimits() + " row(s) with their own max_tokens, which replaces "
+						+ "--max-tokens and caps the guess");
+			}
 			out.println("  " + e.model() + ": " + (e.price() == null ? "no price in the table: cost unknown (add it with --prices)"
 					: "USD per million tokens: input " + e.price().input() + ", output " + e.price().output()
 							+ " (no context-cache hits assumed)"));
@@ -233,7 +230,10 @@ final class EstimateCommand implements Callable<Integer> {
 			m.put("cost_usd", e.cost(prices));
 			m.put("cost_low_usd", e.costLow(prices));
 			m.put("cost_high_usd", e.costHigh(prices));
+			m.put("completion_low", e.completionLow());
+			m.put("completion_high", e.completionHigh());
 			m.put("completion_basis", e.guess().basis());
+			m.put("rows_with_own_max_tokens", e.ownLimits());
 		}
 		ObjectNode assumptions = root.putObject("assumptions");
 		assumptions.put("tokenizer", exact ? "the provider's token-count endpoint"

@@ -101,6 +101,36 @@ class EstimateAndRunsIntegrationTests {
 	}
 
 	@Test
+	void aRecordsOwnMaxTokensReplacesTheFlagAndCapsTheGuess() throws Exception {
+		// given: 10 records, 4 of them with a completion limit of their own (20), as the run would send them
+		StringBuilder csv = new StringBuilder("id,prompt,max_tokens\n");
+		for (int i = 1; i <= 10; i++) {
+			csv.append("r").append(i).append(",Say ").append(i).append(',').append(i <= 4 ? "20" : "").append('\n');
+		}
+		Path input = Files.writeString(dir.resolve("limits.csv"), csv);
+
+		// when: with a run limit of 100, and with none (the default guess: 300, low 50, high 1000)
+		Result limited = execute(Map.of(), "estimate", "--input", input.toString(), "--model", "kimi-k2.5",
+				"--max-tokens", "100", "--json", "--state-dir", dir.resolve("state").toString());
+		Result guessed = execute(Map.of(), "estimate", "--input", input.toString(), "--model", "kimi-k2.5", "--json",
+				"--state-dir", dir.resolve("state").toString());
+
+		// then
+		assertThat(limited.exitCode()).as(limited.err()).isZero();
+		JsonNode l = CliFixtures.JSON.readTree(limited.out()).at("/models/0");
+		assertThat(l.get("completion_tokens").asLong()).isEqualTo(4 * 20 + 6 * 100);
+		assertThat(l.get("completion_high").asLong()).isEqualTo(4 * 20 + 6 * 100);
+		assertThat(l.get("completion_low").asLong()).isZero();
+		assertThat(l.get("rows_with_own_max_tokens").asLong()).isEqualTo(4);
+		BigDecimal high = perMillion(l.get("prompt_tokens").asLong(), "0.60").add(perMillion(680, "3.00"));
+		assertThat(l.get("cost_high_usd").decimalValue()).isEqualByComparingTo(high);
+		JsonNode g = CliFixtures.JSON.readTree(guessed.out()).at("/models/0");
+		assertThat(g.get("completion_tokens").asLong()).isEqualTo(4 * 20 + 6 * 300);
+		assertThat(g.get("completion_low").asLong()).isEqualTo(4 * 20 + 6 * 50);
+		assertThat(g.get("completion_high").asLong()).isEqualTo(4 * 20 + 6 * 1000);
+	}
+
+	@Test
 	void anUnknownModelHasNoPriceAndAPriceFileCanAddIt() throws Exception {
 		Path prices = dir.resolve("prices.json");
 		Files.writeString(prices, "{\"as_of\":\"2026-11-20\",\"models\":{\"my-model\":{\"input\":1.0,\"output\":2.0}}}");

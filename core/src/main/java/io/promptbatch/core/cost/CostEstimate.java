@@ -14,16 +14,22 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a file of prompts will cost, per model, without calling any API: prompt tokens counted on the
  * prompts exactly as a run renders them, completion tokens from a stated guess, and the price table's
- * arithmetic.
+ * arithmetic. A record with its own {@code max_tokens} (a column, a field, or an OpenAI Batch body)
+ * is held to it, as the run holds it: it replaces {@code --max-tokens}, and caps a guess (the expected
+ * and low counts at most the limit, the high count the limit).
  *
  * @param model the model
  * @param rows records that will be sent to it
  * @param promptTokens estimated prompt tokens of those records
  * @param guess completion tokens per row: expected, low, high, and where the numbers come from
+ * @param completionTokens expected completion tokens of those records
+ * @param completionLow the low end of their completion tokens
+ * @param completionHigh the high end of their completion tokens
+ * @param ownLimits records among them with a completion limit of their own
  * @param price the model's price, or null when the table has none
  */
-public record CostEstimate(String model, long rows, long promptTokens, CompletionGuess guess,
-		@Nullable ModelPrice price) {
+public record CostEstimate(String model, long rows, long promptTokens, CompletionGuess guess, long completionTokens,
+		long completionLow, long completionHigh, long ownLimits, @Nullable ModelPrice price) {
 
 	/**
 	 * Completion tokens per row.
@@ -32,24 +38,38 @@ public record CostEstimate(String model, long rows, long promptTokens, Completio
 	 * @param low the low end
 	 * @param high the high end
 	 * @param basis where the numbers come from, in words
+	 * @param isLimit whether the numbers are the run's completion limit ({@code --max-tokens}) rather than
+	 * a guess, which a record's own limit then replaces
 	 */
-	public record CompletionGuess(long expected, long low, long high, String basis) {
-	}
+	public record CompletionGuess(long expected, long low, long high, String basis, boolean isLimit) {
 
-	public long completionTokens() {
-		return rows * guess.expected();
+		/** A guess from experience or a default. */
+		public CompletionGuess(long expected, long low, long high, String basis) {
+			this(expected, low, high, basis, false);
+		}
+
+		/** The run's completion limit: the expected and high count, with 0 as the low end. */
+		public static CompletionGuess limit(long maxTokens, String basis) {
+			return new CompletionGuess(maxTokens, 0, maxTokens, basis, true);
+		}
+
+		/** For a record with a completion limit of its own, which the run sends instead of the run's. */
+		CompletionGuess heldTo(long ownLimit) {
+			return isLimit ? limit(ownLimit, basis)
+					: new CompletionGuess(Math.min(expected, ownLimit), Math.min(low, ownLimit), ownLimit, basis);
+		}
 	}
 
 	public @Nullable BigDecimal cost(PriceTable prices) {
-		return prices.cost(model, new Usage(promptTokens, completionTokens(), 0, 0)).orElse(null);
+		return prices.cost(model, new Usage(promptTokens, completionTokens, 0, 0)).orElse(null);
 	}
 
 	public @Nullable BigDecimal costLow(PriceTable prices) {
-		return prices.cost(model, new Usage(promptTokens, rows * guess.low(), 0, 0)).orElse(null);
+		return prices.cost(model, new Usage(promptTokens, completionLow, 0, 0)).orElse(null);
 	}
 
 	public @Nullable BigDecimal costHigh(PriceTable prices) {
-		return prices.cost(model, new Usage(promptTokens, rows * guess.high(), 0, 0)).orElse(null);
+		return prices.cost(model, new Usage(promptTokens, completionHigh, 0, 0)).orElse(null);
 	}
 
 	/**
@@ -58,26 +78,56 @@ public record CostEstimate(String model, long rows, long promptTokens, Completio
 	 */
 	public static List<CostEstimate> of(PromptReader reader, Function<Prompt, String> modelOf, TokenEstimator tokens,
 			Function<String, CompletionGuess> guesses, PriceTable prices) {
-		Map<String, long[]> perModel = new LinkedHashMap<>();
+		Tally tally = new Tally(guesses);
 		Prompt p;
 		while ((p = reader.read()) != null) {
 			String m = modelOf.apply(p);
-			long[] sums = perModel.computeIfAbsent(m, k -> new long[2]);
-			sums[0]++;
-			sums[1] += tokens.promptTokens(p.messages());
+			tally.add(m, p.settings().maxTokens());
+			tally.addPromptTokens(m, tokens.promptTokens(p.messages()));
 		}
-		return of(perModel, guesses, prices);
+		return tally.estimates(prices);
 	}
 
 	/**
-	 * Estimates from counts already made (e.g. by the provider's own token-count endpoint).
-	 * @param perModel per model: rows and prompt tokens
+	 * Sums per model, one record at a time; prompt tokens may come later (e.g. from the provider's own
+	 * token-count endpoint). Thread-safe.
 	 */
-	public static List<CostEstimate> of(Map<String, long[]> perModel, Function<String, CompletionGuess> guesses,
-			PriceTable prices) {
-		List<CostEstimate> estimates = new ArrayList<>();
-		perModel.forEach((m, sums) -> estimates.add(new CostEstimate(m, sums[0], sums[1], guesses.apply(m),
-				prices.price(m).orElse(null))));
-		return estimates;
+	public static final class Tally {
+
+		private final Function<String, CompletionGuess> guesses;
+
+		private final Map<String, CompletionGuess> guessOf = new LinkedHashMap<>();
+
+		/** Per model: rows, prompt tokens, expected, low and high completion tokens, rows with their own limit. */
+		private final Map<String, long[]> sums = new LinkedHashMap<>();
+
+		public Tally(Function<String, CompletionGuess> guesses) {
+			this.guesses = guesses;
+		}
+
+		/** A record sent to {@code model}, with its own completion limit or null. */
+		public synchronized void add(String model, @Nullable Integer ownLimit) {
+			CompletionGuess g = guessOf.computeIfAbsent(model, guesses);
+			long[] s = sums.computeIfAbsent(model, k -> new long[6]);
+			s[0]++;
+			if (ownLimit != null) {
+				g = g.heldTo(ownLimit);
+				s[5]++;
+			}
+			s[2] += g.expected();
+			s[3] += g.low();
+			s[4] += g.high();
+		}
+
+		public synchronized void addPromptTokens(String model, long tokens) {
+			sums.computeIfAbsent(model, k -> new long[6])[1] += tokens;
+		}
+
+		public synchronized List<CostEstimate> estimates(PriceTable prices) {
+			List<CostEstimate> estimates = new ArrayList<>();
+			sums.forEach((m, s) -> estimates.add(new CostEstimate(m, s[0], s[1], guessOf.get(m), s[2], s[3], s[4],
+					s[5], prices.price(m).orElse(null))));
+			return estimates;
+		}
 	}
 }
