@@ -17,11 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -31,21 +29,8 @@ class InteropIntegrationTests {
 	@TempDir
 	Path dir;
 
-	ConfigurableApplicationContext context;
-
-	RunLauncher launcher;
-
-	@BeforeEach
-	void startApplication() {
-		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.<String, String>of()::get,
-				Endpoints.IDENTITY, new StopSignal(Duration.ofSeconds(5)));
-		launcher = context.getBean(RunLauncher.class);
-	}
-
-	@AfterEach
-	void stopApplication() {
-		context.close();
-	}
+	@RegisterExtension
+	final JobApplication app = new JobApplication(() -> dir.resolve("state"), Map.of());
 
 	private static ChatSimulator simulator() throws Exception {
 		return ChatSimulator.start(SimulatorConfig.builder()
@@ -97,7 +82,7 @@ class InteropIntegrationTests {
 				.build();
 
 			// when
-			RunOutcome outcome = launcher.run(spec, n, List.of());
+			RunOutcome outcome = app.launcher().run(spec, n, List.of());
 
 			// then
 			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isEqualTo(3);
@@ -152,7 +137,7 @@ class InteropIntegrationTests {
 				.params(Map.of("top_p", json("0.5"), "response_format", json("{\"type\":\"json_object\"}")))
 				.build();
 
-			assertThat(launcher.run(spec, 3, List.of()).exitCode()).isZero();
+			assertThat(app.launcher().run(spec, 3, List.of()).exitCode()).isZero();
 
 			List<JsonNode> requests = sim.recordedRequests();
 			assertThat(requests).extracting(r -> r.get("temperature").asDouble()).containsExactly(0.9, 0.1, 0.1);
@@ -180,7 +165,7 @@ class InteropIntegrationTests {
 		try (ChatSimulator sim = simulator()) {
 			RunSpec spec = RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5").concurrency(1).build();
 
-			assertThat(launcher.run(spec, 2, List.of()).exitCode()).isZero();
+			assertThat(app.launcher().run(spec, 2, List.of()).exitCode()).isZero();
 
 			List<JsonNode> rows = Inputs.jsonl(output);
 			assertThat(rows.get(0).get("answer").asString()).isEqualTo(SimulatedAnswers.answerFor("Why that one?", 2));
@@ -202,7 +187,7 @@ class InteropIntegrationTests {
 				.concurrency(8)
 				.maxTokens(50)
 				.build();
-			assertThat(launcher.run(first, n, List.of("group")).exitCode()).isZero();
+			assertThat(app.launcher().run(first, n, List.of("group")).exitCode()).isZero();
 			assertThat(sim.counters().requests()).isEqualTo(n);
 			sim.counters().clear();
 
@@ -212,7 +197,7 @@ class InteropIntegrationTests {
 				.maxTokens(50)
 				.budgetUsd(new BigDecimal("0.0000001"))
 				.build();
-			RunOutcome outcome = launcher.run(again, n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(again, n, List.of("group"));
 
 			// then: not one request; every row as before, marked cached, cost 0
 			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isZero();
@@ -238,7 +223,7 @@ class InteropIntegrationTests {
 				.maxTokens(50)
 				.cache(CacheMode.BYPASS)
 				.build();
-			assertThat(launcher.run(bypass, n, List.of("group")).totals().cached()).isZero();
+			assertThat(app.launcher().run(bypass, n, List.of("group")).totals().cached()).isZero();
 			assertThat(sim.counters().requests()).isEqualTo(n);
 			sim.counters().clear();
 
@@ -248,7 +233,7 @@ class InteropIntegrationTests {
 				.maxTokens(50)
 				.cache(CacheMode.ONLY)
 				.build();
-			RunOutcome only = launcher.run(cacheOnly, n + 10, List.of("group"));
+			RunOutcome only = app.launcher().run(cacheOnly, n + 10, List.of("group"));
 			assertThat(only.exitCode()).isEqualTo(3);
 			assertThat(sim.counters().requests()).isZero();
 			List<JsonNode> rows = Inputs.jsonl(dir.resolve("cache-only.jsonl"));
@@ -277,7 +262,7 @@ class InteropIntegrationTests {
 				.score(Scorer.CONTAINS)
 				.build();
 
-			RunOutcome outcome = launcher.run(spec, 21, List.of("expected"));
+			RunOutcome outcome = app.launcher().run(spec, 21, List.of("expected"));
 
 			assertThat(outcome.exitCode()).isZero();
 			List<JsonNode> rows = Inputs.jsonl(output);

@@ -12,12 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 class PromptBatchJobIntegrationTests {
@@ -25,21 +23,8 @@ class PromptBatchJobIntegrationTests {
 	@TempDir
 	Path dir;
 
-	ConfigurableApplicationContext context;
-
-	RunLauncher launcher;
-
-	@BeforeEach
-	void startApplication() {
-		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.of("SIM_KEY", "right-key")::get, Endpoints.IDENTITY,
-				new StopSignal(java.time.Duration.ofSeconds(5)));
-		launcher = context.getBean(RunLauncher.class);
-	}
-
-	@AfterEach
-	void stopApplication() {
-		context.close();
-	}
+	@RegisterExtension
+	final JobApplication app = new JobApplication(() -> dir.resolve("state"), Map.of("SIM_KEY", "right-key"));
 
 	private RunSpec spec(ChatSimulator sim, Path input, Path output, int concurrency) {
 		return RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5")
@@ -59,7 +44,7 @@ class PromptBatchJobIntegrationTests {
 			.workerThreads(16)
 			.build())) {
 			// when
-			RunOutcome outcome = launcher.run(spec(sim, input, output, 32), n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(spec(sim, input, output, 32), n, List.of("group"));
 
 			// then
 			assertThat(outcome.status()).isEqualTo(BatchStatus.COMPLETED);
@@ -101,7 +86,7 @@ class PromptBatchJobIntegrationTests {
 			.seed(7)
 			.build())) {
 			// when
-			RunOutcome outcome = launcher.run(spec(sim, input, output, 32), n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(spec(sim, input, output, 32), n, List.of("group"));
 
 			// then
 			assertThat(outcome.exitCode()).isZero();
@@ -131,7 +116,7 @@ class PromptBatchJobIntegrationTests {
 			RunSpec spec = spec(sim, input, output, 8).toBuilder().chunkSize(50).build();
 
 			// when
-			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			RunOutcome first = app.launcher().run(spec, n, List.of("group"));
 
 			// then: the run stopped, resumably, with the rows before it committed
 			assertThat(first.status()).isEqualTo(BatchStatus.FAILED);
@@ -143,7 +128,7 @@ class PromptBatchJobIntegrationTests {
 
 			// when: the account is topped up and the same command runs again
 			sim.recover();
-			RunOutcome second = launcher.run(spec, n, List.of("group"));
+			RunOutcome second = app.launcher().run(spec, n, List.of("group"));
 
 			// then
 			assertThat(second.status()).isEqualTo(BatchStatus.COMPLETED);
@@ -159,7 +144,7 @@ class PromptBatchJobIntegrationTests {
 
 			// and: a completed run is not run again
 			long requestsBefore = sim.counters().requests();
-			RunOutcome third = launcher.run(spec, n, List.of("group"));
+			RunOutcome third = app.launcher().run(spec, n, List.of("group"));
 			assertThat(third.alreadyComplete()).isTrue();
 			assertThat(third.exitCode()).isZero();
 			assertThat(sim.counters().requests()).isEqualTo(requestsBefore);
@@ -179,7 +164,7 @@ class PromptBatchJobIntegrationTests {
 			RunSpec spec = spec(sim, input, output, 4).toBuilder().keyVariable("SIM_KEY").build();
 
 			// when
-			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(spec, n, List.of("group"));
 
 			// then
 			assertThat(outcome.status()).isEqualTo(BatchStatus.FAILED);
@@ -226,7 +211,7 @@ class PromptBatchJobIntegrationTests {
 			RunSpec spec = spec(sim, input, output, 64).toBuilder().retries(10, Duration.ofSeconds(1)).build();
 
 			// when
-			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(spec, n, List.of("group"));
 
 			// then
 			assertThat(outcome.exitCode()).as(outcome.failureMessage()).isZero();
@@ -255,14 +240,14 @@ class PromptBatchJobIntegrationTests {
 			.build())) {
 			sim.failFrom(301, 403);
 			RunSpec spec = spec(sim, input, output, 8).toBuilder().chunkSize(50).build();
-			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			RunOutcome first = app.launcher().run(spec, n, List.of("group"));
 			assertThat(first.exitCode()).isEqualTo(1);
 			assertThat(Inputs.jsonl(output)).isNotEmpty();
 			Files.delete(output);
 			sim.recover();
 
 			// when
-			RunOutcome second = launcher.run(spec, n, List.of("group"));
+			RunOutcome second = app.launcher().run(spec, n, List.of("group"));
 
 			// then
 			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
@@ -299,7 +284,7 @@ class PromptBatchJobIntegrationTests {
 			remover.start();
 
 			// when
-			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			RunOutcome first = app.launcher().run(spec, n, List.of("group"));
 			remover.join();
 
 			// then
@@ -307,7 +292,7 @@ class PromptBatchJobIntegrationTests {
 			assertThat(first.failureMessage()).contains("was removed during the run");
 
 			// and when: the same command again
-			RunOutcome second = launcher.run(spec, n, List.of("group"));
+			RunOutcome second = app.launcher().run(spec, n, List.of("group"));
 
 			// then
 			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
@@ -329,7 +314,7 @@ class PromptBatchJobIntegrationTests {
 			RunSpec spec = spec(sim, input, output, 16).toBuilder().chunkSize(20).budgetUsd(budget).maxTokens(20).build();
 
 			// when
-			RunOutcome first = launcher.run(spec, n, List.of("group"));
+			RunOutcome first = app.launcher().run(spec, n, List.of("group"));
 
 			// then: stopped, resumably, within the budget
 			assertThat(first.status()).isEqualTo(BatchStatus.STOPPED);
@@ -346,7 +331,7 @@ class PromptBatchJobIntegrationTests {
 			assertThat(sim.counters().status(200)).isEqualTo(rows.size());
 
 			// when: the same command with a higher budget
-			RunOutcome second = launcher.run(spec.toBuilder().budgetUsd(java.math.BigDecimal.ONE).build(), n, List.of("group"));
+			RunOutcome second = app.launcher().run(spec.toBuilder().budgetUsd(java.math.BigDecimal.ONE).build(), n, List.of("group"));
 
 			// then
 			assertThat(second.exitCode()).as(second.failureMessage()).isZero();
@@ -372,8 +357,8 @@ class PromptBatchJobIntegrationTests {
 				.cache(CacheMode.BYPASS)
 				.build();
 
-			assertThat(launcher.run(plain, n, List.of("group")).exitCode()).isZero();
-			assertThat(launcher.run(streamed, n, List.of("group")).exitCode()).isZero();
+			assertThat(app.launcher().run(plain, n, List.of("group")).exitCode()).isZero();
+			assertThat(app.launcher().run(streamed, n, List.of("group")).exitCode()).isZero();
 
 			List<JsonNode> a = Inputs.jsonl(dir.resolve("plain.jsonl"));
 			List<JsonNode> b = Inputs.jsonl(dir.resolve("streamed.jsonl"));
@@ -405,7 +390,7 @@ class PromptBatchJobIntegrationTests {
 			RunSpec fixed = RunSpec.builder(input, dir.resolve("fixed.jsonl"), sim.baseUrl(), "kimi-k2.5")
 				.concurrency(8)
 				.build();
-			assertThat(launcher.run(fixed, n, List.of("group")).exitCode()).isZero();
+			assertThat(app.launcher().run(fixed, n, List.of("group")).exitCode()).isZero();
 			double fixedSeconds = (System.nanoTime() - fixedStart) / 1e9;
 			sim.counters().clear();
 			RunSpec spec = RunSpec.builder(input, output, sim.baseUrl(), "kimi-k2.5")
@@ -416,7 +401,7 @@ class PromptBatchJobIntegrationTests {
 			long start = System.nanoTime();
 
 			// when
-			RunOutcome outcome = launcher.run(spec, n, List.of("group"));
+			RunOutcome outcome = app.launcher().run(spec, n, List.of("group"));
 			double seconds = (System.nanoTime() - start) / 1e9;
 
 			// then
