@@ -78,8 +78,10 @@ public class PromptBatchJobConfiguration {
 		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
 		// below it, so that a row waiting out a Retry-After does not hold a slot
 		ConcurrencyLimit rows = ConcurrencyLimit.fixed(spec.concurrency());
+		ConcurrencyLimit attempts = spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency()) : null;
+		progress.adaptiveConcurrency(attempts);
 		ChatClient.Builder client = ChatClient.builder()
-			.attemptLimit(spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency()) : null)
+			.attemptLimit(attempts)
 			.baseUrl(endpoints.resolve(spec.baseUrl()))
 			.timeout(spec.timeout())
 			.maxRetries(spec.maxRetries())

@@ -38,6 +38,19 @@ public final class RunProgress {
 		this.answered = supplier;
 	}
 
+	private volatile io.promptbatch.core.limit.@org.jspecify.annotations.Nullable ConcurrencyLimit adaptive;
+
+	/** The adaptive concurrency limit of the running step ({@code --concurrency auto}), or null. */
+	public void adaptiveConcurrency(io.promptbatch.core.limit.@org.jspecify.annotations.Nullable ConcurrencyLimit limit) {
+		this.adaptive = limit;
+	}
+
+	/** Where the adaptive concurrency limit of the last step stands, when the run had one. */
+	public java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptiveConcurrency() {
+		io.promptbatch.core.limit.ConcurrencyLimit limit = adaptive;
+		return limit == null ? java.util.Optional.empty() : java.util.Optional.of(limit.state());
+	}
+
 	public Snapshot snapshot() {
 		Snapshot s = last;
 		return new Snapshot(Math.max(s.rows(), answered.getAsLong()), s.failed(), s.promptTokens(),

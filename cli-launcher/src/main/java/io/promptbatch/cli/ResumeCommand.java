@@ -50,7 +50,7 @@ final class ResumeCommand implements Callable<Integer> {
 					return 2;
 				}
 				Path output = session.launcher().outputOf(outcome.executionId());
-				Summary.print(err, outcome, output, state.stateDir);
+				Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency());
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}

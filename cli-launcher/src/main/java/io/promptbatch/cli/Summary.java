@@ -15,7 +15,11 @@ final class Summary {
 	private Summary() {
 	}
 
-	static void print(PrintWriter err, RunOutcome outcome, Path output, Path stateDir) {
+	/**
+	 * @param adaptive where the adaptive concurrency limit ended, when the run had one ({@code --concurrency auto})
+	 */
+	static void print(PrintWriter err, RunOutcome outcome, Path output, Path stateDir,
+			java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive) {
 		RunTotals t = outcome.totals();
 		if (outcome.alreadyComplete()) {
 			err.printf(Locale.ROOT, "promptbatch: run %d already completed (%d rows, %d ok, %d failed) into %s; "
@@ -39,6 +43,9 @@ final class Summary {
 		err.printf(Locale.ROOT, "  tokens: %,d in, %,d out   cost: %s   retries: %d%n", t.promptTokens(),
 				t.completionTokens(), cost(t), t.retries());
 		err.printf(Locale.ROOT, "  latency: %s   run time: %.1f s%n", t.latency(), outcome.runWall().toMillis() / 1000.0);
+		adaptive.ifPresent(a -> err.printf(Locale.ROOT, "  concurrency: auto, limit %d at the end (highest %d), "
+				+ "%d answers said the provider was overloaded%s%n", a.limit(), a.highest(), a.overloads(),
+				a.overloads() > 0 ? "; --concurrency " + a.limit() + " starts there next time" : ""));
 		if (t.cached() > 0) {
 			err.printf(Locale.ROOT, "  cache: %d rows answered from earlier runs (not sent, not paid; --no-cache sends "
 					+ "them)%n", t.cached());

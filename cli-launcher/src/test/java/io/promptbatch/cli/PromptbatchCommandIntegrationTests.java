@@ -111,6 +111,34 @@ class PromptbatchCommandIntegrationTests {
 	}
 
 	@Test
+	void autoConcurrencyTellsWhereItEndedSoThatTheNextRunCanStartThere() throws Exception {
+		// given: a provider that answers 429 above 4 requests in flight
+		Path input = CliFixtures.csv(dir, 600);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(10)))
+			.maxInFlight(4)
+			.build())) {
+			// when
+			Result result = execute(Map.of("PROMPTBATCH_API_KEY", "k"), "run", "--base-url", sim.baseUrl(), "--model",
+					"kimi-k2.5", "--concurrency", "auto", "--input", input.toString(), "--output", output.toString(),
+					"--state-dir", dir.resolve("state").toString());
+
+			// then: the limit it ended at, the highest it tried (refused above 4) and the 429s the simulator sent
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			java.util.regex.Matcher m = java.util.regex.Pattern
+				.compile("concurrency: auto, limit (\\d+) at the end \\(highest (\\d+)\\), (\\d+) answers said the "
+						+ "provider was overloaded; --concurrency (\\d+) starts there next time")
+				.matcher(result.err());
+			assertThat(m.find()).as(result.err()).isTrue();
+			assertThat(Integer.parseInt(m.group(1))).isBetween(3, 4);
+			assertThat(Integer.parseInt(m.group(2))).isGreaterThan(4);
+			assertThat(Long.parseLong(m.group(3))).isEqualTo(sim.counters().status(429));
+			assertThat(m.group(4)).isEqualTo(m.group(1));
+		}
+	}
+
+	@Test
 	void wrongKeyStopsTheRunWithExitOneAndNamesTheVariableButNeverTheKey() throws Exception {
 		Path input = CliFixtures.csv(dir, 300);
 		Path output = dir.resolve("answers.jsonl");

@@ -168,6 +168,9 @@ public final class ChatClient implements AutoCloseable {
 	 */
 	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte @Nullable [] requestBody) {
 		long start = System.nanoTime();
+		// when the first attempt went out: a row's latency does not count its wait for the rate limits, an
+		// outage's pause or an adaptive concurrency slot before it (retries and their back-off do count)
+		java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 		AtomicInteger attempts = new AtomicInteger();
 		byte[] body = stream ? WireFormat.streamingRequestBody(request)
 				: requestBody != null ? requestBody : WireFormat.requestBody(request);
@@ -177,14 +180,14 @@ public final class ChatClient implements AutoCloseable {
 			attempts.incrementAndGet();
 			Duration wait = pace(tokenEstimate);
 			if (wait.isZero()) {
-				return paced(body, tokenEstimate);
+				return paced(body, tokenEstimate, sent);
 			}
 			return CompletableFuture
 				.runAsync(() -> {
 				}, CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor))
-				.thenCompose(ignored -> paced(body, tokenEstimate));
+				.thenCompose(ignored -> paced(body, tokenEstimate, sent));
 		}).handle((response, failure) -> {
-			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (sent.get() != 0 ? sent.get() : start));
 			if (failure == null) {
 				return new ChatOutcome.Answered(response, attempts.get(), millis);
 			}
@@ -209,14 +212,19 @@ public final class ChatClient implements AutoCloseable {
 	}
 
 	/** One attempt; afterwards the token rate is corrected by the tokens the provider reported. */
-	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate) {
+	private CompletableFuture<ChatResponse> paced(byte[] body, long tokenEstimate,
+			java.util.concurrent.atomic.AtomicLong sent) {
 		io.promptbatch.core.limit.ConcurrencyLimit limit = attemptLimit;
+		java.util.function.Supplier<CompletableFuture<ChatResponse>> go = () -> {
+			sent.compareAndSet(0, System.nanoTime());
+			return stream ? streamAttempt(body) : attempt(body);
+		};
 		CompletableFuture<ChatResponse> attempt = breaker.permit().thenCompose(permitted -> {
 			if (limit == null) {
-				return stream ? streamAttempt(body) : attempt(body);
+				return go.get();
 			}
 			return limit.acquireAsync()
-				.thenCompose(slot -> (stream ? streamAttempt(body) : attempt(body)).whenComplete((r, e) -> {
+				.thenCompose(slot -> go.get().whenComplete((r, e) -> {
 					limit.onAttempt(e != null && isOverload(e));
 					limit.release();
 				}));

@@ -43,11 +43,13 @@ public final class ConcurrencyLimit {
 	/** The limit at which the provider last pushed back, or 0 when there is none to stay under. */
 	private int ceiling;
 	private long probeInterval = FIRST_PROBE_NANOS;
+	private int highest;
 	private final java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
 
 	private ConcurrencyLimit(int initial, int min, int max, boolean adaptive, long coolDownNanos,
 			java.util.function.LongSupplier clock) {
 		this.limit = initial;
+		this.highest = initial;
 		this.min = min;
 		this.max = max;
 		this.adaptive = adaptive;
@@ -155,6 +157,7 @@ public final class ConcurrencyLimit {
 			else if ((inFlight >= limit - 1 || !waiting.isEmpty()) && ++successes >= 2 * limit && limit < max
 					&& now - lastChange >= stepInterval()) {
 				limit++;
+				highest = Math.max(highest, limit);
 				successes = 0;
 				lastChange = now;
 				if (ceiling > 0 && limit > ceiling) {
@@ -205,6 +208,20 @@ public final class ConcurrencyLimit {
 		lock.lock();
 		try {
 			return limit;
+		}
+		finally {
+			lock.unlock();
+		}
+	}
+
+	/** Where an adaptive limit stands: now, the highest it reached, and the overload answers it saw. */
+	public record State(int limit, int highest, long overloads) {
+	}
+
+	public State state() {
+		lock.lock();
+		try {
+			return new State(limit, highest, overloads);
 		}
 		finally {
 			lock.unlock();

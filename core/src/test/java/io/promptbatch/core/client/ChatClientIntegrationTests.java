@@ -149,6 +149,32 @@ class ChatClientIntegrationTests {
 	}
 
 	@Test
+	void aRowsLatencyDoesNotCountItsWaitForAnAdaptiveSlot() throws Exception {
+		// given: a provider that takes 500 ms, and an adaptive limit of one attempt at a time
+		try (io.promptbatch.simulator.ChatSimulator sim = io.promptbatch.simulator.ChatSimulator
+			.start(io.promptbatch.simulator.SimulatorConfig.builder()
+				.latency(io.promptbatch.simulator.Latency.fixed(Duration.ofMillis(500)))
+				.build());
+				ChatClient client = ChatClient.builder()
+					.baseUrl(sim.baseUrl())
+					.apiKey("sk-test")
+					.attemptLimit(io.promptbatch.core.limit.ConcurrencyLimit.adaptive(1))
+					.build()) {
+			// when: two rows at once
+			var first = client.send(REQUEST);
+			var second = client.send(REQUEST);
+			ChatOutcome a = first.join();
+			ChatOutcome b = second.join();
+
+			// then: the second waited about 500 ms for the slot, which is not its latency
+			assertThat(a).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(b).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(sim.counters().peakInFlight()).isEqualTo(1);
+			assertThat(b.latencyMillis()).isBetween(450L, 850L);
+		}
+	}
+
+	@Test
 	void givesUpAfterMaxRetriesAndCountsEveryAttempt() throws Exception {
 		try (ScriptedServer server = new ScriptedServer(Reply.of(500, ACEDATA_ERROR.formatted("api_error", "down")))) {
 			ChatOutcome outcome = send(server);
