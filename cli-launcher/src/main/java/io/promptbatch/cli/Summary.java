@@ -59,7 +59,7 @@ final class Summary {
 		}
 		err.printf(Locale.ROOT, "  output: %s%n", output);
 		try {
-			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome));
+			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome, adaptive));
 		}
 		catch (java.io.IOException | RuntimeException e) {
 			err.printf(Locale.ROOT, "  summary: could not be written (%s)%n", e.getMessage());

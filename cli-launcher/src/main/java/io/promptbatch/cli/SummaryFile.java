@@ -25,7 +25,12 @@ final class SummaryFile {
 		return output.resolveSibling(output.getFileName() + ".summary.json");
 	}
 
-	static Path write(RunOutcome outcome) throws IOException {
+	/**
+	 * @param adaptive where the adaptive concurrency limit ended, when the run had one: written as
+	 * {@code concurrency.auto_limit_at_end}, {@code .auto_highest}, {@code .overloaded_answers}
+	 */
+	static Path write(RunOutcome outcome, java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive)
+			throws IOException {
 		RunTotals t = outcome.totals();
 		ObjectNode root = JSON.createObjectNode();
 		root.put("run", outcome.instanceId());
@@ -46,6 +51,12 @@ final class SummaryFile {
 		latency.put("p95", t.latency().percentile(95));
 		latency.put("p99", t.latency().percentile(99));
 		root.put("wall_seconds", outcome.runWall().toMillis() / 1000.0);
+		adaptive.ifPresent(a -> {
+			ObjectNode concurrency = root.putObject("concurrency");
+			concurrency.put("auto_limit_at_end", a.limit());
+			concurrency.put("auto_highest", a.highest());
+			concurrency.put("overloaded_answers", a.overloads());
+		});
 		if (!t.scores().isEmpty()) {
 			ObjectNode scores = root.putObject("scores");
 			t.scores().forEach((model, score) -> {

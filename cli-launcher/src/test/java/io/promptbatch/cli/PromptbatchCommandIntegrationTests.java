@@ -135,6 +135,10 @@ class PromptbatchCommandIntegrationTests {
 			assertThat(Integer.parseInt(m.group(2))).isGreaterThan(4);
 			assertThat(Long.parseLong(m.group(3))).isEqualTo(sim.counters().status(429));
 			assertThat(m.group(4)).isEqualTo(m.group(1));
+			JsonNode summary = CliFixtures.JSON.readTree(dir.resolve("answers.jsonl.summary.json").toFile());
+			assertThat(summary.at("/concurrency/auto_limit_at_end").asInt()).isEqualTo(Integer.parseInt(m.group(1)));
+			assertThat(summary.at("/concurrency/auto_highest").asInt()).isEqualTo(Integer.parseInt(m.group(2)));
+			assertThat(summary.at("/concurrency/overloaded_answers").asLong()).isEqualTo(Long.parseLong(m.group(3)));
 		}
 	}
 
