@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A full disk, for real: the output goes to a 64 KiB tmpfs (mounting it needs root, as on CI and the
@@ -30,7 +30,8 @@ class DiskFullIntegrationTests {
 
 	Path mount;
 
-	ConfigurableApplicationContext context;
+	@RegisterExtension
+	final JobApplication app = new JobApplication(() -> dir.resolve("state"), Map.of());
 
 	private static boolean run(String... command) throws Exception {
 		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -43,15 +44,10 @@ class DiskFullIntegrationTests {
 		Files.createDirectories(mount);
 		assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount.toString()),
 				"needs root to mount a small tmpfs");
-		context = PromptBatchApplication.start(dir.resolve("state"), null, Map.<String, String>of()::get,
-				Endpoints.IDENTITY, new StopSignal(Duration.ofSeconds(5)));
 	}
 
 	@AfterEach
 	void unmount() throws Exception {
-		if (context != null) {
-			context.close();
-		}
 		run("umount", "-l", mount.toString());
 	}
 
@@ -61,7 +57,7 @@ class DiskFullIntegrationTests {
 		int n = 600;
 		Path input = Inputs.csv(dir, n);
 		Path output = mount.resolve("answers.jsonl");
-		RunLauncher launcher = context.getBean(RunLauncher.class);
+		RunLauncher launcher = app.launcher();
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.fixed(Duration.ofMillis(1)))
 			.build())) {
