@@ -3,12 +3,16 @@ package io.promptbatch.batch.journal;
 import io.promptbatch.batch.state.StateSchema;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.Usage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.List;
 import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +30,14 @@ import tools.jackson.databind.node.ObjectNode;
  * last commit is written without being paid for again; kept across runs, the same table is the
  * response cache.
  *
- * <p>Writes are group-committed by one writer thread, independent of the chunk transactions: every
- * answer waiting when a commit starts goes into it, so a busy run makes one database commit per batch
- * rather than one per answer (with {@code WRITE_DELAY=0} each commit writes to the file). {@link #record}
- * completes when the answer is durable; callers release the request's slot only then, so answers not
- * yet durable are always among the requests in flight.
+ * <p>An answer is durable once it is in the {@link AnswerLog} (one append to a file); {@link #record}
+ * completes then, and callers release the request's slot only then, so answers not yet durable are always
+ * among the requests in flight. The same writer thread then inserts the answers into the journal table,
+ * many per transaction. The state database writes its commits to its file in the background (H2's
+ * {@code WRITE_DELAY}), so that table may lag the log by a moment; a log segment is deleted only after a
+ * {@code CHECKPOINT} has written its answers to the file, and segments left behind by a process that
+ * ended without closing are inserted by the next one before anything is looked up. Until its insert
+ * commits, an answer is found in memory.
  */
 public final class ResponseJournal implements AutoCloseable {
 
@@ -43,13 +50,16 @@ public final class ResponseJournal implements AutoCloseable {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
-	private record Pending(long runId, String fingerprint, String json, CompletableFuture<Void> done) {
+	private record Pending(AnswerLog.Line line, CompletableFuture<Void> done) {
 	}
 
 	private static final Logger log = LoggerFactory.getLogger(ResponseJournal.class);
 
 	/** Wakes the writer when the journal closes. */
-	private static final Pending CLOSE = new Pending(0, "", "", new CompletableFuture<>());
+	private static final Pending CLOSE = new Pending(new AnswerLog.Line(0, "", 0, ""), new CompletableFuture<>());
+
+	/** A log segment is sealed (and deleted once checkpointed) after this many bytes. */
+	static final long SEGMENT_BYTES = 4 << 20;
 
 	// a plain insert: a request answered twice in one run (the same prompt twice) is recorded twice, and a
 	// lookup takes either; there is no unique key to check on the hot path
@@ -60,12 +70,32 @@ public final class ResponseJournal implements AutoCloseable {
 	private final TransactionTemplate transactions;
 	private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
 	private final Thread writer;
+	private final AnswerLog answerLog;
+	private final boolean h2;
+	/** Answers logged whose insert has not committed yet, by fingerprint. */
+	private final ConcurrentHashMap<String, AnswerLog.Line> unindexed = new ConcurrentHashMap<>();
+	/** Set when an insert failed: the log then keeps every segment, for the next process to insert. */
+	private volatile boolean tableBehind;
 	private volatile boolean closed;
 
-	public ResponseJournal(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
+	/**
+	 * Opens the journal on a state database and its answer log (a directory), inserting first what a
+	 * process that did not close left in the log.
+	 */
+	public ResponseJournal(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Path logDir) {
+		this(jdbc, transactionManager, logDir, SEGMENT_BYTES);
+	}
+
+	ResponseJournal(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Path logDir, long segmentBytes) {
 		this.jdbc = jdbc;
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.transactions.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+		this.h2 = Boolean.TRUE.equals(jdbc.execute((java.sql.Connection c) -> c.getMetaData()
+			.getDatabaseProductName()
+			.toLowerCase(java.util.Locale.ROOT)
+			.contains("h2")));
+		recover(logDir);
+		this.answerLog = new AnswerLog(logDir, segmentBytes);
 		this.writer = new Thread(this::writeLoop, "promptbatch-journal");
 		this.writer.setDaemon(true);
 		this.writer.start();
@@ -96,25 +126,118 @@ public final class ResponseJournal implements AutoCloseable {
 	}
 
 	private void write(List<Pending> batch) {
-		Timestamp now = Timestamp.from(Instant.now());
+		List<AnswerLog.Line> lines = new ArrayList<>(batch.size());
+		batch.forEach(p -> lines.add(p.line()));
 		try {
-			transactions.executeWithoutResult(status -> jdbc.batchUpdate(INSERT, batch, batch.size(), (ps, p) -> {
-				ps.setLong(1, p.runId());
-				ps.setString(2, p.fingerprint());
-				ps.setString(3, p.json());
-				ps.setTimestamp(4, now);
-				ps.setLong(5, StateSchema.fingerprintKey(p.fingerprint()));
-			}));
-			batch.forEach(p -> p.done().complete(null));
+			answerLog.append(lines);
 		}
-		catch (RuntimeException e) {
+		catch (IOException | RuntimeException e) {
 			log.warn("Could not journal {} answers; they are still written at the next chunk commit: {}", batch.size(),
 					e.toString());
 			batch.forEach(p -> p.done().completeExceptionally(e));
+			// a write cut short (a full disk) may have left part of a line: what follows goes to a new segment
+			try {
+				answerLog.seal();
+			}
+			catch (IOException | RuntimeException sealFailure) {
+				e.addSuppressed(sealFailure);
+			}
+			return;
+		}
+		lines.forEach(l -> unindexed.put(l.fingerprint(), l));
+		batch.forEach(p -> p.done().complete(null));
+		try {
+			insert(lines);
+		}
+		catch (RuntimeException e) {
+			tableBehind = true;
+			log.warn("Could not insert {} answers into the journal table; they stay in the answer log for the next "
+					+ "run: {}", lines.size(), e.toString());
+			return;
+		}
+		finally {
+			lines.forEach(l -> unindexed.remove(l.fingerprint(), l));
+		}
+		if (answerLog.full()) {
+			try {
+				answerLog.seal();
+				if (!tableBehind) {
+					checkpoint();
+					answerLog.deleteSealed();
+				}
+			}
+			catch (IOException | RuntimeException e) {
+				log.warn("Could not start a new answer-log segment: {}", e.toString());
+			}
 		}
 	}
 
-	/** Stops the writer after the answers already handed to it are durable. */
+	private void insert(List<AnswerLog.Line> lines) {
+		transactions.executeWithoutResult(status -> jdbc.batchUpdate(INSERT, lines, lines.size(), (ps, l) -> {
+			ps.setLong(1, l.runId());
+			ps.setString(2, l.fingerprint());
+			ps.setString(3, l.json());
+			ps.setTimestamp(4, new Timestamp(l.createdAtMillis()));
+			ps.setLong(5, StateSchema.fingerprintKey(l.fingerprint()));
+		}));
+	}
+
+	/** Writes what the state database has committed to its file (H2; other databases do so at each commit). */
+	private void checkpoint() {
+		if (h2) {
+			jdbc.execute("CHECKPOINT");
+		}
+	}
+
+	/** Inserts the answers of a log left behind by a process that ended without closing, then deletes it. */
+	private void recover(Path logDir) {
+		List<Path> left = AnswerLog.segments(logDir);
+		if (left.isEmpty()) {
+			return;
+		}
+		List<AnswerLog.Line> batch = new ArrayList<>();
+		long[] inserted = { 0 };
+		long read = AnswerLog.replay(left, line -> {
+			try {
+				JSON.readTree(line.json());
+			}
+			catch (RuntimeException e) {
+				log.warn("Skipping an answer-log line of run {} whose answer is not whole JSON", line.runId());
+				return;
+			}
+			if (jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL WHERE FP_KEY = ? AND FINGERPRINT = ? AND RUN_ID = ? "
+					+ "LIMIT 1", Integer.class, StateSchema.fingerprintKey(line.fingerprint()), line.fingerprint(),
+					line.runId()).isEmpty() && batch.stream().noneMatch(b -> b.runId() == line.runId()
+							&& b.fingerprint().equals(line.fingerprint()))) {
+				batch.add(line);
+			}
+			if (batch.size() >= 1000) {
+				insert(batch);
+				inserted[0] += batch.size();
+				batch.clear();
+			}
+		});
+		if (!batch.isEmpty()) {
+			insert(batch);
+			inserted[0] += batch.size();
+		}
+		checkpoint();
+		for (Path segment : left) {
+			try {
+				Files.deleteIfExists(segment);
+			}
+			catch (IOException e) {
+				throw new UncheckedIOException("cannot delete the answer-log segment " + segment, e);
+			}
+		}
+		log.info("Answer log of an earlier process: {} answers read, {} were not yet in the journal table", read,
+				inserted[0]);
+	}
+
+	/**
+	 * Stops the writer after the answers already handed to it are durable, and deletes the answer log once the
+	 * journal table has them on disk.
+	 */
 	@Override
 	public void close() {
 		closed = true;
@@ -124,6 +247,19 @@ public final class ResponseJournal implements AutoCloseable {
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
+		}
+		if (writer.isAlive()) {
+			return;
+		}
+		try {
+			answerLog.close();
+			if (!tableBehind) {
+				checkpoint();
+				answerLog.deleteSealed();
+			}
+		}
+		catch (IOException | RuntimeException e) {
+			log.warn("The answer log stays for the next run: {}", e.toString());
 		}
 	}
 
@@ -148,7 +284,8 @@ public final class ResponseJournal implements AutoCloseable {
 			done.completeExceptionally(new IllegalStateException("the journal is closed"));
 			return done;
 		}
-		queue.add(new Pending(runId, fingerprint, JSON.writeValueAsString(node), done));
+		queue.add(new Pending(new AnswerLog.Line(runId, fingerprint, System.currentTimeMillis(),
+				JSON.writeValueAsString(node)), done));
 		return done;
 	}
 
@@ -157,6 +294,10 @@ public final class ResponseJournal implements AutoCloseable {
 	 * of any run, which is the response cache.
 	 */
 	public Optional<Entry> find(long runId, String fingerprint, boolean anyRun) {
+		AnswerLog.Line logged = unindexed.get(fingerprint);
+		if (logged != null && (anyRun || logged.runId() == runId)) {
+			return Optional.of(entry(logged.runId(), logged.json()));
+		}
 		long key = StateSchema.fingerprintKey(fingerprint);
 		List<Entry> found = anyRun
 				? jdbc.query("SELECT RUN_ID, RESPONSE FROM PB_RESPONSE_JOURNAL WHERE FP_KEY = ? AND FINGERPRINT = ? "

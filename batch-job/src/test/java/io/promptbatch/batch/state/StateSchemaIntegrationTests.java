@@ -46,7 +46,8 @@ class StateSchemaIntegrationTests {
 		new StateSchema(dataSource).afterPropertiesSet();
 
 		// then: old answers are found by fingerprint, new ones are recorded and found, and only the numeric index is left
-		try (ResponseJournal journal = new ResponseJournal(jdbc, new DataSourceTransactionManager(dataSource))) {
+		try (ResponseJournal journal = new ResponseJournal(jdbc, new DataSourceTransactionManager(dataSource),
+				dir.resolve("answer-log"))) {
 			assertThat(journal.find(1, FP_A, false)).get()
 				.satisfies(e -> assertThat(e.response().content()).isEqualTo("old answer A"));
 			assertThat(journal.find(2, FP_B, true)).get()
