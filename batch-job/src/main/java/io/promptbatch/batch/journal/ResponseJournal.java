@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -31,13 +32,13 @@ import tools.jackson.databind.node.ObjectNode;
  * response cache.
  *
  * <p>An answer is durable once it is in the {@link AnswerLog} (one append to a file); {@link #record}
- * completes then, and callers release the request's slot only then, so answers not yet durable are always
- * among the requests in flight. The same writer thread then inserts the answers into the journal table,
- * many per transaction. The state database writes its commits to its file in the background (H2's
- * {@code WRITE_DELAY}), so that table may lag the log by a moment; a log segment is deleted only after a
- * {@code CHECKPOINT} has written its answers to the file, and segments left behind by a process that
- * ended without closing are inserted by the next one before anything is looked up. Until its insert
- * commits, an answer is found in memory.
+ * completes then, and callers release the request's slot only then, so answers not yet durable are
+ * always among the requests in flight. The same writer thread then inserts the answers into the journal
+ * table, up to 500 per transaction, about 0.1 s after they were logged at most. The state database
+ * writes its commits to its file in the background (H2's {@code WRITE_DELAY}), so that table may lag
+ * the log by a moment; a log segment is deleted only after a {@code CHECKPOINT} has written its answers
+ * to the file, and segments left behind by a process that ended without closing are inserted by the
+ * next one before anything is looked up. Until its insert commits, an answer is found in memory.
  */
 public final class ResponseJournal implements AutoCloseable {
 
@@ -57,6 +58,12 @@ public final class ResponseJournal implements AutoCloseable {
 
 	/** Wakes the writer when the journal closes. */
 	private static final Pending CLOSE = new Pending(new AnswerLog.Line(0, "", 0, ""), new CompletableFuture<>());
+
+	/** Logged answers are inserted into the table this many at a time at most... */
+	private static final int INSERT_BATCH = 500;
+
+	/** ...or once the oldest of them has waited this long. */
+	private static final long INSERT_DELAY_MILLIS = 100;
 
 	/** A log segment is sealed (and deleted once checkpointed) after this many bytes. */
 	static final long SEGMENT_BYTES = 4 << 20;
@@ -103,16 +110,29 @@ public final class ResponseJournal implements AutoCloseable {
 
 	private void writeLoop() {
 		List<Pending> batch = new ArrayList<>();
-		while (!closed || !queue.isEmpty()) {
+		// answers logged, not yet inserted: inserted together once there are enough of them, once the oldest has
+		// waited long enough, when no answer is waiting, and at close
+		List<AnswerLog.Line> logged = new ArrayList<>();
+		long oldest = 0;
+		boolean closing = false;
+		while (!closing || !queue.isEmpty()) {
 			try {
-				Pending first = queue.take();
-				if (first != CLOSE) {
+				Pending first = logged.isEmpty() ? queue.take() : queue.poll(INSERT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+				if (first != null) {
 					batch.add(first);
+					queue.drainTo(batch, 999);
 				}
-				queue.drainTo(batch, 999);
-				batch.remove(CLOSE);
+				closing |= batch.remove(CLOSE);
 				if (!batch.isEmpty()) {
-					write(batch);
+					if (logged.isEmpty()) {
+						oldest = System.currentTimeMillis();
+					}
+					logged.addAll(append(batch));
+				}
+				if (!logged.isEmpty() && (first == null || closing || logged.size() >= INSERT_BATCH
+						|| System.currentTimeMillis() - oldest >= INSERT_DELAY_MILLIS)) {
+					insertLogged(logged);
+					logged.clear();
 				}
 			}
 			catch (InterruptedException e) {
@@ -123,9 +143,13 @@ public final class ResponseJournal implements AutoCloseable {
 				batch.clear();
 			}
 		}
+		if (!logged.isEmpty()) {
+			insertLogged(logged);
+		}
 	}
 
-	private void write(List<Pending> batch) {
+	/** Appends answers to the log and acknowledges them; the lines that were logged. */
+	private List<AnswerLog.Line> append(List<Pending> batch) {
 		List<AnswerLog.Line> lines = new ArrayList<>(batch.size());
 		batch.forEach(p -> lines.add(p.line()));
 		try {
@@ -142,10 +166,18 @@ public final class ResponseJournal implements AutoCloseable {
 			catch (IOException | RuntimeException sealFailure) {
 				e.addSuppressed(sealFailure);
 			}
-			return;
+			return List.of();
 		}
 		lines.forEach(l -> unindexed.put(l.fingerprint(), l));
 		batch.forEach(p -> p.done().complete(null));
+		return lines;
+	}
+
+	/**
+	 * Inserts every logged answer not yet in the table; then, the whole log being in the table, a full
+	 * segment is sealed, and once a checkpoint has written the table to the file, deleted.
+	 */
+	private void insertLogged(List<AnswerLog.Line> lines) {
 		try {
 			insert(lines);
 		}
