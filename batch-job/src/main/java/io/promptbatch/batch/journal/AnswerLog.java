@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>One thread appends; a line is {@code run TAB fingerprint TAB epoch-millis TAB answer-json}. A line
  * cut short by a kill has no line end and is skipped when read back: it was never acknowledged.
  */
-final class AnswerLog implements AutoCloseable {
+final class AnswerLog {
 
 	/** One recorded answer, as logged. */
 	record Line(long runId, String fingerprint, long createdAtMillis, String json) {
@@ -187,10 +187,5 @@ final class AnswerLog implements AutoCloseable {
 			Files.deleteIfExists(segment);
 		}
 		closedSegments.clear();
-	}
-
-	@Override
-	public void close() throws IOException {
-		seal();
 	}
 }

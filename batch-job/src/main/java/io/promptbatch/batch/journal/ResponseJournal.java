@@ -191,16 +191,24 @@ public final class ResponseJournal implements AutoCloseable {
 			lines.forEach(l -> unindexed.remove(l.fingerprint(), l));
 		}
 		if (answerLog.full()) {
-			try {
-				answerLog.seal();
-				if (!tableBehind) {
-					checkpoint();
-					answerLog.deleteSealed();
-				}
+			sealAndDelete();
+		}
+	}
+
+	/**
+	 * Closes the log's current segment and, unless an insert failed, deletes the closed segments once a
+	 * checkpoint has written the table (which holds all their answers) to the file.
+	 */
+	private void sealAndDelete() {
+		try {
+			answerLog.seal();
+			if (!tableBehind) {
+				checkpoint();
+				answerLog.deleteSealed();
 			}
-			catch (IOException | RuntimeException e) {
-				log.warn("Could not start a new answer-log segment: {}", e.toString());
-			}
+		}
+		catch (IOException | RuntimeException e) {
+			log.warn("The answer log keeps its segments for the next run: {}", e.toString());
 		}
 	}
 
@@ -283,16 +291,7 @@ public final class ResponseJournal implements AutoCloseable {
 		if (writer.isAlive()) {
 			return;
 		}
-		try {
-			answerLog.close();
-			if (!tableBehind) {
-				checkpoint();
-				answerLog.deleteSealed();
-			}
-		}
-		catch (IOException | RuntimeException e) {
-			log.warn("The answer log stays for the next run: {}", e.toString());
-		}
+		sealAndDelete();
 	}
 
 	/** Records an answer; the future completes when it is durable (or fails when it could not be written). */
