@@ -13,12 +13,14 @@ import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.provider.Provider;
 import io.promptbatch.core.score.Scorer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,6 +150,26 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
 
+	/** The input check's result, or what it threw (bad input, a file that cannot be read) as it threw it. */
+	private static InputScan scanned(CompletableFuture<InputScan> scanning) throws IOException {
+		try {
+			return scanning.join();
+		}
+		catch (java.util.concurrent.CompletionException e) {
+			Throwable cause = e.getCause();
+			if (cause instanceof IOException io) {
+				throw io;
+			}
+			if (cause instanceof RuntimeException re) {
+				throw re;
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw e;
+		}
+	}
+
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter err = spec.commandLine().getErr();
@@ -200,13 +222,6 @@ final class RunCommand implements Callable<Integer> {
 					+ "with --prices FILE");
 		}
 
-		PromptOptions options = new PromptOptions(system, template, skipInvalid);
-		InputScan scan = skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options);
-
-		if (scorer != null && scorer.needsExpected() && !scan.carriedColumns().contains(AnswerWindowReader.EXPECTED)) {
-			throw new PromptbatchCommand.UsageException("--score " + scorer.id() + " compares answers with an 'expected' "
-					+ "column or field, and " + input + " has none; add one");
-		}
 
 		RunSpec.Builder builder = RunSpec.builder(input, output, target.recordedBaseUrl, target.model)
 			.modelGiven(model != null)
@@ -236,6 +251,20 @@ final class RunCommand implements Callable<Integer> {
 			builder.concurrency(concurrency);
 		}
 		RunSpec run = builder.build();
+		// the whole input is checked before anything is sent; the check runs on a thread of its own while the job's
+		// context starts, and the run waits for it before its first request
+		PromptOptions options = new PromptOptions(system, template, skipInvalid);
+		CompletableFuture<InputScan> scanning = new CompletableFuture<>();
+		Thread scanner = new Thread(() -> {
+			try {
+				scanning.complete(skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options));
+			}
+			catch (Throwable e) {
+				scanning.completeExceptionally(e);
+			}
+		}, "promptbatch-input-scan");
+		scanner.setDaemon(true);
+		scanner.start();
 		InProcessSimulator simulator = null;
 		try {
 			Endpoints endpoints = Endpoints.IDENTITY;
@@ -243,19 +272,25 @@ final class RunCommand implements Callable<Integer> {
 				simulator = InProcessSimulator.start();
 				endpoints = simulator.endpoints();
 			}
-			if (!quiet) {
-				err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),
-						input, output, target.describe, target.model,
-						autoConcurrency ? "auto up to " + concurrency : Integer.toString(concurrency));
-			}
-			if (scan.rejected() > 0) {
-				err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n", scan.rejected(),
-						RejectsFile.pathFor(output));
-			}
-			err.flush();
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();
 					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
+				InputScan scan = scanned(scanning);
+				if (scorer != null && scorer.needsExpected()
+						&& !scan.carriedColumns().contains(AnswerWindowReader.EXPECTED)) {
+					throw new PromptbatchCommand.UsageException("--score " + scorer.id() + " compares answers with an "
+							+ "'expected' column or field, and " + input + " has none; add one");
+				}
+				if (!quiet) {
+					err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),
+							input, output, target.describe, target.model,
+							autoConcurrency ? "auto up to " + concurrency : Integer.toString(concurrency));
+				}
+				if (scan.rejected() > 0) {
+					err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n",
+							scan.rejected(), RejectsFile.pathFor(output));
+				}
+				err.flush();
 				RunOutcome outcome;
 				try (AutoCloseable progress = quiet ? () -> {
 				} : ProgressPrinter.start(session.progress(), err, scan.records(), System.console() != null,
