@@ -236,6 +236,7 @@ public final class ResponseJournal implements AutoCloseable {
 			return;
 		}
 		List<AnswerLog.Line> batch = new ArrayList<>();
+		java.util.Set<String> inBatch = new java.util.HashSet<>();
 		long[] inserted = { 0 };
 		long read = AnswerLog.replay(left, line -> {
 			try {
@@ -247,14 +248,14 @@ public final class ResponseJournal implements AutoCloseable {
 			}
 			if (jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL WHERE FP_KEY = ? AND FINGERPRINT = ? AND RUN_ID = ? "
 					+ "LIMIT 1", Integer.class, StateSchema.fingerprintKey(line.fingerprint()), line.fingerprint(),
-					line.runId()).isEmpty() && batch.stream().noneMatch(b -> b.runId() == line.runId()
-							&& b.fingerprint().equals(line.fingerprint()))) {
+					line.runId()).isEmpty() && inBatch.add(line.runId() + "/" + line.fingerprint())) {
 				batch.add(line);
 			}
 			if (batch.size() >= 1000) {
 				insert(batch);
 				inserted[0] += batch.size();
 				batch.clear();
+				inBatch.clear();
 			}
 		});
 		if (!batch.isEmpty()) {

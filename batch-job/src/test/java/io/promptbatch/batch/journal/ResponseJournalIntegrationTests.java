@@ -61,12 +61,15 @@ class ResponseJournalIntegrationTests {
 
 	@Test
 	void aLineCutShortByAKillAndADamagedLineAreSkippedAndTheRestInserted() throws Exception {
-		// given: a log as a killed process leaves it: two whole lines, damaged ones, and a last line cut short
+		// given: a log as a killed process leaves it: whole lines, one of them twice, damaged ones, and a last line
+		// cut short
 		Path logDir = Files.createDirectories(dir.resolve("answer-log"));
 		String json = "{\"id\":\"r\",\"model\":\"m\",\"content\":\"%s\",\"prompt_tokens\":1,\"completion_tokens\":2,"
 				+ "\"total_tokens\":3,\"attempts\":2,\"latency_ms\":40}";
 		Files.writeString(logDir.resolve("answers-000003.log"),
 				"4\t" + fingerprint(1) + "\t1700000000000\t" + json.formatted("first") + "\n" + "not a line of the log\n"
+						// the same request answered twice in the run (the same prompt twice): one row is enough
+						+ "4\t" + fingerprint(1) + "\t1700000000000\t" + json.formatted("first") + "\n"
 						// a line cut short by a full disk, and the next write after it
 						+ "4\t" + fingerprint(4) + "\t1700000000002\t{\"id\":\"r\",\"mod" + "4\t" + fingerprint(5)
 						+ "\t1700000000003\t" + json.formatted("fifth") + "\n"
@@ -79,7 +82,7 @@ class ResponseJournalIntegrationTests {
 		try (ResponseJournal journal = new ResponseJournal(jdbc,
 				new DataSourceTransactionManager(jdbc.getDataSource()), logDir)) {
 
-			// then: the two whole lines are answers of run 4, with their attempts and latency
+			// then: the two answers are rows of run 4, once each, with their attempts and latency
 			assertThat(count(jdbc)).isEqualTo(2);
 			assertThat(journal.find(4, fingerprint(1), false)).get().satisfies(e -> {
 				assertThat(e.response().content()).isEqualTo("first");
