@@ -16,6 +16,13 @@ class ConcurrencyLimitTests {
 
 	private long served;
 
+	/** So many rounds against a provider of a capacity. */
+	private void rounds(ConcurrencyLimit limit, int count, int capacity) {
+		for (int r = 0; r < count; r++) {
+			round(limit, capacity);
+		}
+	}
+
 	/**
 	 * One round of 50 ms: as many requests as the limit allows, of which the provider refuses those
 	 * above its capacity (as a 429); then the answers come back.
@@ -46,9 +53,7 @@ class ConcurrencyLimitTests {
 		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
 
 		// when: two minutes of rounds
-		for (int r = 0; r < 2400; r++) {
-			round(limit, 8);
-		}
+		rounds(limit, 2400, 8);
 
 		// then: nearly every round is served at the full 8 (a plain AIMD that cuts by a fifth and climbs back
 		// one step at a time averages about 7.5, i.e. 94 %), and refusals are rare
@@ -62,19 +67,13 @@ class ConcurrencyLimitTests {
 	void findsMoreCapacityWhenTheProviderGivesMore() {
 		// given: a provider at 8 for a minute, which then takes 32
 		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
-		for (int r = 0; r < 1200; r++) {
-			round(limit, 8);
-		}
+		rounds(limit, 1200, 8);
 		assertThat(limit.limit()).isBetween(7, 9);
 
 		// when: another minute at the new capacity
-		for (int r = 0; r < 800; r++) {
-			round(limit, 32);
-		}
+		rounds(limit, 800, 32);
 		long servedBefore = served;
-		for (int r = 0; r < 400; r++) {
-			round(limit, 32);
-		}
+		rounds(limit, 400, 32);
 
 		// then: a probe held, the old ceiling is forgotten and the last 20 s run near the new capacity
 		assertThat((double) (served - servedBefore) / 400).isGreaterThan(28);
@@ -84,20 +83,14 @@ class ConcurrencyLimitTests {
 	void followsAProviderThatTakesLess() {
 		// given: a provider at 16 for a minute, then at 4
 		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(256, () -> now);
-		for (int r = 0; r < 1200; r++) {
-			round(limit, 16);
-		}
+		rounds(limit, 1200, 16);
 		assertThat(limit.limit()).isBetween(14, 17);
 
 		// when
-		for (int r = 0; r < 600; r++) {
-			round(limit, 4);
-		}
+		rounds(limit, 600, 4);
 		long refusedBefore = refused;
 		long requestsBefore = requests;
-		for (int r = 0; r < 600; r++) {
-			round(limit, 4);
-		}
+		rounds(limit, 600, 4);
 
 		// then: down to the new capacity within half a minute, with rare refusals after that
 		assertThat(limit.limit()).isBetween(3, 5);
