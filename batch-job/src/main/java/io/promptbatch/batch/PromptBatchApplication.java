@@ -107,7 +107,8 @@ public class PromptBatchApplication {
 	/**
 	 * The JDBC URL of the H2 state database under a state directory. {@code WRITE_DELAY=500}: commits are
 	 * written to the file in the background, at most half a second later, so that a busy run does not write
-	 * the database's pages once per commit (it did, at {@code WRITE_DELAY=0}, for a third of the run's CPU).
+	 * the database's pages once per commit (at {@code WRITE_DELAY=0} the journal's commits were a third of the
+	 * CPU samples of a busy run).
 	 * A kill may thus take back the last half second of commits: answers are safe in the journal's answer
 	 * log, and a chunk commit taken back only means its rows are written again from the journal.
 	 * {@code MAX_COMPACT_TIME=0}: no compaction when the database closes, which took seconds after a busy
