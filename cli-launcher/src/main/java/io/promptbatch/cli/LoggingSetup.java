@@ -40,7 +40,7 @@ final class LoggingSetup {
 		appender.setAppend(true);
 		appender.setEncoder(encoder);
 		appender.start();
-		root.detachAppender("STDERR");
+		root.detachAppender(ConsoleLogging.APPENDER);
 		root.addAppender(appender);
 		root.setLevel(Level.INFO);
 	}
