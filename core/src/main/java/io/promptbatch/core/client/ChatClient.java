@@ -4,6 +4,7 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
 import io.promptbatch.core.client.internal.ErrorMapper;
+import io.promptbatch.core.client.internal.PlainHttpTls;
 import io.promptbatch.core.client.internal.StreamingResponse;
 import io.promptbatch.core.client.internal.WireFormat;
 import java.net.URI;
@@ -93,7 +94,7 @@ public final class ChatClient implements AutoCloseable {
 				.version(HttpClient.Version.HTTP_1_1)
 				.connectTimeout(b.connectTimeout);
 			if ("http".equalsIgnoreCase(endpoint.getScheme())) {
-				builder.sslContext(noTls());
+				builder.sslContext(new PlainHttpTls()).sslParameters(PlainHttpTls.parameters());
 			}
 			return builder.build();
 		});
@@ -115,22 +116,6 @@ public final class ChatClient implements AutoCloseable {
 			.withMaxRetries(b.maxRetries)
 			.withDelayFn(ctx -> backoff(ctx.getLastException(), ctx.getAttemptCount()))
 			.build()).with(executor);
-	}
-
-	/**
-	 * For a plain-HTTP endpoint (a local server, the simulator): a TLS context that trusts nothing, so that
-	 * the client does not load the default one and its trust store (about 0.1 s of every start) for
-	 * connections it never makes.
-	 */
-	private static javax.net.ssl.SSLContext noTls() {
-		try {
-			javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-			context.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
-			return context;
-		}
-		catch (java.security.GeneralSecurityException e) {
-			throw new IllegalStateException("no TLS context", e);
-		}
 	}
 
 	/**
