@@ -60,14 +60,18 @@ if [[ $only == *1* ]]; then
 # 1. Little's-law efficiency: lognormal latency (median 100 ms, sigma 1.0), concurrency 64, 10,000 prompts
 # (BENCH1_PROMPTS=N for another count: the drain of the heavy tail at the end weighs less in a longer run).
 # Efficiency over the whole process's wall time (the target), and where the rest of the wall went:
-# before the first request (start-up), the request phase (first request to last response), after it (close).
+# before the first request (start-up), the request phase (first request to last response), after it (close);
+# the mean number of requests in flight at the simulator from its first arrival to its last (64 for a client
+# that never idles while it has prompts to send); and an ideal client's efficiency on the same latency draws
+# (bench/ideal_efficiency.py: no start-up, no overhead), the ceiling of each repeat.
 n1=${BENCH1_PROMPTS:-10000}
 prompts "$n1" "$work/p10k.csv"
 effs=(); walls=(); peffs=(); phases=(); pphases=()
-phase() { # t0_ms t1_ms port sum_ms -> "start phase-efficiency end"
+phase() { # t0_ms t1_ms port sum_ms -> "start/phase-efficiency/end/mean-in-flight-while-sending"
   local first last
   first=$(counter "$3" "['first_request_epoch_ms']"); last=$(counter "$3" "['last_response_epoch_ms']")
-  printf '%.2f/%.3f/%.2f' "$(echo "($first - $1) / 1000" | bc -l)" "$(echo "($4 / 64) / ($last - $first)" | bc -l)" "$(echo "($2 - $last) / 1000" | bc -l)"
+  printf '%.2f/%.3f/%.2f/%.1f' "$(echo "($first - $1) / 1000" | bc -l)" "$(echo "($4 / 64) / ($last - $first)" | bc -l)" \
+    "$(echo "($2 - $last) / 1000" | bc -l)" "$(counter "$3" "['mean_in_flight_while_sending']")"
 }
 for r in $(seq 1 "$repeats"); do
   port=$((18100 + r))
@@ -79,8 +83,10 @@ for r in $(seq 1 "$repeats"); do
   sum=$(counter $port "['total_latency_ms']")
   effs+=("$(echo "($sum / 64) / ($t1 - $t0)" | bc -l)"); walls+=("$(echo "($t1 - $t0) / 1000" | bc -l)")
   phases+=("$(phase "$t0" "$t1" $port "$sum")")
-  # the peer, right after, on the same simulator (counters cleared)
-  curl -sf -X POST "http://127.0.0.1:$port/counters" > /dev/null
+  # the peer, right after, on a simulator of the same seed: the same latencies in the same order of arrival
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+  port=$((18150 + r))
+  simulator $port --latency 100ms --sigma 1.0 --seed $r
   t0=$(date +%s%3N)
   peer "$work/p10k.csv" "$work/peer1-$r.jsonl" "http://127.0.0.1:$port/v1" kimi-k2.5 64
   t1=$(date +%s%3N)
@@ -93,8 +99,10 @@ eff=$(printf '%s\n' "${effs[@]}" | median); w=$(printf '%s\n' "${walls[@]}" | me
 peff=$(printf '%s\n' "${peffs[@]}" | median)
 printf '1. Little'"'"'s-law efficiency, lognormal(100 ms, 1.0), concurrency 64, %s prompts: **%.3f** (wall %.1f s incl. JVM start; runs: %s); peer (openai Node SDK, 64 workers) **%.3f** (runs: %s); promptbatch/peer **%.2f**\n' \
   "$n1" "$eff" "$w" "$(printf '%.3f ' "${effs[@]}")" "$peff" "$(printf '%.3f ' "${peffs[@]}")" "$(echo "$eff / $peff" | bc -l)" >> "$out"
-printf '   start-up s / efficiency from first request to last response / after the last response s: promptbatch %s; peer %s\n' \
+printf '   start-up s / efficiency from first request to last response / after the last response s / mean in flight while sending: promptbatch %s; peer %s\n' \
   "${phases[*]}" "${pphases[*]}" >> "$out"
+printf '   an ideal client on the same latency draws (seeds 1 to %s): %s\n' "$repeats" \
+  "$(python3 bench/ideal_efficiency.py "$n1" 64 $(seq 1 "$repeats"))" >> "$out"
 
 fi
 if [[ $only == *2* ]]; then

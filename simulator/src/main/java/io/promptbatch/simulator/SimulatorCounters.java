@@ -41,22 +41,72 @@ public final class SimulatorCounters {
 		return lastResponseEpochMillis.get();
 	}
 
+	// The in-flight count integrated over time (request-nanoseconds), to tell how full the client kept its
+	// slots while it still had requests to send (first arrival to last arrival) from the drain after it.
+	private final Object area = new Object();
+	private long areaNanos;
+	private long areaChangedNanos;
+	private long firstArrivalNanos;
+	private long lastArrivalNanos;
+	private long areaAtLastArrivalNanos;
+
+	private void countArea(long now, int inFlightBefore) {
+		if (areaChangedNanos != 0) {
+			areaNanos += inFlightBefore * (now - areaChangedNanos);
+		}
+		areaChangedNanos = now;
+	}
+
+	/**
+	 * The mean number of requests in flight from the first arrival to the last one: while the client still
+	 * had requests to send, a client that never idles keeps its concurrency in flight all that time.
+	 */
+	public double meanInFlightWhileSending() {
+		synchronized (area) {
+			long span = lastArrivalNanos - firstArrivalNanos;
+			return span <= 0 ? 0 : (double) areaAtLastArrivalNanos / span;
+		}
+	}
+
+	/** Milliseconds from the first arrival to the last one. */
+	public double sendingMillis() {
+		synchronized (area) {
+			return (lastArrivalNanos - firstArrivalNanos) / 1e6;
+		}
+	}
+
+	private void departed() {
+		synchronized (area) {
+			countArea(System.nanoTime(), inFlight.getAndDecrement());
+		}
+	}
+
 	void arrived() {
 		firstRequestEpochMillis.compareAndSet(0, System.currentTimeMillis());
 		requests.incrementAndGet();
-		int now = inFlight.incrementAndGet();
+		int now;
+		synchronized (area) {
+			long t = System.nanoTime();
+			now = inFlight.incrementAndGet();
+			countArea(t, now - 1);
+			if (firstArrivalNanos == 0) {
+				firstArrivalNanos = t;
+			}
+			lastArrivalNanos = t;
+			areaAtLastArrivalNanos = areaNanos;
+		}
 		peakInFlight.accumulateAndGet(now, Math::max);
 	}
 
 	void finished(int status, long nanos) {
-		inFlight.decrementAndGet();
+		departed();
 		byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
 		latencyNanos.addAndGet(nanos);
 		lastResponseEpochMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
 	}
 
 	void reset() {
-		inFlight.decrementAndGet();
+		departed();
 		resets.incrementAndGet();
 	}
 
@@ -65,7 +115,7 @@ public final class SimulatorCounters {
 	}
 
 	void hangReleased() {
-		inFlight.decrementAndGet();
+		departed();
 	}
 
 	/** Every request that reached the chat-completions endpoint, answered or not. */
@@ -113,6 +163,13 @@ public final class SimulatorCounters {
 		peakInFlight.set(inFlight.get());
 		firstRequestEpochMillis.set(0);
 		lastResponseEpochMillis.set(0);
+		synchronized (area) {
+			areaNanos = 0;
+			areaChangedNanos = 0;
+			firstArrivalNanos = 0;
+			lastArrivalNanos = 0;
+			areaAtLastArrivalNanos = 0;
+		}
 	}
 
 	String toJson() {
@@ -125,6 +182,9 @@ public final class SimulatorCounters {
 			.append(firstRequestEpochMillis()).append(",\"last_response_epoch_ms\":")
 			.append(lastResponseEpochMillis()).append(",\"total_latency_ms\":")
 			.append(String.format(java.util.Locale.ROOT, "%.3f", totalLatencyMillis()))
+			.append(",\"sending_ms\":").append(String.format(java.util.Locale.ROOT, "%.3f", sendingMillis()))
+			.append(",\"mean_in_flight_while_sending\":")
+			.append(String.format(java.util.Locale.ROOT, "%.3f", meanInFlightWhileSending()))
 			.append(",\"by_status\":{");
 		boolean first = true;
 		for (Map.Entry<Integer, Long> e : statuses.entrySet()) {

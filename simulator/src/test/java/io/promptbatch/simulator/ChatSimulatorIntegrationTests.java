@@ -108,6 +108,34 @@ class ChatSimulatorIntegrationTests {
 	}
 
 	@Test
+	void measuresHowFullTheClientKeptItsSlotsWhileSending() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.fixed(Duration.ofMillis(600)))
+			.build())) {
+			// two in flight from the first arrival until the last pair arrives 300 ms later
+			List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+			for (int round = 0; round < 2; round++) {
+				if (round == 1) {
+					Thread.sleep(300);
+				}
+				for (int i = 0; i < 2; i++) {
+					calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+						.POST(HttpRequest.BodyPublishers.ofString(chat("m" + round + i, "")))
+						.build(), HttpResponse.BodyHandlers.ofString()));
+				}
+			}
+			calls.forEach(CompletableFuture::join);
+
+			assertThat(sim.counters().sendingMillis()).isBetween(250d, 600d);
+			assertThat(sim.counters().meanInFlightWhileSending()).isBetween(1.75, 2.25);
+			JsonNode json = JSON.readTree(http.send(
+					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sim.port() + "/counters")).build(),
+					HttpResponse.BodyHandlers.ofString()).body());
+			assertThat(json.path("mean_in_flight_while_sending").asDouble()).isBetween(1.75, 2.25);
+		}
+	}
+
+	@Test
 	void limitsRequestsPerSecond() throws Exception {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().requestsPerMinute(300).build())) {
 			int ok = 0;
