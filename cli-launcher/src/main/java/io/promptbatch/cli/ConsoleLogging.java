@@ -46,7 +46,8 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
 			return ExecutionStatus.INVOKE_NEXT_IF_ANY;
 		}
 		ThresholdFilter threshold = new ThresholdFilter();
-		threshold.setLevel(System.getProperty(LEVEL_PROPERTY, "WARN"));
+		// a level logback does not know would otherwise mean DEBUG: everything on the terminal
+		threshold.setLevel(Level.toLevel(System.getProperty(LEVEL_PROPERTY), Level.WARN).levelStr);
 		threshold.start();
 		PatternLayoutEncoder encoder = new PatternLayoutEncoder();
 		encoder.setContext(context);

@@ -45,6 +45,15 @@ class ConsoleLoggingTests {
 	}
 
 	@Test
+	void aLevelLogbackDoesNotKnowMeansWarnNotEverything() {
+		String terminal = terminalOf("verbose", context -> {
+			context.getLogger("io.promptbatch.batch.Example").info("an info line");
+			context.getLogger("io.promptbatch.batch.Example").warn("a warning line");
+		});
+		assertThat(terminal).contains("a warning line").doesNotContain("an info line");
+	}
+
+	@Test
 	void aConfigurationFileOfOnesOwnWins() {
 		LoggerContext context = new LoggerContext();
 		assertThat(new ConsoleLogging(true).configure(context)).isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
