@@ -45,13 +45,14 @@ public final class SimulatorCounters {
 	// slots while it still had requests to send (first arrival to last arrival) from the drain after it.
 	private final Object area = new Object();
 	private long areaNanos;
+	private boolean counting;
 	private long areaChangedNanos;
 	private long firstArrivalNanos;
 	private long lastArrivalNanos;
 	private long areaAtLastArrivalNanos;
 
 	private void countArea(long now, int inFlightBefore) {
-		if (areaChangedNanos != 0) {
+		if (counting) {
 			areaNanos += inFlightBefore * (now - areaChangedNanos);
 		}
 		areaChangedNanos = now;
@@ -88,10 +89,12 @@ public final class SimulatorCounters {
 		synchronized (area) {
 			long t = System.nanoTime();
 			now = inFlight.incrementAndGet();
-			countArea(t, now - 1);
-			if (firstArrivalNanos == 0) {
+			if (!counting) {
+				counting = true;
 				firstArrivalNanos = t;
+				areaChangedNanos = t;
 			}
+			countArea(t, now - 1);
 			lastArrivalNanos = t;
 			areaAtLastArrivalNanos = areaNanos;
 		}
@@ -165,6 +168,7 @@ public final class SimulatorCounters {
 		lastResponseEpochMillis.set(0);
 		synchronized (area) {
 			areaNanos = 0;
+			counting = false;
 			areaChangedNanos = 0;
 			firstArrivalNanos = 0;
 			lastArrivalNanos = 0;
