@@ -3,6 +3,7 @@ package io.promptbatch.report;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
 import io.promptbatch.core.stats.LatencyHistogram;
+import io.promptbatch.core.stats.RowTally;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 			rows.forEachRemaining(sums::add);
 		}
 		long zeroScores = sums.scored - sums.passed;
-		long others = sums.rows - sums.failed - zeroScores;
+		long others = sums.tally.rows() - sums.tally.failed() - zeroScores;
 		long stride = Math.max(1, (others + MAX_OTHER_ROWS - 1) / MAX_OTHER_ROWS);
 		List<ShownRow> shown = new ArrayList<>();
 		long failedShown = 0;
@@ -163,7 +164,7 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 				reader.close();
 			}
 		}
-		return new ReportData(info, sums.totals(), sums.latency, sums.models(), sums.failures(), answersPerSecond,
+		return new ReportData(info, sums.totals(), sums.tally.latency(), sums.models(), sums.failures(), answersPerSecond,
 				shown, new Selection(failedShown, zeroShown, othersShown, others, stride, promptsNote));
 	}
 
@@ -187,41 +188,26 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 
 	private static final class Sums {
 
-		long rows;
-		long ok;
-		long failed;
-		long cached;
-		long promptTokens;
-		long completionTokens;
-		BigDecimal cost = BigDecimal.ZERO;
-		long unpriced;
-		long retries;
+		final RowTally tally = new RowTally();
 		long scored;
 		long passed;
-		final LatencyHistogram latency = new LatencyHistogram();
-		final Map<String, long[]> modelCounts = new TreeMap<>();
-		final Map<String, BigDecimal> modelCost = new TreeMap<>();
+		final Map<String, RowTally> modelTallies = new TreeMap<>();
+		final Map<String, long[]> modelScores = new TreeMap<>();
 		final Map<String, Long> failureCounts = new LinkedHashMap<>();
 		final Map<String, List<Example>> examples = new LinkedHashMap<>();
 
 		void add(ResultRow r) {
-			rows++;
 			String model = r.model().isEmpty() ? "(unknown)" : r.model();
-			long[] m = modelCounts.computeIfAbsent(model, k -> new long[7]);
-			m[0]++;
+			count(tally, r);
+			count(modelTallies.computeIfAbsent(model, k -> new RowTally()), r);
+			long[] modelScore = modelScores.computeIfAbsent(model, k -> new long[2]);
 			if (r.score() != null) {
 				scored++;
 				passed += r.score();
-				m[5]++;
-				m[6] += r.score();
+				modelScore[0]++;
+				modelScore[1] += r.score();
 			}
-			if (r.ok()) {
-				ok++;
-				m[1]++;
-			}
-			else {
-				failed++;
-				m[2]++;
+			if (!r.ok()) {
 				String group = r.errorGroup() == null ? "unknown" : r.errorGroup();
 				failureCounts.merge(group, 1L, Long::sum);
 				List<Example> list = examples.computeIfAbsent(group, g -> new ArrayList<>());
@@ -229,36 +215,23 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 					list.add(new Example(r.id(), r.error() == null ? "" : cut(r.error())));
 				}
 			}
-			if (r.cached()) {
-				cached++;
-				return;
-			}
-			retries += Math.max(0, r.attempts() - 1);
-			latency.add(r.latencyMillis());
-			if (r.ok()) {
-				promptTokens += r.promptTokens();
-				completionTokens += r.completionTokens();
-				m[3] += r.promptTokens();
-				m[4] += r.completionTokens();
-				if (r.cost() != null) {
-					cost = cost.add(r.cost());
-					modelCost.merge(model, r.cost(), BigDecimal::add);
-				}
-				else {
-					unpriced++;
-				}
-			}
+		}
+
+		private static void count(RowTally tally, ResultRow r) {
+			tally.add(r.ok(), r.cached(), r.promptTokens(), r.completionTokens(), r.cost(), r.attempts(),
+					r.latencyMillis());
 		}
 
 		Totals totals() {
-			return new Totals(rows, ok, failed, cached, promptTokens, completionTokens, cost, unpriced, retries, scored,
-					passed);
+			return new Totals(tally.rows(), tally.ok(), tally.failed(), tally.cached(), tally.promptTokens(),
+					tally.completionTokens(), tally.cost(), tally.unpriced(), tally.retries(), scored, passed);
 		}
 
 		Map<String, ModelTotals> models() {
 			Map<String, ModelTotals> out = new LinkedHashMap<>();
-			modelCounts.forEach((model, c) -> out.put(model, new ModelTotals(c[0], c[1], c[2], c[3], c[4],
-					modelCost.getOrDefault(model, BigDecimal.ZERO), c[5], c[6])));
+			modelTallies.forEach((model, t) -> out.put(model, new ModelTotals(t.rows(), t.ok(), t.failed(),
+					t.promptTokens(), t.completionTokens(), t.cost(), modelScores.get(model)[0],
+					modelScores.get(model)[1])));
 			return out;
 		}
 

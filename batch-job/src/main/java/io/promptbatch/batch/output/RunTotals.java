@@ -2,6 +2,7 @@ package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.core.stats.LatencyHistogram;
+import io.promptbatch.core.stats.RowTally;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,28 +21,16 @@ public final class RunTotals {
 
 	private static final String FIELDS = "\u001f";
 
-	private long ok;
-	private long failed;
-	private long cached;
+	private RowTally rows = new RowTally();
 	private final Map<String, long[]> scores = new TreeMap<>();
-	private long promptTokens;
-	private long completionTokens;
-	private long retries;
-	private long unpricedRows;
-	private BigDecimal costUsd = BigDecimal.ZERO;
-	private LatencyHistogram latency = new LatencyHistogram();
 
 	public static RunTotals from(ExecutionContext ctx) {
 		RunTotals t = new RunTotals();
-		t.ok = ctx.getLong(PREFIX + "ok", 0L);
-		t.failed = ctx.getLong(PREFIX + "failed", 0L);
-		t.promptTokens = ctx.getLong(PREFIX + "prompt_tokens", 0L);
-		t.completionTokens = ctx.getLong(PREFIX + "completion_tokens", 0L);
-		t.retries = ctx.getLong(PREFIX + "retries", 0L);
-		t.unpricedRows = ctx.getLong(PREFIX + "unpriced", 0L);
-		t.costUsd = new BigDecimal(ctx.getString(PREFIX + "cost_usd", "0"));
-		t.latency = LatencyHistogram.decode(ctx.getString(PREFIX + "latency", ""));
-		t.cached = ctx.getLong(PREFIX + "cached", 0L);
+		t.rows = RowTally.of(ctx.getLong(PREFIX + "ok", 0L), ctx.getLong(PREFIX + "failed", 0L),
+				ctx.getLong(PREFIX + "cached", 0L), ctx.getLong(PREFIX + "prompt_tokens", 0L),
+				ctx.getLong(PREFIX + "completion_tokens", 0L), ctx.getLong(PREFIX + "retries", 0L),
+				ctx.getLong(PREFIX + "unpriced", 0L), new BigDecimal(ctx.getString(PREFIX + "cost_usd", "0")),
+				LatencyHistogram.decode(ctx.getString(PREFIX + "latency", "")));
 		String scores = ctx.getString(PREFIX + "scores", "");
 		if (!scores.isEmpty()) {
 			for (String entry : scores.split(RECORDS)) {
@@ -61,15 +50,15 @@ public final class RunTotals {
 	}
 
 	public void saveTo(ExecutionContext ctx) {
-		ctx.putLong(PREFIX + "ok", ok);
-		ctx.putLong(PREFIX + "failed", failed);
-		ctx.putLong(PREFIX + "prompt_tokens", promptTokens);
-		ctx.putLong(PREFIX + "completion_tokens", completionTokens);
-		ctx.putLong(PREFIX + "retries", retries);
-		ctx.putLong(PREFIX + "unpriced", unpricedRows);
-		ctx.putString(PREFIX + "cost_usd", costUsd.toPlainString());
-		ctx.putString(PREFIX + "latency", latency.encode());
-		ctx.putLong(PREFIX + "cached", cached);
+		ctx.putLong(PREFIX + "ok", rows.ok());
+		ctx.putLong(PREFIX + "failed", rows.failed());
+		ctx.putLong(PREFIX + "prompt_tokens", rows.promptTokens());
+		ctx.putLong(PREFIX + "completion_tokens", rows.completionTokens());
+		ctx.putLong(PREFIX + "retries", rows.retries());
+		ctx.putLong(PREFIX + "unpriced", rows.unpriced());
+		ctx.putString(PREFIX + "cost_usd", rows.cost().toPlainString());
+		ctx.putString(PREFIX + "latency", rows.latency().encode());
+		ctx.putLong(PREFIX + "cached", rows.cached());
 		StringBuilder sb = new StringBuilder();
 		scores.forEach((model, counts) -> sb.append(sb.isEmpty() ? "" : RECORDS).append(model).append(FIELDS)
 			.append(counts[0]).append(FIELDS).append(counts[1]));
@@ -82,41 +71,21 @@ public final class RunTotals {
 			counts[0]++;
 			counts[1] += row.score();
 		}
-		if (row.cached()) {
-			// an earlier run's answer: nothing was sent, paid or waited for
-			ok++;
-			cached++;
-			return;
-		}
-		if (row.ok()) {
-			ok++;
-			promptTokens += row.usage().promptTokens();
-			completionTokens += row.usage().completionTokens();
-			if (row.cost() != null) {
-				costUsd = costUsd.add(row.cost());
-			}
-			else {
-				unpricedRows++;
-			}
-		}
-		else {
-			failed++;
-		}
-		retries += Math.max(0, row.attempts() - 1);
-		latency.add(row.latencyMillis());
+		rows.add(row.ok(), row.cached(), row.usage().promptTokens(), row.usage().completionTokens(), row.cost(),
+				row.attempts(), row.latencyMillis());
 	}
 
 	public long ok() {
-		return ok;
+		return rows.ok();
 	}
 
 	public long failed() {
-		return failed;
+		return rows.failed();
 	}
 
 	/** Rows answered from the response cache (counted in {@link #ok()}; their tokens and cost are not counted). */
 	public long cached() {
-		return cached;
+		return rows.cached();
 	}
 
 	/** Scored rows and passes, by the model the rows named; empty when the run is not scored. */
@@ -136,32 +105,32 @@ public final class RunTotals {
 	}
 
 	public long rows() {
-		return ok + failed;
+		return rows.rows();
 	}
 
 	public long promptTokens() {
-		return promptTokens;
+		return rows.promptTokens();
 	}
 
 	public long completionTokens() {
-		return completionTokens;
+		return rows.completionTokens();
 	}
 
 	public long retries() {
-		return retries;
+		return rows.retries();
 	}
 
 	/** Answered rows whose model has no price (their cost is unknown, not zero). */
 	public long unpricedRows() {
-		return unpricedRows;
+		return rows.unpriced();
 	}
 
 	public BigDecimal costUsd() {
-		return costUsd;
+		return rows.cost();
 	}
 
-	/** Latencies of all rows written, answered or failed. */
+	/** Latencies of the rows written that were sent (not those answered from the cache), answered or failed. */
 	public LatencyHistogram latency() {
-		return latency;
+		return rows.latency();
 	}
 }
