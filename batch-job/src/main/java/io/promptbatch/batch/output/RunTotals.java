@@ -21,12 +21,12 @@ public final class RunTotals {
 
 	private static final String FIELDS = "\u001f";
 
-	private RowTally rows = new RowTally();
+	private RowTally tally = new RowTally();
 	private final Map<String, long[]> scores = new TreeMap<>();
 
 	public static RunTotals from(ExecutionContext ctx) {
 		RunTotals t = new RunTotals();
-		t.rows = RowTally.of(ctx.getLong(PREFIX + "ok", 0L), ctx.getLong(PREFIX + "failed", 0L),
+		t.tally = RowTally.of(ctx.getLong(PREFIX + "ok", 0L), ctx.getLong(PREFIX + "failed", 0L),
 				ctx.getLong(PREFIX + "cached", 0L), ctx.getLong(PREFIX + "prompt_tokens", 0L),
 				ctx.getLong(PREFIX + "completion_tokens", 0L), ctx.getLong(PREFIX + "retries", 0L),
 				ctx.getLong(PREFIX + "unpriced", 0L), new BigDecimal(ctx.getString(PREFIX + "cost_usd", "0")),
@@ -50,15 +50,15 @@ public final class RunTotals {
 	}
 
 	public void saveTo(ExecutionContext ctx) {
-		ctx.putLong(PREFIX + "ok", rows.ok());
-		ctx.putLong(PREFIX + "failed", rows.failed());
-		ctx.putLong(PREFIX + "prompt_tokens", rows.promptTokens());
-		ctx.putLong(PREFIX + "completion_tokens", rows.completionTokens());
-		ctx.putLong(PREFIX + "retries", rows.retries());
-		ctx.putLong(PREFIX + "unpriced", rows.unpriced());
-		ctx.putString(PREFIX + "cost_usd", rows.cost().toPlainString());
-		ctx.putString(PREFIX + "latency", rows.latency().encode());
-		ctx.putLong(PREFIX + "cached", rows.cached());
+		ctx.putLong(PREFIX + "ok", tally.ok());
+		ctx.putLong(PREFIX + "failed", tally.failed());
+		ctx.putLong(PREFIX + "prompt_tokens", tally.promptTokens());
+		ctx.putLong(PREFIX + "completion_tokens", tally.completionTokens());
+		ctx.putLong(PREFIX + "retries", tally.retries());
+		ctx.putLong(PREFIX + "unpriced", tally.unpriced());
+		ctx.putString(PREFIX + "cost_usd", tally.cost().toPlainString());
+		ctx.putString(PREFIX + "latency", tally.latency().encode());
+		ctx.putLong(PREFIX + "cached", tally.cached());
 		StringBuilder sb = new StringBuilder();
 		scores.forEach((model, counts) -> sb.append(sb.isEmpty() ? "" : RECORDS).append(model).append(FIELDS)
 			.append(counts[0]).append(FIELDS).append(counts[1]));
@@ -71,21 +71,21 @@ public final class RunTotals {
 			counts[0]++;
 			counts[1] += row.score();
 		}
-		rows.add(row.ok(), row.cached(), row.usage().promptTokens(), row.usage().completionTokens(), row.cost(),
+		tally.add(row.ok(), row.cached(), row.usage().promptTokens(), row.usage().completionTokens(), row.cost(),
 				row.attempts(), row.latencyMillis());
 	}
 
 	public long ok() {
-		return rows.ok();
+		return tally.ok();
 	}
 
 	public long failed() {
-		return rows.failed();
+		return tally.failed();
 	}
 
 	/** Rows answered from the response cache (counted in {@link #ok()}; their tokens and cost are not counted). */
 	public long cached() {
-		return rows.cached();
+		return tally.cached();
 	}
 
 	/** Scored rows and passes, by the model the rows named; empty when the run is not scored. */
@@ -105,32 +105,32 @@ public final class RunTotals {
 	}
 
 	public long rows() {
-		return rows.rows();
+		return tally.rows();
 	}
 
 	public long promptTokens() {
-		return rows.promptTokens();
+		return tally.promptTokens();
 	}
 
 	public long completionTokens() {
-		return rows.completionTokens();
+		return tally.completionTokens();
 	}
 
 	public long retries() {
-		return rows.retries();
+		return tally.retries();
 	}
 
 	/** Answered rows whose model has no price (their cost is unknown, not zero). */
 	public long unpricedRows() {
-		return rows.unpriced();
+		return tally.unpriced();
 	}
 
 	public BigDecimal costUsd() {
-		return rows.cost();
+		return tally.cost();
 	}
 
 	/** Latencies of the rows written that were sent (not those answered from the cache), answered or failed. */
 	public LatencyHistogram latency() {
-		return rows.latency();
+		return tally.latency();
 	}
 }
