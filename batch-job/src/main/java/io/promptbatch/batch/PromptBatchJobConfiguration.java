@@ -128,6 +128,6 @@ public class PromptBatchJobConfiguration {
 			file.headerCallback(writer -> writer.write(header));
 		}
 		FlatFileItemWriter<AnswerRow> writer = file.build();
-		return new ResultFileWriter(writer, spec.output(), progress);
+		return new ResultFileWriter(writer, WRITER_NAME, spec.output(), progress);
 	}
 }

@@ -2,6 +2,7 @@ package io.promptbatch.batch;
 
 import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
+import io.promptbatch.core.prompt.InputFingerprint;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -43,9 +44,23 @@ public final class RunLauncher {
 	 * parameters, or nothing when that run already completed.
 	 */
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns) throws Exception {
-		JobParameters parameters = RunParameters.of(spec, expectedRows, columns);
+		return run(spec, expectedRows, columns, InputFingerprint.of(spec.input()), false);
+	}
+
+	/**
+	 * Runs the spec, as {@link #run(RunSpec, long, List)}, on the input as the scan read it.
+	 * @param overwrite replace an output that this run did not write (another run's, or a file of the
+	 *     user's); without it such an output is refused
+	 * @throws RunRefusedException when the output exists and another run, or no run, wrote it
+	 */
+	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
+			boolean overwrite) throws Exception {
+		JobParameters parameters = RunParameters.of(spec, expectedRows, columns, input);
 		recoverAbandoned();
 		JobExecution previous = repository.getLastJobExecution(job.getName(), parameters);
+		if (previous == null && !overwrite) {
+			refuseOutputOfAnother(spec.output(), parameters);
+		}
 		if (previous != null && previous.getStatus() == BatchStatus.UNKNOWN) {
 			recoverUnknown(previous);
 		}
@@ -83,9 +98,97 @@ public final class RunLauncher {
 		if (target.getStatus() == BatchStatus.COMPLETED) {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
+		refuseChangedInput(target);
 		long start = System.nanoTime();
 		JobExecution execution = operator.restart(target);
 		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
+	}
+
+	/** The output file of the run {@link #resume(Long)} would continue. */
+	public java.nio.file.Path outputToResume(@Nullable Long runId) {
+		JobExecution target;
+		if (runId == null) {
+			target = lastRestartable();
+		}
+		else {
+			JobInstance instance = repository.getJobInstance(runId);
+			target = instance == null ? null : repository.getLastJobExecution(instance);
+		}
+		if (target == null) {
+			throw new IllegalArgumentException(runId == null ? "there is no failed or stopped run to resume"
+					: "there is no run " + runId);
+		}
+		return RunParameters.toSpec(target.getJobParameters()).output();
+	}
+
+	/**
+	 * A new run must not replace an output it did not write. An empty file replaces nothing; a file that
+	 * an earlier run wrote is named with that run and what differs, so that the user can continue it or
+	 * start anew knowingly.
+	 */
+	private void refuseOutputOfAnother(java.nio.file.Path output, JobParameters parameters) throws java.io.IOException {
+		if (!java.nio.file.Files.isRegularFile(output) || java.nio.file.Files.size(output) == 0) {
+			return;
+		}
+		JobInstance writer = instanceWithOutput(output);
+		String ways = "pass --overwrite to replace it with a new run (answers to requests already answered come "
+				+ "from the cache, not paid again), or give another --output";
+		if (writer == null) {
+			throw new RunRefusedException(output + " exists and no run of this state directory wrote it: " + ways
+					+ " (a run started with another --state-dir continues with that --state-dir)");
+		}
+		JobExecution last = repository.getLastJobExecution(writer);
+		RunRecord record = record(writer);
+		String what = "run " + writer.getInstanceId() + (record == null ? ""
+				: " (" + record.status().toString().toLowerCase(java.util.Locale.ROOT) + ", " + record.totals().rows()
+						+ " of " + last.getJobParameters().getLong(RunParameters.TOTAL, 0L) + " rows written)");
+		List<String> differences = RunParameters.differences(last.getJobParameters(), parameters);
+		boolean inputChanged = differences.stream().anyMatch(d -> d.startsWith("the input's content"));
+		String toContinue = last.getStatus() == BatchStatus.COMPLETED ? ""
+				: inputChanged ? " To continue " + "run " + writer.getInstanceId() + ", restore the input as it was and run "
+						+ "the same command again."
+						: " To continue run " + writer.getInstanceId() + ", run it with its settings again (or 'promptbatch "
+								+ "resume --run " + writer.getInstanceId() + "').";
+		throw new RunRefusedException(output + " was written by " + what + " with other settings: "
+				+ String.join("; ", differences) + "." + toContinue + " To start a new run with these settings, " + ways
+				+ ".");
+	}
+
+	/**
+	 * A run continues on the input it started on: its committed rows are counted in records, so a file
+	 * changed since would resume on the wrong rows.
+	 */
+	private void refuseChangedInput(JobExecution target) throws java.io.IOException {
+		InputFingerprint recorded = RunParameters.input(target.getJobParameters());
+		if (recorded == null) {
+			return;
+		}
+		java.nio.file.Path input = RunParameters.toSpec(target.getJobParameters()).input();
+		long run = target.getJobInstance().getInstanceId();
+		if (!java.nio.file.Files.isRegularFile(input)) {
+			throw new RunRefusedException("the input " + input + " of run " + run + " is gone; restore it to continue "
+					+ "the run");
+		}
+		InputFingerprint now = InputFingerprint.of(input);
+		if (!recorded.sameContent(now)) {
+			throw new RunRefusedException("the input " + input + " changed since run " + run + " stopped ("
+					+ recorded.changesTo(now) + "): its rows would no longer line up with those already written. "
+					+ "Restore the file as it was to continue run " + run + "; or start a new run over the file as it "
+					+ "is now with 'promptbatch run' and --overwrite or another --output (answers to unchanged prompts "
+					+ "come from the cache, not paid again).");
+		}
+	}
+
+	/** The newest run that wrote this output file, or null. */
+	private @Nullable JobInstance instanceWithOutput(java.nio.file.Path output) {
+		String wanted = output.toAbsolutePath().normalize().toString();
+		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 10_000)) {
+			JobExecution last = repository.getLastJobExecution(instance);
+			if (last != null && wanted.equals(last.getJobParameters().getString(RunParameters.OUTPUT))) {
+				return instance;
+			}
+		}
+		return null;
 	}
 
 	/** The most recent runs, newest first. */
@@ -108,15 +211,9 @@ public final class RunLauncher {
 
 	/** The newest run that wrote this output file, if there is one. */
 	public java.util.Optional<RunRecord> runWithOutput(java.nio.file.Path output) {
-		java.nio.file.Path wanted = output.toAbsolutePath().normalize();
-		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 10_000)) {
-			// compare the output parameter first: a whole record reads the run's step and its totals
-			JobExecution last = repository.getLastJobExecution(instance);
-			if (last != null && wanted.toString().equals(last.getJobParameters().getString(RunParameters.OUTPUT))) {
-				return java.util.Optional.ofNullable(record(instance));
-			}
-		}
-		return java.util.Optional.empty();
+		// the output parameter is compared first: a whole record reads the run's step and its totals
+		JobInstance instance = instanceWithOutput(output);
+		return instance == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(record(instance));
 	}
 
 	private @Nullable RunRecord record(JobInstance instance) {

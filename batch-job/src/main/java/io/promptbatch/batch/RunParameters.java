@@ -1,6 +1,7 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.prompt.InputFingerprint;
 import io.promptbatch.core.score.Scorer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +57,9 @@ public final class RunParameters {
 	public static final String SCORE = "score";
 	public static final String MAX_OUTAGE_MS = "max.outage.ms";
 	public static final String MAX_ROW_TIME_MS = "max.row.time.ms";
+	public static final String INPUT_SHA256 = "input.sha256";
+	public static final String INPUT_SIZE = "input.size";
+	public static final String INPUT_MODIFIED = "input.modified";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -65,10 +69,15 @@ public final class RunParameters {
 	/**
 	 * @param total the records in the input's range, from the scan before the run
 	 * @param columns the carried input columns, from the same scan
+	 * @param input the input file as the run read it: its content identifies the run, so that a changed
+	 *     file is never resumed on the wrong rows
 	 */
-	public static JobParameters of(RunSpec spec, long total, List<String> columns) {
+	public static JobParameters of(RunSpec spec, long total, List<String> columns, InputFingerprint input) {
 		JobParametersBuilder b = new JobParametersBuilder()
 			.addString(INPUT, spec.input().toString())
+			.addString(INPUT_SHA256, input.sha256())
+			.addLong(INPUT_SIZE, input.size(), false)
+			.addLong(INPUT_MODIFIED, input.modified(), false)
 			.addString(OUTPUT, spec.output().toString())
 			.addString(BASE_URL, spec.baseUrl())
 			.addString(MODEL, spec.model())
@@ -170,6 +179,59 @@ public final class RunParameters {
 			b.concurrency(concurrency);
 		}
 		return b.build();
+	}
+
+	/** The input file as the run read it, or null for a run recorded before inputs were fingerprinted. */
+	public static @Nullable InputFingerprint input(JobParameters p) {
+		String sha256 = p.getString(INPUT_SHA256);
+		Long size = p.getLong(INPUT_SIZE);
+		Long modified = p.getLong(INPUT_MODIFIED);
+		return sha256 == null || size == null || modified == null ? null : new InputFingerprint(size, modified, sha256);
+	}
+
+	/**
+	 * The settings that tell two runs apart and differ between them, as the user would name them:
+	 * "--temperature: 0.2 then, 0.7 now"; an input's content as what changed in the file.
+	 */
+	public static List<String> differences(JobParameters then, JobParameters now) {
+		List<String> differences = new java.util.ArrayList<>();
+		java.util.Set<String> names = new java.util.TreeSet<>();
+		then.getIdentifyingParameters().forEach(parameter -> names.add(parameter.name()));
+		now.getIdentifyingParameters().forEach(parameter -> names.add(parameter.name()));
+		for (String name : names) {
+			Object a = valueOf(then, name);
+			Object b = valueOf(now, name);
+			if (java.util.Objects.equals(a, b)) {
+				continue;
+			}
+			if (name.equals(INPUT_SHA256)) {
+				InputFingerprint before = input(then);
+				InputFingerprint after = input(now);
+				differences.add("the input's content: " + (before == null || after == null ? "not recorded then"
+						: before.changesTo(after)));
+			}
+			else {
+				differences.add(SETTING_NAMES.getOrDefault(name, name) + ": " + shown(a) + " then, " + shown(b) + " now");
+			}
+		}
+		return differences;
+	}
+
+	private static final Map<String, String> SETTING_NAMES = Map.ofEntries(Map.entry(INPUT, "--input"),
+			Map.entry(OUTPUT, "--output"), Map.entry(BASE_URL, "--base-url"), Map.entry(MODEL, "--model"),
+			Map.entry(MODEL_GIVEN, "--model given"), Map.entry(SYSTEM, "--system"), Map.entry(TEMPLATE, "--template"),
+			Map.entry(SKIP_INVALID, "--skip-invalid"), Map.entry(MAX_TOKENS, "--max-tokens"),
+			Map.entry(TEMPERATURE, "--temperature"), Map.entry(PARAMS, "--param"), Map.entry(RUN_KEY, "--run-key"),
+			Map.entry(OUTPUT_FORMAT, "--output-format"), Map.entry(CACHE, "--no-cache/--cache-only"),
+			Map.entry(SCORE, "--score"), Map.entry(FROM, "first record"), Map.entry(TO, "end record"));
+
+	private static @Nullable Object valueOf(JobParameters p, String name) {
+		var parameter = p.getParameter(name);
+		return parameter == null || !parameter.identifying() ? null : parameter.value();
+	}
+
+	private static String shown(@Nullable Object value) {
+		return value == null ? "not given" : "'" + value + "'";
 	}
 
 	private static Map<String, JsonNode> params(@Nullable String json) {

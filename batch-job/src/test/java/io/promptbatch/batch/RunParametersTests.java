@@ -3,6 +3,7 @@ package io.promptbatch.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.prompt.InputFingerprint;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 class RunParametersTests {
 
 	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	static final InputFingerprint FILE = new InputFingerprint(1204, 1_764_000_000_000L, "ab".repeat(32));
 
 	@Test
 	void aRunsSpecSurvivesItsJobParametersForResume() {
@@ -43,7 +46,7 @@ class RunParametersTests {
 			.limits(Duration.ofMinutes(2), Duration.ofMinutes(7))
 			.build();
 
-		JobParameters parameters = RunParameters.of(spec, 10, List.of("expected"));
+		JobParameters parameters = RunParameters.of(spec, 10, List.of("expected"), FILE);
 
 		assertThat(RunParameters.toSpec(parameters)).isEqualTo(spec);
 		// the key is never a parameter, only the name of its variable
@@ -53,19 +56,50 @@ class RunParametersTests {
 	@Test
 	void whatChangesTheAnswersMakesAnotherRunAndWhatDoesNotResumesTheSame() {
 		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
-		JobParameters base = RunParameters.of(spec, 10, List.of());
+		JobParameters base = RunParameters.of(spec, 10, List.of(), FILE);
 
 		for (RunSpec other : List.of(spec.toBuilder().params(Map.of("top_p", JSON.readTree("0.5"))).build(),
 				spec.toBuilder().score(Scorer.EXACT).build(), spec.toBuilder().cache(CacheMode.BYPASS).build(),
 				spec.toBuilder().outputFormat(OutputFormat.JSONL).build())) {
-			assertThat(RunParameters.of(other, 10, List.of()).getIdentifyingParameters())
+			assertThat(RunParameters.of(other, 10, List.of(), FILE).getIdentifyingParameters())
 				.isNotEqualTo(base.getIdentifyingParameters());
 		}
 		for (RunSpec same : List.of(spec.toBuilder().concurrency(64).build(),
 				spec.toBuilder().limits(Duration.ofMinutes(1), Duration.ofMinutes(2)).build(),
 				spec.toBuilder().rates(60, 0).build())) {
-			assertThat(RunParameters.of(same, 10, List.of()).getIdentifyingParameters())
+			assertThat(RunParameters.of(same, 10, List.of(), FILE).getIdentifyingParameters())
 				.isEqualTo(base.getIdentifyingParameters());
 		}
+	}
+
+	@Test
+	void anInputWithOtherContentMakesAnotherRunAndATouchedOneResumesTheSame() {
+		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
+		JobParameters base = RunParameters.of(spec, 10, List.of(), FILE);
+
+		JobParameters edited = RunParameters.of(spec, 10, List.of(), new InputFingerprint(1310, FILE.modified() + 5000,
+				"cd".repeat(32)));
+		JobParameters touched = RunParameters.of(spec, 10, List.of(), new InputFingerprint(FILE.size(),
+				FILE.modified() + 5000, FILE.sha256()));
+
+		// the job instance is keyed by the identifying parameters' names and values
+		var keys = new org.springframework.batch.core.job.DefaultJobKeyGenerator();
+		assertThat(keys.generateKey(edited)).isNotEqualTo(keys.generateKey(base));
+		assertThat(keys.generateKey(touched)).isEqualTo(keys.generateKey(base));
+		assertThat(RunParameters.input(edited)).isEqualTo(new InputFingerprint(1310, FILE.modified() + 5000,
+				"cd".repeat(32)));
+	}
+
+	@Test
+	void differencesNameTheSettingsAsTheUserGaveThem() {
+		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
+		JobParameters then = RunParameters.of(spec.toBuilder().temperature(0.2).build(), 10, List.of(), FILE);
+		JobParameters now = RunParameters.of(spec.toBuilder().temperature(0.7).concurrency(64).build(), 10, List.of(),
+				new InputFingerprint(1310, FILE.modified(), "cd".repeat(32)));
+
+		assertThat(RunParameters.differences(then, now)).containsExactly(
+				"the input's content: size 1,204 -> 1,310 bytes, different content",
+				"--temperature: '0.2' then, '0.7' now");
+		assertThat(RunParameters.differences(then, then)).isEmpty();
 	}
 }

@@ -70,7 +70,8 @@ public final class PromptbatchCommand implements Runnable {
 			err.println("promptbatch: bad input: " + e.getMessage());
 			return 2;
 		}
-		if (e instanceof UsageException || e instanceof IllegalArgumentException) {
+		if (e instanceof UsageException || e instanceof IllegalArgumentException
+				|| e instanceof io.promptbatch.batch.RunRefusedException) {
 			err.println("promptbatch: " + e.getMessage());
 			return 2;
 		}

@@ -2,6 +2,7 @@ package io.promptbatch.cli;
 
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.batch.state.OutputLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -42,18 +43,32 @@ final class ResumeCommand implements Callable<Integer> {
 					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
 							stop.signal())) {
 				RunOutcome outcome;
+				Path runOutput;
 				try {
-					outcome = session.launcher().resume(runId);
+					runOutput = session.launcher().outputToResume(runId);
 				}
 				catch (IllegalArgumentException e) {
 					err.println("promptbatch: " + e.getMessage() + " in " + state.stateDir.toAbsolutePath());
 					return 2;
 				}
-				Path output = session.launcher().outputOf(outcome.executionId());
-				Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency());
+				// one run per output file, as for 'run'
+				try (OutputLock lock = lockOf(runOutput)) {
+					outcome = session.launcher().resume(runId);
+					Path output = session.launcher().outputOf(outcome.executionId());
+					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency());
+				}
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}
+		}
+	}
+
+	private static OutputLock lockOf(Path output) throws java.io.IOException {
+		try {
+			return OutputLock.acquire(output);
+		}
+		catch (IllegalStateException e) {
+			throw new PromptbatchCommand.UsageException(e.getMessage());
 		}
 	}
 }

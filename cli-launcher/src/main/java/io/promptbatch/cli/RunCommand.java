@@ -9,6 +9,8 @@ import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.batch.state.OutputLock;
+import io.promptbatch.core.prompt.InputFingerprint;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.provider.Provider;
@@ -18,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -138,6 +141,9 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--report", description = "At the end, write the run's HTML page to <output>.report.html (also: 'promptbatch report').")
 	boolean report;
 
+	@Option(names = "--overwrite", description = "Replace an existing output that this run did not write (a file of yours, or another run's output). Continuing a run's own output needs no flag.")
+	boolean overwrite;
+
 	@Option(names = "--run-key", paramLabel = "KEY", description = "Makes a new run of the same input and output (e.g. a date for nightly jobs).")
 	@Nullable String runKey;
 
@@ -150,8 +156,24 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
 
-	/** The input check's result, or what it threw (bad input, a file that cannot be read) as it threw it. */
-	private static InputScan scanned(CompletableFuture<InputScan> scanning) throws IOException {
+	/** Work on a daemon thread of its own: the input's check and fingerprint run while the job's context starts. */
+	private static <T> CompletableFuture<T> inBackground(String name, java.util.concurrent.Callable<T> work) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		Thread thread = new Thread(() -> {
+			try {
+				result.complete(work.call());
+			}
+			catch (Throwable e) {
+				result.completeExceptionally(e);
+			}
+		}, name);
+		thread.setDaemon(true);
+		thread.start();
+		return result;
+	}
+
+	/** A background result, or what its work threw (bad input, a file that cannot be read) as it threw it. */
+	private static <T> T scanned(CompletableFuture<T> scanning) throws IOException {
 		try {
 			return scanning.join();
 		}
@@ -196,6 +218,7 @@ final class RunCommand implements Callable<Integer> {
 			throw new PromptbatchCommand.UsageException((outputFormat != null ? "--output-format: " : "") + e.getMessage());
 		}
 		checkOutputLocation();
+		OutputGuard.refuseWritingOnto(output, pricesFile == null ? List.of(input) : List.of(input, pricesFile));
 		if (noCache && cacheOnly) {
 			throw new PromptbatchCommand.UsageException("--no-cache and --cache-only contradict each other; give one");
 		}
@@ -254,19 +277,21 @@ final class RunCommand implements Callable<Integer> {
 		// the whole input is checked before anything is sent; the check runs on a thread of its own while the job's
 		// context starts, and the run waits for it before its first request
 		PromptOptions options = new PromptOptions(system, template, skipInvalid);
-		CompletableFuture<InputScan> scanning = new CompletableFuture<>();
-		Thread scanner = new Thread(() -> {
-			try {
-				scanning.complete(skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options));
-			}
-			catch (Throwable e) {
-				scanning.completeExceptionally(e);
-			}
-		}, "promptbatch-input-scan");
-		scanner.setDaemon(true);
-		scanner.start();
-		InProcessSimulator simulator = null;
+		// one run per output file, whatever its state directory: taken before anything is read or sent
+		OutputLock outputLock;
 		try {
+			outputLock = OutputLock.acquire(output);
+		}
+		catch (IllegalStateException e) {
+			throw new PromptbatchCommand.UsageException(e.getMessage());
+		}
+		CompletableFuture<InputScan> scanning = inBackground("promptbatch-input-scan",
+				() -> skipInvalid ? RejectsFile.scan(input, options, output) : InputScan.of(input, options));
+		// what the input is now, recorded with the run so that a resumed run can tell whether it changed
+		CompletableFuture<InputFingerprint> fingerprinting = inBackground("promptbatch-input-fingerprint",
+				() -> InputFingerprint.of(input));
+		InProcessSimulator simulator = null;
+		try (outputLock) {
 			Endpoints endpoints = Endpoints.IDENTITY;
 			if (target.simulator) {
 				simulator = InProcessSimulator.start();
@@ -295,7 +320,8 @@ final class RunCommand implements Callable<Integer> {
 				try (AutoCloseable progress = quiet ? () -> {
 				} : ProgressPrinter.start(session.progress(), err, scan.records(), System.console() != null,
 						progressInterval)) {
-					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
+					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns(), scanned(fingerprinting),
+							overwrite);
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
 						run.output(), state.stateDir, session.progress().adaptiveConcurrency());

@@ -12,9 +12,10 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /**
- * Before a resumed step opens its streams: when the output file is gone, or shorter than at the last
- * commit (removed, truncated, restored from an old copy), the step starts writing again from the
- * first row. The answers come from the response journal, so nothing is paid for again.
+ * Before a resumed step opens its streams: when the output file is gone, shorter than at the last
+ * commit (removed, truncated, restored from an old copy), or no longer holds what the run wrote (its
+ * {@link OutputTail} differs: another run's output in its place), the step starts writing again from
+ * the first row. The answers come from the response journal, so nothing is paid for again.
  */
 public final class OutputRecovery implements StepExecutionListener {
 
@@ -43,11 +44,15 @@ public final class OutputRecovery implements StepExecutionListener {
 		catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
-		if (size >= committed) {
+		boolean same = size >= committed && OutputTail.matches(ctx, output);
+		if (same) {
 			return;
 		}
 		log.warn("The output {} {}; writing it again from the first row, with answers from the journal", output,
-				size < 0 ? "is missing" : "is shorter (" + size + " bytes) than at the last commit (" + committed + " bytes)");
+				size < 0 ? "is missing"
+						: size < committed ? "is shorter (" + size + " bytes) than at the last commit (" + committed + " bytes)"
+								: "no longer holds the rows this run wrote (another run's output, or another copy)");
+		OutputTail.clear(ctx);
 		ctx.remove(positionKey);
 		ctx.remove(writerName + ".written");
 		ctx.remove(AnswerWindowReader.ROWS_DONE);

@@ -21,12 +21,21 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 
 	private final Path output;
 
+	private final String positionKey;
+
 	private final RunProgress progress;
 
 	private RunTotals totals = new RunTotals();
 
-	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file, Path output, RunProgress progress) {
+	/** The output's length at the last commit whose bytes are on disk. */
+	private long committed;
+
+	/**
+	 * @param name the file writer's name, under which it saves its position
+	 */
+	public ResultFileWriter(FlatFileItemWriter<AnswerRow> file, String name, Path output, RunProgress progress) {
 		this.file = file;
+		this.positionKey = name + ".current.count";
 		this.output = output;
 		this.progress = progress;
 	}
@@ -35,6 +44,7 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 	public void open(ExecutionContext context) throws ItemStreamException {
 		file.open(context);
 		totals = RunTotals.from(context);
+		committed = context.containsKey(positionKey) ? context.getLong(positionKey) : 0;
 		progress.written(totals);
 	}
 
@@ -54,8 +64,12 @@ public final class ResultFileWriter implements ItemStreamWriter<AnswerRow> {
 
 	@Override
 	public void update(ExecutionContext context) throws ItemStreamException {
+		OutputTail.record(context, output, committed);
 		file.update(context);
 		totals.saveTo(context);
+		if (context.containsKey(positionKey)) {
+			committed = context.getLong(positionKey);
+		}
 	}
 
 	@Override
