@@ -13,6 +13,7 @@ import io.promptbatch.batch.state.OutputLock;
 import io.promptbatch.core.prompt.InputFingerprint;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
+import io.promptbatch.core.prompt.PromptTemplate;
 import io.promptbatch.core.provider.Provider;
 import io.promptbatch.core.score.Scorer;
 import java.io.IOException;
@@ -310,6 +311,12 @@ final class RunCommand implements Callable<Integer> {
 					err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),
 							input, output, target.describe, target.model,
 							autoConcurrency ? "auto up to " + concurrency : Integer.toString(concurrency));
+					if (!scan.assumed().isEmpty()) {
+						err.printf("promptbatch: input read as %s%n", String.join(", ", scan.assumed()));
+					}
+				}
+				if (template != null && PromptTemplate.of(template).variables().isEmpty()) {
+					err.println("promptbatch: --template has no {{variable}}: every row sends the same prompt");
 				}
 				if (scan.rejected() > 0) {
 					err.printf("promptbatch: %d invalid records left out, listed with the reason in %s%n",

@@ -6,11 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.promptbatch.cli.CliFixtures.Result;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +46,19 @@ class BadInputIntegrationTests {
 		return Stream.of(
 				Arguments.of("missing.csv", null, "missing.csv: input file not found; check the path given to --input"),
 				Arguments.of("no-prompt.csv", "id,question\n1,What?\n".getBytes(),
-						"no-prompt.csv:1: no 'prompt' column (columns are [id, question]); add one, or render prompts with --template"),
+						"no-prompt.csv:1: no 'prompt' column (columns are ['id', 'question']); add one, or render prompts with --template"),
+				Arguments.of("near-miss.csv", "id, Prompts\n1,What?\n".getBytes(),
+						"near-miss.csv:1: no 'prompt' column; did you mean ' Prompts'? (columns are ['id', ' Prompts'])"),
+				Arguments.of("book.csv", workbook(),
+						"book.csv: is an Excel workbook (a zip file, as .xlsx files are), not CSV text; in Excel use "
+								+ "File > Save As and choose \"CSV UTF-8 (Comma delimited) (.csv)\", then pass that file"),
+				Arguments.of("old.csv", oldWorkbook(), "old.csv: is an old Excel workbook (.xls, an OLE2 file), not CSV text"),
+				Arguments.of("no-bom.csv", "id,prompt\n1,ok\n".getBytes(StandardCharsets.UTF_16LE),
+						"no-bom.csv: has NUL bytes, so it is not UTF-8 text: it may be UTF-16 without a byte-order mark"),
+				Arguments.of("export.jsonl", "[\n  {\"id\": \"1\", \"prompt\": \"hi\"},\n  {\"id\": \"2\", \"prompt\": \"yo\"}\n]\n"
+					.getBytes(),
+						"export.jsonl:1: this is a JSON array, not JSON Lines (one object per line); convert it with: "
+								+ "jq -c '.[]' export.jsonl > export.lines.jsonl"),
 				Arguments.of("quote.csv", "id,prompt\n1,ok\n2,\"open\n3,x\n".getBytes(),
 						"quote.csv:3: a quoted field starting at or after this line is never closed"),
 				Arguments.of("broken.jsonl", "{\"prompt\":\"ok\"}\n{\"prompt\": nope}\n".getBytes(),
@@ -53,6 +71,31 @@ class BadInputIntegrationTests {
 						"empty.csv:3: the prompt is empty; fill it in or remove the record"),
 				Arguments.of("dupes.csv", "id,prompt\na,one\nb,two\na,three\n".getBytes(),
 						"dupes.csv:4: duplicate id 'a' (first used at line 2); ids must be unique"));
+	}
+
+	/** An .xlsx file as Excel writes it: a zip file of XML parts. */
+	static byte[] workbook() {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+			zip.putNextEntry(new ZipEntry("[Content_Types].xml"));
+			zip.write("<Types/>".getBytes(StandardCharsets.UTF_8));
+			zip.putNextEntry(new ZipEntry("xl/worksheets/sheet1.xml"));
+			zip.write("<worksheet/>".getBytes(StandardCharsets.UTF_8));
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return bytes.toByteArray();
+	}
+
+	/** The start of an .xls file: the OLE2 compound-file signature. */
+	static byte[] oldWorkbook() {
+		byte[] bytes = new byte[2048];
+		int[] magic = { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1 };
+		for (int i = 0; i < magic.length; i++) {
+			bytes[i] = (byte) magic[i];
+		}
+		return bytes;
 	}
 
 	@ParameterizedTest(name = "{0}")

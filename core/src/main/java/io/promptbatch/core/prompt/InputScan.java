@@ -11,8 +11,9 @@ import java.util.function.Consumer;
  * @param records how many records will be run
  * @param rejected how many records {@code --skip-invalid} leaves out
  * @param carriedColumns the columns carried to the output, in first-seen order
+ * @param assumed what was assumed to read the file (see {@link PromptReader#assumed()}), for the start line
  */
-public record InputScan(long records, long rejected, List<String> carriedColumns) {
+public record InputScan(long records, long rejected, List<String> carriedColumns, List<String> assumed) {
 
 	/**
 	 * Reads the whole file.
@@ -35,7 +36,7 @@ public record InputScan(long records, long rejected, List<String> carriedColumns
 			while (reader.read() != null) {
 				count++;
 			}
-			return new InputScan(count, rejected[0], reader.carriedColumns());
+			return new InputScan(count, rejected[0], reader.carriedColumns(), reader.assumed());
 		}
 	}
 }

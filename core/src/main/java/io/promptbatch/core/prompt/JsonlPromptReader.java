@@ -3,7 +3,6 @@ package io.promptbatch.core.prompt;
 import io.promptbatch.core.client.ChatRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,6 +34,7 @@ final class JsonlPromptReader implements PromptReader {
 
 
 	private final Path file;
+	private final InputText input;
 	private final BufferedReader reader;
 	private final @Nullable PromptTemplate template;
 	private final @Nullable String defaultSystem;
@@ -41,9 +42,10 @@ final class JsonlPromptReader implements PromptReader {
 	private long line;
 	private long recordNumber;
 
-	JsonlPromptReader(Path file, Reader reader, PromptOptions options) {
+	JsonlPromptReader(Path file, InputText text, PromptOptions options) {
 		this.file = file;
-		this.reader = new BufferedReader(reader, 1 << 16);
+		this.input = text;
+		this.reader = new BufferedReader(text.reader(), 1 << 16);
 		this.template = options.template() == null ? null : PromptTemplate.of(options.template());
 		this.defaultSystem = options.system();
 	}
@@ -59,7 +61,7 @@ final class JsonlPromptReader implements PromptReader {
 			return text;
 		}
 		catch (IOException e) {
-			throw InputReaders.notUtf8(file, line, e);
+			throw input.unreadable(file, line, e);
 		}
 	}
 
@@ -75,8 +77,10 @@ final class JsonlPromptReader implements PromptReader {
 			node = JSON.readTree(text);
 		}
 		catch (JacksonException e) {
-			throw InputException.record(file, line, "not valid JSON (" + e.getOriginalMessage()
-					+ "); each line must be one JSON object");
+			throw notJson(text, e);
+		}
+		if (recordNumber == 1 && node != null && node.isArray()) {
+			throw wholeArray();
 		}
 		if (node == null || !node.isObject()) {
 			throw InputException.record(file, line, "each line must be a JSON object, this one is "
@@ -105,8 +109,10 @@ final class JsonlPromptReader implements PromptReader {
 			messages = InputReaders.messages(file, line, system, node.get("prompt").asString());
 		}
 		else {
-			throw InputException.record(file, line, "no \"prompt\" or \"messages\" field; each line needs one "
-					+ "(or render prompts with --template)");
+			String near = CsvHeader.nearMiss("prompt", node.propertyNames());
+			throw InputException.record(file, line, "no \"prompt\" or \"messages\" field"
+					+ (near == null ? "" : "; did you mean " + CsvHeader.quoted(near) + "? (names are case-sensitive)")
+					+ "; each line needs one (or render prompts with --template)");
 		}
 		Prompt.Settings settings = Prompt.Settings.NONE;
 		if (node.hasNonNull("temperature") || node.hasNonNull("max_tokens")) {
@@ -114,6 +120,48 @@ final class JsonlPromptReader implements PromptReader {
 					InputReaders.maxTokens(file, line, scalar(node.get("max_tokens"))), Map.of(), false);
 		}
 		return new Prompt(recordNumber, line, id, messages, model, values, settings);
+	}
+
+	/**
+	 * Why a line is not JSON, in words (Jackson's own message, without its parser settings and source positions).
+	 * A file that is one JSON array, or one object spread over lines, is named as such.
+	 */
+	private InputException notJson(String lineText, JacksonException e) {
+		String start = lineText.strip();
+		boolean unfinished = e instanceof UnexpectedEndOfInputException
+				|| String.valueOf(e.getOriginalMessage()).startsWith("Unexpected end-of-input");
+		if (recordNumber == 1 && start.startsWith("[")) {
+			throw wholeArray();
+		}
+		if (unfinished && recordNumber == 1 && start.startsWith("{")) {
+			return new InputException(file, line, "this is one JSON object spread over several lines, not JSON Lines "
+					+ "(one object per line); convert it with: jq -c . " + file.getFileName() + " > " + converted());
+		}
+		if (unfinished) {
+			return InputException.record(file, line, "not valid JSON: the line ends inside a JSON value; each record "
+					+ "must be one whole JSON object on one line");
+		}
+		String why = String.valueOf(e.getOriginalMessage());
+		int marker = why.indexOf(" (start marker at");
+		if (marker >= 0) {
+			why = why.substring(0, marker);
+		}
+		why = why.replaceAll("\\s*\\[Source:.*", "").strip();
+		long column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
+		return InputException.record(file, line, "not valid JSON" + (column > 0 ? " at column " + column : "") + " ("
+				+ why + "); each line must be one JSON object");
+	}
+
+	private InputException wholeArray() {
+		return new InputException(file, line, "this is a JSON array, not JSON Lines (one object per line); convert it "
+				+ "with: jq -c '.[]' " + file.getFileName() + " > " + converted());
+	}
+
+	/** A name for the converted file, beside the input and not the input itself. */
+	private String converted() {
+		String name = file.getFileName().toString();
+		int dot = name.lastIndexOf('.');
+		return (dot > 0 ? name.substring(0, dot) : name) + ".lines.jsonl";
 	}
 
 	/** An OpenAI Batch line: the body is the request, run as given. */
@@ -205,6 +253,11 @@ final class JsonlPromptReader implements PromptReader {
 	@Override
 	public List<String> carriedColumns() {
 		return List.copyOf(carried);
+	}
+
+	@Override
+	public List<String> assumed() {
+		return input.assumed() == null ? List.of() : List.of(input.assumed());
 	}
 
 	@Override

@@ -1,23 +1,14 @@
 package io.promptbatch.core.prompt;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PushbackReader;
-import java.io.Reader;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads prompts one record at a time from a {@code .csv} or {@code .jsonl} file, streaming: memory
- * does not grow with the file. Not thread-safe.
+ * Reads prompts one record at a time from a {@code .csv} (or tab-separated {@code .tsv}) or {@code .jsonl}
+ * file, streaming: memory does not grow with the file. Not thread-safe.
  */
 public interface PromptReader extends AutoCloseable {
 
@@ -39,6 +30,15 @@ public interface PromptReader extends AutoCloseable {
 	/** The columns carried to the output that are known so far (all of them for CSV). */
 	List<String> carriedColumns();
 
+	/**
+	 * What was assumed to read the file, for the run's start line: an encoding other than UTF-8 taken from a
+	 * byte-order mark ("UTF-16LE (byte-order mark)"), a CSV delimiter other than the extension's ("';'-separated").
+	 * Empty for a plain UTF-8 file.
+	 */
+	default List<String> assumed() {
+		return List.of();
+	}
+
 	@Override
 	void close();
 
@@ -54,18 +54,19 @@ public interface PromptReader extends AutoCloseable {
 	 */
 	static PromptReader open(Path file, PromptOptions options, java.util.function.Consumer<Rejected> rejects) {
 		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-		boolean csv = name.endsWith(".csv");
+		boolean tsv = name.endsWith(".tsv");
+		boolean csv = tsv || name.endsWith(".csv");
 		if (!csv && !name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {
-			throw new InputException(file, 0, "unknown input format: name the file .csv or .jsonl");
+			throw new InputException(file, 0, "unknown input format: name the file .csv, .tsv or .jsonl");
 		}
-		Reader reader = openUtf8(file);
+		InputText text = InputText.open(file, csv ? "CSV" : "JSON Lines");
 		PromptReader raw;
 		try {
-			raw = csv ? new CsvPromptReader(file, reader, options) : new JsonlPromptReader(file, reader, options);
+			raw = csv ? new CsvPromptReader(file, text, options, tsv) : new JsonlPromptReader(file, text, options);
 		}
 		catch (RuntimeException e) {
 			try {
-				reader.close();
+				text.reader().close();
 			}
 			catch (IOException ignored) {
 				// already failing
@@ -73,36 +74,5 @@ public interface PromptReader extends AutoCloseable {
 			throw e;
 		}
 		return new ValidatingPromptReader(file, raw, options.skipInvalid(), rejects);
-	}
-
-	/** A strict UTF-8 reader that drops a leading byte-order mark. */
-	private static Reader openUtf8(Path file) {
-		InputStream in;
-		try {
-			in = Files.newInputStream(file);
-		}
-		catch (NoSuchFileException e) {
-			throw new InputException(file, 0, "input file not found; check the path given to --input");
-		}
-		catch (IOException e) {
-			throw new InputException(file, 0, "cannot read the input file (" + e.getMessage() + ")", e);
-		}
-		if (Files.isDirectory(file)) {
-			throw new InputException(file, 0, "is a directory; --input takes a .csv or .jsonl file");
-		}
-		CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-			.onMalformedInput(CodingErrorAction.REPORT)
-			.onUnmappableCharacter(CodingErrorAction.REPORT);
-		PushbackReader reader = new PushbackReader(new InputStreamReader(in, decoder), 1);
-		try {
-			int first = reader.read();
-			if (first != -1 && first != '\uFEFF') {
-				reader.unread(first);
-			}
-		}
-		catch (IOException e) {
-			throw InputReaders.notUtf8(file, 1, e);
-		}
-		return reader;
 	}
 }

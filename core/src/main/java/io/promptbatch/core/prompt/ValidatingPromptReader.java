@@ -61,6 +61,11 @@ final class ValidatingPromptReader implements PromptReader {
 	}
 
 	@Override
+	public List<String> assumed() {
+		return delegate.assumed();
+	}
+
+	@Override
 	public void close() {
 		delegate.close();
 	}

@@ -74,7 +74,7 @@ class PromptReaderTests {
 		assertThatThrownBy(() -> readAll(fixture("missing-prompt-column.csv"), PromptOptions.DEFAULTS))
 			.isInstanceOf(InputException.class)
 			.hasMessageContaining("missing-prompt-column.csv:1")
-			.hasMessageContaining("no 'prompt' column (columns are [id, question])")
+			.hasMessageContaining("no 'prompt' column (columns are ['id', 'question'])")
 			.hasMessageContaining("--template");
 	}
 
