@@ -298,7 +298,7 @@ final class RunCommand implements Callable<Integer> {
 					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns());
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
-						run.output(), state.stateDir, session.progress().adaptiveConcurrency());
+						run.output(), state.stateDir, session.progress().adaptiveConcurrency(), target.simulator);
 				if (report) {
 					writeReport(session, outcome, quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err);
 				}
