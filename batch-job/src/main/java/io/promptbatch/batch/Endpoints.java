@@ -13,5 +13,10 @@ public interface Endpoints {
 
 	Endpoints IDENTITY = baseUrl -> baseUrl;
 
+	/** Whether a run recorded with this base URL was answered by the in-process simulator (fake answers). */
+	static boolean isSimulator(String recordedBaseUrl) {
+		return SIMULATOR.equals(recordedBaseUrl);
+	}
+
 	String resolve(String baseUrl);
 }

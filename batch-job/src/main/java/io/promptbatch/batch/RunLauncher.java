@@ -248,14 +248,15 @@ public final class RunLauncher {
 
 	/**
 	 * Mean completion tokens per answered row over earlier runs of a model, with how many runs it
-	 * comes from; empty when there are none.
+	 * comes from; empty when there are none. Runs answered by the built-in simulator do not count: their
+	 * answers are fake, and much shorter than a model's.
 	 */
 	public java.util.Optional<double[]> completionHistory(String model) {
 		long rows = 0;
 		long tokens = 0;
 		int runs = 0;
 		for (RunRecord r : runs(500)) {
-			if (r.spec().model().equals(model) && r.totals().ok() > 0) {
+			if (r.spec().model().equals(model) && r.totals().ok() > 0 && !Endpoints.isSimulator(r.spec().baseUrl())) {
 				rows += r.totals().ok();
 				tokens += r.totals().completionTokens();
 				runs++;

@@ -150,6 +150,13 @@ final class EstimateCommand implements Callable<Integer> {
 		}
 		catch (java.util.concurrent.CompletionException e) {
 			Throwable cause = io.promptbatch.core.client.internal.ErrorMapper.unwrap(e);
+			if (cause instanceof io.promptbatch.core.client.ChatException ce && (ce.status() == 404 || ce.status() == 405)) {
+				// the server has no such route: a usage mistake, not a failure to retry
+				throw new PromptbatchCommand.UsageException("--exact: " + url + " has no token-count endpoint (POST "
+						+ url + "/tokenizers/estimate-token-count answered HTTP " + ce.status() + "): only Moonshot's "
+						+ "API (--provider moonshot) has one; leave out --exact to count with an OpenAI tokenizer, "
+						+ "which approximates the server's");
+			}
 			throw new IllegalStateException("--exact: the token count failed: "
 					+ (cause instanceof io.promptbatch.core.client.ChatException ce ? ce.describe() : cause.toString()), cause);
 		}

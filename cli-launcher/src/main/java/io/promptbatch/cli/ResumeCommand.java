@@ -55,7 +55,11 @@ final class ResumeCommand implements Callable<Integer> {
 				try (OutputLock lock = lockOf(runOutput)) {
 					outcome = session.launcher().resume(runId);
 					Path output = session.launcher().outputOf(outcome.executionId());
-					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency());
+					boolean simulated = session.launcher().run(outcome.instanceId())
+						.map(r -> Endpoints.isSimulator(r.spec().baseUrl()))
+						.orElse(false);
+					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency(),
+							simulated);
 				}
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();

@@ -331,7 +331,7 @@ final class RunCommand implements Callable<Integer> {
 							overwrite);
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
-						run.output(), state.stateDir, session.progress().adaptiveConcurrency());
+						run.output(), state.stateDir, session.progress().adaptiveConcurrency(), target.simulator);
 				if (report) {
 					writeReport(session, outcome, quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err);
 				}

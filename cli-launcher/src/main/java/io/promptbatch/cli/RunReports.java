@@ -1,6 +1,7 @@
 package io.promptbatch.cli;
 
 import io.promptbatch.batch.CacheMode;
+import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunRecord;
 import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.output.OutputFormat;
@@ -41,7 +42,7 @@ final class RunReports {
 				run.started() == null ? null : run.started().atZone(zone).toInstant(),
 				run.ended() == null ? null : run.ended().atZone(zone).toInstant(), run.wall(), spec.input(),
 				spec.output(), spec.baseUrl(), spec.model(), spec.outputFormat() == OutputFormat.OPENAI_BATCH,
-				settings(spec));
+				settings(spec), Endpoints.isSimulator(spec.baseUrl()));
 		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
 		ReportData data = ReportData.of(info,
 				() -> OutputRows.open(spec.output(), spec.outputFormat() == OutputFormat.OPENAI_BATCH),

@@ -25,6 +25,9 @@ final class RunsCommand implements Callable<Integer> {
 
 	private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
+	/** How a run answered by the built-in simulator is marked: its answers are fake, its costs were not paid. */
+	static final String SIMULATED = "[simulator: fake answers, nothing paid]";
+
 	@ParentCommand
 	PromptbatchCommand parent;
 
@@ -58,7 +61,8 @@ final class RunsCommand implements Callable<Integer> {
 					r.status().name().toLowerCase(Locale.ROOT), r.totals().ok(), r.totals().failed(),
 					r.totals().promptTokens(), r.totals().completionTokens(),
 					r.totals().costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), r.spec().input(),
-					r.spec().output(), r.spec().runKey() == null ? "" : "  (key " + r.spec().runKey() + ")");
+					r.spec().output(), (r.spec().runKey() == null ? "" : "  (key " + r.spec().runKey() + ")")
+							+ (Endpoints.isSimulator(r.spec().baseUrl()) ? "  " + SIMULATED : ""));
 		}
 		out.flush();
 		return 0;

@@ -17,9 +17,10 @@ final class Summary {
 
 	/**
 	 * @param adaptive where the adaptive concurrency limit ended, when the run had one ({@code --concurrency auto})
+	 * @param simulated the run was answered by the built-in simulator
 	 */
 	static void print(PrintWriter err, RunOutcome outcome, Path output, Path stateDir,
-			java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive) {
+			java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive, boolean simulated) {
 		RunTotals t = outcome.totals();
 		if (outcome.alreadyComplete()) {
 			err.printf(Locale.ROOT, "promptbatch: run %d already completed (%d rows, %d ok, %d failed) into %s; "
@@ -57,9 +58,12 @@ final class Summary {
 		if (!scores.isEmpty() && scored < t.rows()) {
 			err.printf(Locale.ROOT, "  score: %d rows not scored (failed, or no 'expected' value)%n", t.rows() - scored);
 		}
+		if (simulated) {
+			err.printf(Locale.ROOT, "  simulated: %s%n", SummaryFile.SIMULATED_NOTE);
+		}
 		err.printf(Locale.ROOT, "  output: %s%n", output);
 		try {
-			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome, adaptive));
+			err.printf(Locale.ROOT, "  summary: %s%n", SummaryFile.write(outcome, adaptive, simulated));
 		}
 		catch (java.io.IOException | RuntimeException e) {
 			err.printf(Locale.ROOT, "  summary: could not be written (%s)%n", e.getMessage());

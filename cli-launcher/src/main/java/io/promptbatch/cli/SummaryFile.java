@@ -25,15 +25,25 @@ final class SummaryFile {
 		return output.resolveSibling(output.getFileName() + ".summary.json");
 	}
 
+	/** What the summary file says of a run answered by the built-in simulator. */
+	static final String SIMULATED_NOTE = "answered by the built-in simulator: the answers are fake and nothing was "
+			+ "paid; costs are what the price table would charge for the same tokens";
+
 	/**
 	 * @param adaptive where the adaptive concurrency limit ended, when the run had one: written as
 	 * {@code concurrency.auto_limit_at_end}, {@code .auto_highest}, {@code .overloaded_answers}
+	 * @param simulated the run was answered by the built-in simulator: written as {@code simulated} (always) and
+	 * {@code simulated_note} (when true)
 	 */
-	static Path write(RunOutcome outcome, java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive)
-			throws IOException {
+	static Path write(RunOutcome outcome, java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptive,
+			boolean simulated) throws IOException {
 		RunTotals t = outcome.totals();
 		ObjectNode root = JSON.createObjectNode();
 		root.put("run", outcome.instanceId());
+		root.put("simulated", simulated);
+		if (simulated) {
+			root.put("simulated_note", SIMULATED_NOTE);
+		}
 		root.put("status", outcome.status().name().toLowerCase(java.util.Locale.ROOT));
 		root.put("exit_code", outcome.exitCode());
 		root.put("rows", t.rows());

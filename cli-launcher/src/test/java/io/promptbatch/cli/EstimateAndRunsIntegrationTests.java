@@ -3,15 +3,21 @@ package io.promptbatch.cli;
 import static io.promptbatch.cli.CliFixtures.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.promptbatch.cli.CliFixtures.Result;
 import io.promptbatch.core.cost.TokenEstimator;
 import io.promptbatch.core.prompt.Message;
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.SimulatorConfig;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -55,13 +61,16 @@ class EstimateAndRunsIntegrationTests {
 
 	@Test
 	void estimateLearnsCompletionTokensFromEarlierRunsAndRunsListsThem() throws Exception {
-		// given: one earlier run of the model in the state directory
+		// given: one earlier run of the model in the state directory, against a server (here the simulator on a port
+		// of its own, which promptbatch cannot tell from a model's server)
 		Path state = dir.resolve("state");
 		Path output = dir.resolve("answers.jsonl");
-		Result run = execute(Map.of(), "run", "--provider", "simulator", "--input", CliFixtures.SAMPLE_CSV.toString(),
-				"--output", output.toString(), "--state-dir", state.toString());
-		assertThat(run.exitCode()).as(run.err()).isZero();
 		long completion = 0;
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			Result run = execute(Map.of(), "run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5", "--input",
+					CliFixtures.SAMPLE_CSV.toString(), "--output", output.toString(), "--state-dir", state.toString());
+			assertThat(run.exitCode()).as(run.err()).isZero();
+		}
 		for (JsonNode row : CliFixtures.jsonl(output)) {
 			completion += row.get("completion_tokens").asLong();
 		}
@@ -80,6 +89,90 @@ class EstimateAndRunsIntegrationTests {
 		assertThat(runs.exitCode()).isZero();
 		assertThat(runs.out()).containsPattern("1\\s+\\S+ \\S+\\s+\\S+ \\S+\\s+completed\\s+24\\s+0\\s+\\d+\\s+" + completion
 				+ "\\s+0\\.\\d{4}\\s+.*prompts.csv -> .*answers.jsonl");
+		assertThat(runs.out()).doesNotContain(RunsCommand.SIMULATED);
+	}
+
+	@Test
+	void runsAnsweredByTheBuiltInSimulatorDoNotFeedTheEstimate() throws Exception {
+		// given: a run of kimi-k2.5 against a server with short prompts, and a run of it against the built-in
+		// simulator with long prompts, whose (fake) answers are then longer
+		Path state = dir.resolve("state");
+		Path real = dir.resolve("real.jsonl");
+		Path shortPrompts = Files.writeString(dir.resolve("short.csv"), "id,prompt\ns1,Hi\ns2,Hello\ns3,Hey\n");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			Result run = execute(Map.of(), "run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5", "--input",
+					shortPrompts.toString(), "--output", real.toString(), "--state-dir", state.toString());
+			assertThat(run.exitCode()).as(run.err()).isZero();
+		}
+		Path longPrompts = Files.writeString(dir.resolve("long.csv"), "id,prompt\nl1," + "many words ".repeat(200).strip()
+				+ "\nl2," + "more words ".repeat(200).strip() + "\n");
+		Result simulated = execute(Map.of(), "run", "--provider", "simulator", "--input", longPrompts.toString(),
+				"--output", dir.resolve("fake.jsonl").toString(), "--state-dir", state.toString());
+		assertThat(simulated.exitCode()).as(simulated.err()).isZero();
+		long realMean = Math.round(CliFixtures.jsonl(real).stream().mapToLong(r -> r.get("completion_tokens").asLong())
+			.sum() / 3.0);
+		long fakeMean = Math.round(CliFixtures.jsonl(dir.resolve("fake.jsonl")).stream()
+			.mapToLong(r -> r.get("completion_tokens").asLong()).sum() / 2.0);
+		assertThat(fakeMean).as("the simulated run must differ for the test to tell them apart").isGreaterThan(2 * realMean);
+
+		// when
+		Result estimate = execute(Map.of(), "estimate", "--input", CliFixtures.SAMPLE_CSV.toString(), "--state-dir",
+				state.toString());
+
+		// then: only the run against the server counts
+		assertThat(estimate.exitCode()).as(estimate.err()).isZero();
+		assertThat(estimate.out()).contains("mean of 1 earlier run(s) of kimi-k2.5").contains(": " + realMean + " per row");
+	}
+
+	@Test
+	void aRunAnsweredByTheBuiltInSimulatorIsMarkedInItsSummaryAndInRuns() throws Exception {
+		// given: a run that fell back to the simulator (no provider, no base URL, no key: a misspelt key variable)
+		Path state = dir.resolve("state");
+		Path fake = dir.resolve("fake.jsonl");
+		Path real = dir.resolve("real.jsonl");
+		Result simulated = execute(Map.of("ACEDATA_API_TOKN", "k"), "run", "--input", CliFixtures.SAMPLE_CSV.toString(),
+				"--output", fake.toString(), "--state-dir", state.toString());
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			Result run = execute(Map.of(), "run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5", "--input",
+					CliFixtures.SAMPLE_CSV.toString(), "--output", real.toString(), "--state-dir", state.toString());
+			assertThat(run.exitCode()).as(run.err()).isZero();
+		}
+
+		// when
+		Result runs = execute(Map.of(), "runs", "--state-dir", state.toString());
+
+		// then
+		assertThat(simulated.exitCode()).as(simulated.err()).isZero();
+		assertThat(simulated.err()).contains("  simulated: answered by the built-in simulator: the answers are fake");
+		JsonNode fakeSummary = CliFixtures.JSON.readTree(SummaryFile.pathFor(fake).toFile());
+		assertThat(fakeSummary.get("simulated").asBoolean()).isTrue();
+		assertThat(fakeSummary.get("simulated_note").asString()).contains("fake").contains("nothing was paid");
+		JsonNode realSummary = CliFixtures.JSON.readTree(SummaryFile.pathFor(real).toFile());
+		assertThat(realSummary.get("simulated").asBoolean()).isFalse();
+		assertThat(realSummary.has("simulated_note")).isFalse();
+		List<String> lines = runs.out().lines().toList();
+		assertThat(lines).filteredOn(l -> l.contains("fake.jsonl")).singleElement().asString()
+			.endsWith(RunsCommand.SIMULATED);
+		assertThat(lines).filteredOn(l -> l.contains("real.jsonl")).singleElement().asString()
+			.doesNotContain(RunsCommand.SIMULATED);
+	}
+
+	@Test
+	void aResumedSimulatedRunIsMarkedInItsSummary() throws Exception {
+		// given: a run against the built-in simulator that stopped at its budget
+		Path state = dir.resolve("state");
+		Path fake = dir.resolve("fake.jsonl");
+		Result stopped = execute(Map.of(), "run", "--provider", "simulator", "--input", CliFixtures.SAMPLE_CSV.toString(),
+				"--output", fake.toString(), "--state-dir", state.toString(), "--max-tokens", "50", "--budget-usd", "0.0005");
+		assertThat(stopped.exitCode()).as(stopped.err()).isEqualTo(1);
+		Files.delete(SummaryFile.pathFor(fake));
+
+		// when
+		Result resumed = execute(Map.of(), "resume", "--state-dir", state.toString());
+
+		// then
+		assertThat(resumed.err()).contains("  simulated: answered by the built-in simulator");
+		assertThat(CliFixtures.JSON.readTree(SummaryFile.pathFor(fake).toFile()).get("simulated").asBoolean()).isTrue();
 	}
 
 	@Test
@@ -207,6 +300,77 @@ class EstimateAndRunsIntegrationTests {
 			assertThat(sim.counters().tokenCounts()).isEqualTo(40);
 			assertThat(sim.counters().requests()).isZero();
 		}
+	}
+
+	@Test
+	void exactAgainstAServerWithoutATokenCountEndpointIsAUsageErrorNamingMoonshot() throws Exception {
+		// given: a server that answers every path as llama.cpp's does one it does not have: 404, "File Not Found"
+		Path input = CliFixtures.csv(dir, 3);
+		for (int status : new int[] { 404, 405 }) {
+			HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+			AtomicInteger asked = new AtomicInteger();
+			server.createContext("/", exchange -> {
+				asked.incrementAndGet();
+				byte[] body = "File Not Found".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+				exchange.getResponseHeaders().set("Content-Type", "text/plain");
+				exchange.sendResponseHeaders(status, body.length);
+				exchange.getResponseBody().write(body);
+				exchange.close();
+			});
+			server.start();
+			try {
+				String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+
+				// when
+				Result result = execute(Map.of(), "estimate", "--exact", "--base-url", url, "--model", "local",
+						"--input", input.toString(), "--state-dir", dir.toString());
+
+				// then: exit 2, saying what the server lacks and who has it
+				assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+				assertThat(result.err()).contains("--exact: " + url + " has no token-count endpoint")
+					.contains("answered HTTP " + status).contains("only Moonshot's API (--provider moonshot) has one")
+					.contains("leave out --exact").doesNotContain("error:");
+				assertThat(result.out()).isEmpty();
+				assertThat(asked.get()).isBetween(1, 3);
+			}
+			finally {
+				server.stop(0);
+			}
+		}
+	}
+
+	@Test
+	void everyKimiModelHasAPriceAndTheEstimateSaysWhenThePricesWereRead() throws Exception {
+		// given: one record per model: the seven Ace Data Cloud Kimi models, Kimi K2.6 and the openai provider's default
+		List<String> models = List.of("kimi-k2.5", "kimi-k2-thinking", "kimi-k2-thinking-turbo", "kimi-k2-instruct-0905",
+				"kimi-k2-0905-preview", "kimi-k2-turbo-preview", "kimi-k2-0711-preview", "kimi-k2.6", "gpt-4o-mini");
+		StringBuilder csv = new StringBuilder("id,prompt,model\n");
+		for (String m : models) {
+			csv.append(m).append(",Say hello.,").append(m).append('\n');
+		}
+		Path input = Files.writeString(dir.resolve("models.csv"), csv);
+
+		// when
+		Result json = execute(Map.of(), "estimate", "--input", input.toString(), "--max-tokens", "100", "--json",
+				"--state-dir", dir.toString());
+		Result table = execute(Map.of(), "estimate", "--input", input.toString(), "--max-tokens", "100", "--state-dir",
+				dir.toString());
+
+		// then: a cost for each, from its own input and output prices
+		assertThat(json.exitCode()).as(json.err()).isZero();
+		JsonNode root = CliFixtures.JSON.readTree(json.out());
+		assertThat(root.get("models")).hasSize(models.size());
+		io.promptbatch.core.cost.PriceTable bundled = io.promptbatch.core.cost.PriceTable.bundled();
+		for (JsonNode m : root.get("models")) {
+			String name = m.get("model").asString();
+			assertThat(m.get("cost_usd").isNumber()).as(name).isTrue();
+			io.promptbatch.core.cost.ModelPrice price = bundled.price(name).orElseThrow();
+			assertThat(m.get("cost_usd").decimalValue()).as(name).isEqualByComparingTo(
+					perMillion(m.get("prompt_tokens").asLong(), price.input().toPlainString())
+						.add(perMillion(100, price.output().toPlainString())));
+		}
+		assertThat(root.at("/assumptions/prices_as_of").asString()).isEqualTo("2026-12-02");
+		assertThat(table.out()).contains("prices as of 2026-12-02").doesNotContain("no price in the table");
 	}
 
 	private static String[] append(String[] args, String last) {

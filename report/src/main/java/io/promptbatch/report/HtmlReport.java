@@ -46,7 +46,7 @@ public final class HtmlReport {
 			.append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
 			.append("style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n")
 			.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-			.append("<title>promptbatch run ").append(info.runId()).append(": ").append(esc(info.status()))
+			.append("<title>promptbatch run ").append(info.runId()).append(": ").append(esc(data.statusBadge().text()))
 			.append("</title>\n<style>").append(STYLE).append("</style></head>\n<body>\n");
 		header(h, data);
 		totals(h, data);
@@ -60,9 +60,20 @@ public final class HtmlReport {
 
 	private static void header(StringBuilder h, ReportData data) {
 		RunInfo info = data.info();
+		ReportData.StatusBadge badge = data.statusBadge();
 		h.append("<header><h1>promptbatch run ").append(info.runId()).append(" <span class=\"status status-")
-			.append(esc(info.status().toLowerCase(Locale.ROOT))).append("\">").append(esc(info.status()))
-			.append("</span></h1>\n<dl class=\"facts\">");
+			.append(esc(badge.tone())).append("\" id=\"status\">").append(esc(badge.text())).append("</span>");
+		if (info.simulated()) {
+			h.append(" <span class=\"status status-simulated\" id=\"simulated\">simulator: fake answers</span>");
+		}
+		h.append("</h1>\n");
+		if (info.simulated()) {
+			h.append("<p class=\"banner\" id=\"simulated-note\">Every answer of this run came from promptbatch's built-in ")
+				.append("simulator, not from a model: the answers are fake and nothing was paid. Costs are what the ")
+				.append("price table would charge for the same tokens. Name --provider (or set the provider's key) to ")
+				.append("run against a real model.</p>\n");
+		}
+		h.append("<dl class=\"facts\">");
 		fact(h, "input", info.input().toString());
 		fact(h, "output", info.output().toString());
 		fact(h, "endpoint", info.endpoint());
@@ -93,13 +104,20 @@ public final class HtmlReport {
 		tile(h, "retries", String.format(Locale.ROOT, "%,d", t.retries()));
 		tile(h, "latency p50 / p95 / p99", l.percentile(50) + " / " + l.percentile(95) + " / " + l.percentile(99) + " ms");
 		if (t.scored() > 0) {
-			tile(h, "pass rate", percent(t.passed(), t.scored()) + " (" + t.passed() + "/" + t.scored() + ")");
+			tile(h, "pass rate", percent(t.passed(), t.scored()) + " (" + t.passed() + "/" + t.scored() + ")",
+					t.passed() == 0 ? "bad" : null);
 		}
 		h.append("</div></section>\n");
 	}
 
 	private static void tile(StringBuilder h, String name, String value) {
-		h.append("<div class=\"tile\" data-total=\"").append(esc(name)).append("\"><div class=\"value\">")
+		tile(h, name, value, null);
+	}
+
+	/** @param mark a class that marks the tile ({@code bad}), or null */
+	private static void tile(StringBuilder h, String name, String value, @Nullable String mark) {
+		h.append("<div class=\"tile").append(mark == null ? "" : " " + mark).append("\" data-total=\"")
+			.append(esc(name)).append("\"><div class=\"value\">")
 			.append(esc(value)).append("</div><div class=\"name\">").append(esc(name)).append("</div></div>");
 	}
 
@@ -119,7 +137,8 @@ public final class HtmlReport {
 		data.models().forEach((model, t) -> h.append("<tr><td>").append(esc(model)).append("</td><td>").append(t.rows())
 			.append("</td><td>").append(t.ok()).append("</td><td>").append(t.failed()).append("</td><td>")
 			.append(t.promptTokens()).append("</td><td>").append(t.completionTokens()).append("</td><td>")
-			.append(t.costUsd().setScale(6, RoundingMode.HALF_UP).toPlainString()).append("</td><td>")
+			.append(t.costUsd().setScale(6, RoundingMode.HALF_UP).toPlainString())
+			.append(t.scored() > 0 && t.passed() == 0 ? "</td><td class=\"bad\">" : "</td><td>")
 			.append(t.scored() == 0 ? "" : esc(percent(t.passed(), t.scored()) + " (" + t.passed() + "/" + t.scored() + ")"))
 			.append("</td></tr>"));
 		h.append("</tbody></table></section>\n");
@@ -256,10 +275,14 @@ public final class HtmlReport {
 			h1{font-size:22px;margin:0 0 12px}h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #e2e8f0;padding-bottom:4px}
 			h3{font-size:14px;margin:10px 0 4px}.status{font-size:13px;padding:2px 8px;border-radius:10px;background:#e2e8f0;vertical-align:middle}
 			.status-completed{background:#dcfce7;color:#166534}.status-failed{background:#fee2e2;color:#991b1b}.status-stopped{background:#fef9c3;color:#854d0e}
+			.status-warning{background:#ffedd5;color:#9a3412}.status-simulated{background:#fee2e2;color:#991b1b}
+			.banner{background:#fef2f2;border:1px solid #fecaca;color:#991b1b;border-radius:8px;padding:8px 12px;margin:0 0 12px}
+			.tile.bad{border-color:#fca5a5;background:#fef2f2}.tile.bad .value{color:#b91c1c}td.bad,td.score-zero{background:#fee2e2;color:#991b1b;font-weight:600}
 			.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}.facts dt{color:#64748b}.facts dd{margin:0;word-break:break-all}
 			.tiles{display:flex;flex-wrap:wrap;gap:10px}.tile{border:1px solid #e2e8f0;border-radius:8px;padding:8px 14px;min-width:110px}
 			.tile .value{font-size:18px;font-weight:600}.tile .name{color:#64748b;font-size:12px}
-			.charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #e2e8f0;border-radius:8px;padding:4px}
+			.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px}figure{margin:0;border:1px solid #e2e8f0;border-radius:8px;padding:4px;min-width:0}
+			figure svg{display:block;width:100%;height:auto}
 			table{border-collapse:collapse;width:100%;font-size:13px}#answer-table{table-layout:fixed}td{overflow-wrap:anywhere}th,td{border-bottom:1px solid #e2e8f0;padding:4px 6px;text-align:left;vertical-align:top}
 			th{background:#f8fafc;position:sticky;top:0}td.text{white-space:pre-wrap;max-width:38em;word-break:break-word}
 			.error{color:#b91c1c}.note{color:#475569}.controls{margin:8px 0;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
@@ -303,7 +326,7 @@ public final class HtmlReport {
 			    }
 			    if (scored) { cell(tr, r[6], 'text'); }
 			    cell(tr, r[7]); cell(tr, r[8]); cell(tr, r[9]);
-			    if (scored) { cell(tr, r[10]); }
+			    if (scored) { cell(tr, r[10], r[10] === 0 ? 'score-zero' : null); }
 			    return tr;
 			  }
 			  function drawMore() {

@@ -89,6 +89,29 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 		}
 	}
 
+	/**
+	 * The run's status as the page's badge says it.
+	 *
+	 * @param text what the badge reads
+	 * @param tone its colour: {@code completed} (all rows ok), {@code warning} (completed with failed rows),
+	 * {@code failed}, {@code stopped}, or the status itself for any other
+	 */
+	public record StatusBadge(String text, String tone) {
+	}
+
+	/**
+	 * The badge for the run's status: a run that completed with failed rows (exit code 3) is not shown as a plain
+	 * success.
+	 */
+	public StatusBadge statusBadge() {
+		String status = info.status().toLowerCase(java.util.Locale.ROOT);
+		if ("completed".equals(status) && totals.failed() > 0) {
+			return new StatusBadge("completed with " + totals.failed() + (totals.failed() == 1 ? " failed row"
+					: " failed rows"), "warning");
+		}
+		return new StatusBadge(status, status);
+	}
+
 	/** Opens the run's output, for each pass over it. */
 	@FunctionalInterface
 	public interface OutputSource {

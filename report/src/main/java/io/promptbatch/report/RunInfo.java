@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  * @param model the run's model (records may name their own)
  * @param openAiBatch the output holds OpenAI Batch output lines
  * @param settings the command's other settings, by name, in display order; never the API key
+ * @param simulated the answers came from promptbatch's built-in simulator: they are fake, and nothing was paid
  */
 public record RunInfo(long runId, String status, @Nullable Instant started, @Nullable Instant ended, Duration wall,
-		Path input, Path output, String endpoint, String model, boolean openAiBatch, Map<String, String> settings) {
+		Path input, Path output, String endpoint, String model, boolean openAiBatch, Map<String, String> settings,
+		boolean simulated) {
 }

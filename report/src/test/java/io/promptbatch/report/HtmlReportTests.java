@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class HtmlReportTests {
 				"HTTP 400 bad: <img src=x onerror=alert(1)>", "HTTP 400 bad", false, null, null);
 		RunInfo info = new RunInfo(3, "completed", Instant.parse("2026-11-25T10:00:00Z"),
 				Instant.parse("2026-11-25T10:01:00Z"), Duration.ofSeconds(60), Path.of("/in.csv"), Path.of("/out.jsonl"),
-				"https://api.acedata.cloud/kimi", "kimi-k2.5", false, Map.of("template", "{{q}} & <more>"));
+				"https://api.acedata.cloud/kimi", "kimi-k2.5", false, Map.of("template", "{{q}} & <more>"), false);
 		TreeMap<Long, Long> perSecond = new TreeMap<>(Map.of(100L, 3L, 101L, 5L, 103L, 1L));
 		return new ReportData(info,
 				new ReportData.Totals(2, 1, 1, 0, 10, 5, new BigDecimal("0.001"), 0, 6, 1, 1), latency,
@@ -97,5 +98,62 @@ class HtmlReportTests {
 			.contains("Cost per model (USD)").contains("Tokens per model");
 		assertThat(html).contains("p50 ").contains("p99 ");
 		assertThat(html).contains("data-total=\"cost\"").contains("$0.0010").contains("100.0% (1/1)");
+	}
+
+	@Test
+	void aRunWithFailedRowsIsBadgedAsAWarningNotAsASuccess() {
+		String html = HtmlReport.render(data("p", "a"));
+
+		assertThat(html).contains("<span class=\"status status-warning\" id=\"status\">completed with 1 failed row</span>")
+			.doesNotContain("status-completed\"");
+	}
+
+	@Test
+	void aRunAnsweredByTheSimulatorSaysSoInItsHeader() {
+		ReportData real = data("p", "a");
+		RunInfo i = real.info();
+		ReportData simulated = new ReportData(new RunInfo(i.runId(), i.status(), i.started(), i.ended(), i.wall(),
+				i.input(), i.output(), "simulator://in-process", i.model(), false, i.settings(), true), real.totals(),
+				real.latency(), real.models(), real.failures(), real.answersPerSecond(), real.rows(), real.selection());
+
+		String html = HtmlReport.render(simulated);
+
+		String header = html.substring(html.indexOf("<header>"), html.indexOf("</header>"));
+		assertThat(header).contains("id=\"simulated\">simulator: fake answers</span>")
+			.contains("the answers are fake and nothing was paid");
+		assertThat(HtmlReport.render(real)).doesNotContain("id=\"simulated").doesNotContain("fake");
+	}
+
+	@Test
+	void aZeroPassRateAndRowsScoredZeroAreMarked() {
+		// given: one model whose only scored row scored 0
+		ReportData d = data("p", "a");
+		ResultRow zero = new ResultRow("z", true, "kimi-k2.5", "no", null, 10, 5, new BigDecimal("0.001"), 120, 1, null,
+				null, false, 0, "yes");
+		ReportData scoredZero = new ReportData(d.info(),
+				new ReportData.Totals(1, 1, 0, 0, 10, 5, new BigDecimal("0.001"), 0, 0, 1, 0), d.latency(),
+				Map.of("kimi-k2.5", new ReportData.ModelTotals(1, 1, 0, 10, 5, new BigDecimal("0.001"), 1, 0)), Map.of(),
+				d.answersPerSecond(), List.of(new ReportData.ShownRow(zero, "p")), new ReportData.Selection(0, 1, 0, 0, 1, null));
+
+		String html = HtmlReport.render(scoredZero);
+
+		assertThat(html).contains("<div class=\"tile bad\" data-total=\"pass rate\"><div class=\"value\">0.0% (0/1)");
+		assertThat(html).contains("<td class=\"bad\">0.0% (0/1)</td>");
+		// the table's script gives a score of 0 its own class, which the style colours
+		assertThat(html).contains("r[10] === 0 ? 'score-zero' : null").containsPattern("td\\.score-zero\\{background:#fee2e2");
+		// a pass rate above 0 is not marked
+		assertThat(HtmlReport.render(d)).doesNotContain("tile bad").doesNotContain("<td class=\"bad\">");
+	}
+
+	@Test
+	void chartsScaleToTheWidthOfTheContent() {
+		String html = HtmlReport.render(data("p", "a"));
+
+		// every chart has a view box and no fixed size, in a grid whose columns share the full width
+		List<String> svgs = Pattern.compile("<svg[^>]*>").matcher(html).results().map(MatchResult::group).toList();
+		assertThat(svgs).hasSize(4).allSatisfy(svg -> assertThat(svg).contains("viewBox='0.0 0.0 " + Charts.WIDTH + ".0 "
+				+ Charts.HEIGHT + ".0'").doesNotContain(" width=").doesNotContain(" height="));
+		assertThat(html).contains(".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr))")
+			.contains("figure svg{display:block;width:100%;height:auto}");
 	}
 }

@@ -26,7 +26,7 @@ class ReportDataTests {
 
 	static RunInfo info(Path input, Path output) {
 		return new RunInfo(7, "completed", null, null, Duration.ofSeconds(12), input, output, "http://127.0.0.1:1/v1",
-				"kimi-k2.5", false, Map.of("concurrency", "16"));
+				"kimi-k2.5", false, Map.of("concurrency", "16"), false);
 	}
 
 	/**
@@ -149,5 +149,35 @@ class ReportDataTests {
 		assertThat(ReportData.cut(text)).hasSize(ReportData.MAX_TEXT + " [... cut here: 2500 characters in all]".length())
 			.endsWith("[... cut here: 2500 characters in all]");
 		assertThat(ReportData.cut("short")).isEqualTo("short");
+	}
+
+	@Test
+	void aRunThatCompletedWithFailedRowsIsNotBadgedAsAPlainSuccess() throws Exception {
+		// given: 250 rows of which r100 and r200 failed (the run's exit code was 3)
+		Path[] f = files(250);
+
+		ReportData data = ReportData.of(info(f[0], f[1]), () -> OutputRows.open(f[1], false), null, new TreeMap<>());
+
+		assertThat(data.statusBadge()).isEqualTo(new ReportData.StatusBadge("completed with 2 failed rows", "warning"));
+	}
+
+	@Test
+	void aRunWhoseRowsAllSucceededIsBadgedCompleted() throws Exception {
+		Path[] f = files(99);
+
+		ReportData data = ReportData.of(info(f[0], f[1]), () -> OutputRows.open(f[1], false), null, new TreeMap<>());
+
+		assertThat(data.statusBadge()).isEqualTo(new ReportData.StatusBadge("completed", "completed"));
+	}
+
+	@Test
+	void aFailedRunKeepsItsOwnBadgeWhateverItsRows() throws Exception {
+		Path[] f = files(250);
+		RunInfo failed = new RunInfo(7, "failed", null, null, Duration.ofSeconds(12), f[0], f[1], "http://127.0.0.1:1/v1",
+				"kimi-k2.5", false, Map.of(), false);
+
+		ReportData data = ReportData.of(failed, () -> OutputRows.open(f[1], false), null, new TreeMap<>());
+
+		assertThat(data.statusBadge()).isEqualTo(new ReportData.StatusBadge("failed", "failed"));
 	}
 }

@@ -70,6 +70,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private final RequestFactory requests;
 	private final ResponseJournal journal;
 	private final PriceTable prices;
+
+	private final ContextWindow contextWindow;
 	private final long runId;
 	private final int concurrency;
 	private final int bufferSize;
@@ -130,6 +132,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		this.requests = requests;
 		this.journal = journal;
 		this.prices = prices;
+		this.contextWindow = new ContextWindow(prices);
 		this.runId = runId;
 		this.concurrency = concurrency;
 		this.bufferSize = bufferSize;
@@ -293,6 +296,11 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					new NonRetriableChatException(0, "not_cached",
 							"no answer to this request in the cache (--cache-only); run without --cache-only to send it",
 							null, null)));
+		}
+		NonRetriableChatException tooLong = contextWindow.check(request);
+		if (tooLong != null) {
+			return new Prepared(request, body, fingerprint, new AnswerRow(prompt, request.model(), null, null, 0, 0,
+					tooLong));
 		}
 		return new Prepared(request, body, fingerprint, null);
 	}

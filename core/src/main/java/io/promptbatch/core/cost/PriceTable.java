@@ -14,8 +14,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Prices per model, read from a JSON file with the date they were read and their source. An unknown
- * model has no price: nothing is invented.
+ * Prices per model, read from a JSON file with the date they were read and their source, and each
+ * model's context window where it is documented. An unknown model has no price and no known window:
+ * nothing is invented.
  */
 public final class PriceTable {
 
@@ -24,11 +25,13 @@ public final class PriceTable {
 	private final String asOf;
 	private final String source;
 	private final Map<String, ModelPrice> models;
+	private final Map<String, Long> contextWindows;
 
-	private PriceTable(String asOf, String source, Map<String, ModelPrice> models) {
+	private PriceTable(String asOf, String source, Map<String, ModelPrice> models, Map<String, Long> contextWindows) {
 		this.asOf = asOf;
 		this.source = source;
 		this.models = Map.copyOf(models);
+		this.contextWindows = Map.copyOf(contextWindows);
 	}
 
 	/** The table bundled with promptbatch. */
@@ -59,17 +62,30 @@ public final class PriceTable {
 		}
 		Map<String, ModelPrice> merged = new LinkedHashMap<>(models);
 		merged.putAll(user.models);
-		return new PriceTable(user.asOf.isEmpty() ? asOf : user.asOf, source + " + " + file, merged);
+		// a user's entry replaces the model's whole entry, its context window (or the lack of one) included
+		Map<String, Long> windows = new LinkedHashMap<>(contextWindows);
+		user.models.keySet().forEach(windows::remove);
+		windows.putAll(user.contextWindows);
+		return new PriceTable(user.asOf.isEmpty() ? asOf : user.asOf, source + " + " + file, merged, windows);
 	}
 
 	static PriceTable parse(JsonNode root) {
 		Map<String, ModelPrice> models = new LinkedHashMap<>();
+		Map<String, Long> windows = new LinkedHashMap<>();
 		for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {
 			JsonNode p = e.getValue();
 			models.put(e.getKey(), new ModelPrice(decimal(p, "input_cache_hit", decimal(p, "input", null)),
 					decimal(p, "input", null), decimal(p, "output", null)));
+			JsonNode window = p.get("context_tokens");
+			if (window != null && !window.isNull()) {
+				if (!window.isIntegralNumber() || window.asLong() < 1) {
+					throw new IllegalArgumentException("context_tokens of " + e.getKey() + " must be a whole number "
+							+ "of tokens, at least 1, was " + window);
+				}
+				windows.put(e.getKey(), window.asLong());
+			}
 		}
-		return new PriceTable(root.path("as_of").asString(""), root.path("source").asString(""), models);
+		return new PriceTable(root.path("as_of").asString(""), root.path("source").asString(""), models, windows);
 	}
 
 	private static BigDecimal decimal(JsonNode price, String field, @Nullable BigDecimal fallback) {
@@ -89,6 +105,12 @@ public final class PriceTable {
 
 	public String source() {
 		return source;
+	}
+
+	/** The model's context window in tokens (prompt and answer together), when the table knows it. */
+	public java.util.OptionalLong contextTokens(String model) {
+		Long window = contextWindows.get(model);
+		return window == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(window);
 	}
 
 	public Optional<ModelPrice> price(String model) {

@@ -37,4 +37,48 @@ class PriceTableTests {
 		assertThat(prices.asOf()).matches("\\d{4}-\\d{2}-\\d{2}");
 		assertThat(prices.source()).isNotBlank();
 	}
+
+	@Test
+	void knowsTheContextWindowsTheProvidersDocument() {
+		assertThat(prices.contextTokens("kimi-k2.5")).hasValue(262_144);
+		assertThat(prices.contextTokens("kimi-k2.6")).hasValue(262_144);
+		assertThat(prices.contextTokens("kimi-k2-0905-preview")).hasValue(262_144);
+		assertThat(prices.contextTokens("kimi-k2-0711-preview")).hasValue(131_072);
+		assertThat(prices.contextTokens("some-new-model")).isEmpty();
+	}
+
+	@Test
+	void pricesKimiK26FromItsOwnCacheHitInputAndOutputPrices() {
+		// 0.16 cache hit / 0.95 input / 4.00 output per million
+		BigDecimal cost = prices.cost("kimi-k2.6", new Usage(1_000_000, 1_000_000, 2_000_000, 500_000)).orElseThrow();
+
+		// 500k * 0.16 + 500k * 0.95 + 1M * 4.00 = 0.08 + 0.475 + 4.00
+		assertThat(cost).isEqualByComparingTo("4.555");
+	}
+
+	@Test
+	void aUsersEntryReplacesTheModelsWindowAndCanAddOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+			throws Exception {
+		java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("p.json"), "{\"models\":{"
+				+ "\"kimi-k2.5\":{\"input\":0.6,\"output\":3.0},"
+				+ "\"local\":{\"input\":0,\"output\":0,\"context_tokens\":8192}}}");
+
+		PriceTable merged = prices.withOverrides(file);
+
+		assertThat(merged.contextTokens("kimi-k2.5")).isEmpty();
+		assertThat(merged.contextTokens("local")).hasValue(8192);
+		assertThat(merged.contextTokens("kimi-k2-0711-preview")).hasValue(131_072);
+	}
+
+	@Test
+	void aContextWindowThatIsNotAWholeNumberIsRefusedNamingTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+			throws Exception {
+		java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("p.json"),
+				"{\"models\":{\"local\":{\"input\":0,\"output\":0,\"context_tokens\":\"8k\"}}}");
+
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> prices.withOverrides(file))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining(file.toString())
+			.hasMessageContaining("context_tokens of local must be a whole number");
+	}
 }
