@@ -11,8 +11,11 @@ import java.util.function.Consumer;
  * @param records how many records will be run
  * @param rejected how many records {@code --skip-invalid} leaves out
  * @param carriedColumns the columns carried to the output, in first-seen order
+ * @param withoutModel how many of the records run name no model of their own
+ * @param firstWithoutModel the line of the first of them, or 0 when every record names its model
  */
-public record InputScan(long records, long rejected, List<String> carriedColumns) {
+public record InputScan(long records, long rejected, List<String> carriedColumns, long withoutModel,
+		long firstWithoutModel) {
 
 	/**
 	 * Reads the whole file.
@@ -32,10 +35,16 @@ public record InputScan(long records, long rejected, List<String> carriedColumns
 			rejects.accept(r);
 		})) {
 			long count = 0;
-			while (reader.read() != null) {
+			long withoutModel = 0;
+			long firstWithoutModel = 0;
+			Prompt prompt;
+			while ((prompt = reader.read()) != null) {
 				count++;
+				if (prompt.model() == null && withoutModel++ == 0) {
+					firstWithoutModel = prompt.line();
+				}
 			}
-			return new InputScan(count, rejected[0], reader.carriedColumns());
+			return new InputScan(count, rejected[0], reader.carriedColumns(), withoutModel, firstWithoutModel);
 		}
 	}
 }

@@ -40,6 +40,7 @@ final class JsonlPromptReader implements PromptReader {
 	private final Set<String> carried = new LinkedHashSet<>();
 	private long line;
 	private long recordNumber;
+	private @Nullable String lastRecordId;
 
 	JsonlPromptReader(Path file, Reader reader, PromptOptions options) {
 		this.file = file;
@@ -70,6 +71,7 @@ final class JsonlPromptReader implements PromptReader {
 			return null;
 		}
 		recordNumber++;
+		lastRecordId = null;
 		JsonNode node;
 		try {
 			node = JSON.readTree(text);
@@ -82,6 +84,8 @@ final class JsonlPromptReader implements PromptReader {
 			throw InputException.record(file, line, "each line must be a JSON object, this one is "
 					+ (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
 		}
+		JsonNode ownId = node.has("custom_id") && node.has("body") ? node.get("custom_id") : node.get("id");
+		lastRecordId = ownId == null || ownId.isNull() || ownId.isContainer() ? null : ownId.asString().strip();
 		if (node.has("custom_id") && node.has("body")) {
 			return batchLine(node);
 		}
@@ -200,6 +204,11 @@ final class JsonlPromptReader implements PromptReader {
 			throw InputException.record(file, line, "the prompt is empty; fill it in or remove the record");
 		}
 		return messages;
+	}
+
+	@Override
+	public @Nullable String lastRecordId() {
+		return lastRecordId;
 	}
 
 	@Override
