@@ -38,6 +38,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>With {@link SimulatorConfig.Builder#rateStreamError} some streams send an error event after a few
  * chunks and end without {@code [DONE]}.
  *
+ * <p>A conversation that ends with the assistant's message is continued (Kimi's partial mode): the
+ * answer is only the text added to it.
+ *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
  * status, {@code [[sim:latency=1500]]} answers after that many milliseconds.
  */
@@ -268,7 +271,10 @@ public final class ChatSimulator implements AutoCloseable {
 
 		String model = request.path("model").asString("simulated");
 		boolean thinking = model.contains("thinking");
-		String answer = SimulatedAnswers.answerFor(lastUser, userTurns);
+		JsonNode lastMessage = request.path("messages").path(request.path("messages").size() - 1);
+		String answer = "assistant".equals(lastMessage.path("role").asString(""))
+				? SimulatedAnswers.continuationFor(lastMessage.path("content").asString(""))
+				: SimulatedAnswers.answerFor(lastUser, userTurns);
 		String format = request.path("response_format").path("type").asString("text");
 		if (format.equals("json_object") || format.equals("json_schema")) {
 			answer = SimulatedAnswers.jsonAnswerFor(answer);
