@@ -23,9 +23,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The one place that turns an HTTP status and error body, or a transport failure, into meaning:
- * retry, fail the row, or stop the run. Understands Ace Data Cloud
- * ({@code {success,error{code,message},trace_id}}), Moonshot ({@code {error{type,message}}}) and
- * OpenAI ({@code {error{message,type,code}}}) bodies, and non-JSON bodies from proxies.
+ * retry, fail the row, or stop the run, for a plain response and for a stream's error event alike.
+ * Understands Ace Data Cloud ({@code {success,error{code,message},trace_id}}), Moonshot
+ * ({@code {error{type,message}}}), OpenAI ({@code {error{message,type,code}}}) and llama.cpp
+ * ({@code {error{code:400,type,message}}}) bodies, keeping type, code, message and request id apart
+ * and the body as received, and non-JSON bodies from proxies.
  */
 public final class ErrorMapper {
 
