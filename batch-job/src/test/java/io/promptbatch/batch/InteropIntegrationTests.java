@@ -96,6 +96,11 @@ class InteropIntegrationTests {
 				if (i == 50) {
 					assertThat(response.get("status_code").asInt()).isEqualTo(400);
 					assertThat(response.at("/body/error/message").asString()).contains("Simulated status 400");
+					// the server's error body as it came: Ace Data Cloud's shape, no type invented beside the code
+					assertThat(response.at("/body/success").asBoolean(true)).isFalse();
+					assertThat(response.at("/body/error/code").asString()).isEqualTo("simulated_400");
+					assertThat(response.at("/body/error").has("type")).isFalse();
+					assertThat(response.at("/body/trace_id").asString()).isEqualTo(response.get("request_id").asString());
 					assertThat(row.get("error").isNull()).isTrue();
 					continue;
 				}

@@ -11,6 +11,7 @@ import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.batch.state.OutputLock;
 import io.promptbatch.core.prompt.InputFingerprint;
+import io.promptbatch.core.prompt.InputException;
 import io.promptbatch.core.prompt.InputScan;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.prompt.PromptTemplate;
@@ -302,6 +303,7 @@ final class RunCommand implements Callable<Integer> {
 			try (GracefulStop stop = GracefulStop.install();
 					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
 				InputScan scan = scanned(scanning);
+				target.requireModels(input, scan);
 				if (scorer != null && scorer.needsExpected()
 						&& !scan.carriedColumns().contains(AnswerWindowReader.EXPECTED)) {
 					throw new PromptbatchCommand.UsageException("--score " + scorer.id() + " compares answers with an "
@@ -423,10 +425,8 @@ final class RunCommand implements Callable<Integer> {
 					"built-in simulator");
 		}
 		String url = baseUrl != null ? baseUrl : chosen.baseUrl();
+		// with --base-url alone there is no default model: every record must then name its own (checked by the scan)
 		String m = model != null ? model : chosen != null ? chosen.defaultModel() : null;
-		if (m == null) {
-			throw new PromptbatchCommand.UsageException("name the model with --model when using --base-url without --provider");
-		}
 		String keyVariable = null;
 		String generic = env.get(Provider.GENERIC_KEY_VARIABLE);
 		if (generic != null && !generic.isBlank()) {
@@ -440,10 +440,28 @@ final class RunCommand implements Callable<Integer> {
 			}
 			keyVariable = own == null || own.isBlank() ? null : chosen.keyVariable();
 		}
-		return new Target(url, m, keyVariable, false, chosen != null ? chosen.id() + " " + url : url);
+		return new Target(url, m != null ? m : Target.EACH_RECORDS_OWN, keyVariable, false,
+				chosen != null ? chosen.id() + " " + url : url);
 	}
 
+	/**
+	 * @param model the model of records that name none, or {@link #EACH_RECORDS_OWN} when there is none and
+	 *     every record must name its own
+	 */
 	private record Target(String recordedBaseUrl, String model, @Nullable String keyVariable, boolean simulator,
 			String describe) {
+
+		/** The run's model when it has none: each record's own is sent. */
+		static final String EACH_RECORDS_OWN = "(each record's own)";
+
+		/** Refuses an input with a record that names no model when the run has none to give it. */
+		void requireModels(Path input, InputScan scan) {
+			if (model.equals(EACH_RECORDS_OWN) && scan.withoutModel() > 0) {
+				throw new InputException(input, scan.firstWithoutModel(), "this record names no model"
+						+ (scan.withoutModel() > 1 ? " (nor do " + (scan.withoutModel() - 1) + " more)" : "")
+						+ ", and with --base-url alone the run has none to give it: add a model to every record (the "
+						+ "\"model\" column or field, an OpenAI Batch line's body.model), or name one with --model");
+			}
+		}
 	}
 }

@@ -48,6 +48,9 @@ final class SimulatorCommand implements Callable<Integer> {
 	@Option(names = "--rate-hang", defaultValue = "0", description = "Share of requests never answered.")
 	double rateHang;
 
+	@Option(names = "--rate-stream-error", defaultValue = "0", description = "Share of streams that send an error event (500) after a few chunks and end without [DONE].")
+	double rateStreamError;
+
 	@Option(names = "--rpm", defaultValue = "0", description = "Requests per minute allowed (per rolling second); 0 for no limit.")
 	int rpm;
 
@@ -70,6 +73,7 @@ final class SimulatorCommand implements Callable<Integer> {
 			.rate500(rate500)
 			.rateReset(rateReset)
 			.rateHang(rateHang)
+			.rateStreamError(rateStreamError)
 			.requestsPerMinute(rpm)
 			.maxInFlight(maxInFlight)
 			.requiredKey(requiredKey)

@@ -35,6 +35,12 @@ import tools.jackson.databind.node.ObjectNode;
  * with usage token counts, after a configurable latency, and injects faults at configurable rates.
  * {@code GET /counters} reports what it has seen.
  *
+ * <p>With {@link SimulatorConfig.Builder#rateStreamError} some streams send an error event after a few
+ * chunks and end without {@code [DONE]}.
+ *
+ * <p>A conversation that ends with the assistant's message is continued (Kimi's partial mode): the
+ * answer is only the text added to it.
+ *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
  * status, {@code [[sim:latency=1500]]} answers after that many milliseconds.
  */
@@ -256,14 +262,19 @@ public final class ChatSimulator implements AutoCloseable {
 					Integer.toString(config.retryAfterSeconds));
 			return;
 		}
-		if (draw < edge + config.rate500) {
+		if (draw < (edge += config.rate500)) {
 			respond(exchange, arrival, latency / 10, 500, errorBody("api_error", "Internal server error"), null);
 			return;
 		}
+		boolean streamed = request.path("stream").asBoolean(false);
+		boolean failMidStream = streamed && draw < edge + config.rateStreamError;
 
 		String model = request.path("model").asString("simulated");
 		boolean thinking = model.contains("thinking");
-		String answer = SimulatedAnswers.answerFor(lastUser, userTurns);
+		JsonNode lastMessage = request.path("messages").path(request.path("messages").size() - 1);
+		String answer = "assistant".equals(lastMessage.path("role").asString(""))
+				? SimulatedAnswers.continuationFor(lastMessage.path("content").asString(""))
+				: SimulatedAnswers.answerFor(lastUser, userTurns);
 		String format = request.path("response_format").path("type").asString("text");
 		if (format.equals("json_object") || format.equals("json_schema")) {
 			answer = SimulatedAnswers.jsonAnswerFor(answer);
@@ -280,12 +291,14 @@ public final class ChatSimulator implements AutoCloseable {
 		int promptTokens = SimulatedAnswers.promptTokensFor(contents);
 		int completionTokens = pieces.length + (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
 		String id = "chatcmpl-sim-" + ids.incrementAndGet();
-		if (request.path("stream").asBoolean(false)) {
+		if (streamed) {
 			boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
 			String fr = finishReason;
 			String[] ps = pieces;
+			// a failing stream sends half its pieces, then the error event
+			int failAfter = failMidStream ? pieces.length / 2 : -1;
 			schedule(latency, () -> stream(exchange, arrival, id, model, ps, reasoning, fr, promptTokens,
-					completionTokens, includeUsage));
+					completionTokens, includeUsage, failAfter));
 			return;
 		}
 		ObjectNode response = json.createObjectNode();
@@ -345,7 +358,7 @@ public final class ChatSimulator implements AutoCloseable {
 
 	private void stream(HttpExchange exchange, long arrival, String id, String model, String[] pieces,
 			@Nullable String reasoning, String finishReason, int promptTokens, int completionTokens,
-			boolean includeUsage) {
+			boolean includeUsage, int failAfter) {
 		try {
 			exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
 			exchange.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -356,6 +369,13 @@ public final class ChatSimulator implements AutoCloseable {
 					writeChunk(out, id, model, delta("reasoning_content", reasoning), null, null);
 				}
 				for (int i = 0; i < pieces.length; i++) {
+					if (i == failAfter) {
+						out.write(("data: " + streamError() + "\n\n").getBytes(StandardCharsets.UTF_8));
+						out.flush();
+						counters.streamFailed();
+						counters.finished(200, System.nanoTime() - arrival);
+						return;
+					}
 					ObjectNode delta = delta("content", pieces[i]);
 					if (i == 0) {
 						delta.put("role", "assistant");
@@ -466,6 +486,16 @@ public final class ChatSimulator implements AutoCloseable {
 		try (OutputStream out = exchange.getResponseBody()) {
 			out.write(bytes);
 		}
+	}
+
+	/** The error event llama.cpp sends when a stream fails after it started. */
+	private String streamError() {
+		ObjectNode event = json.createObjectNode();
+		ObjectNode error = event.putObject("error");
+		error.put("code", 500);
+		error.put("type", "server_error");
+		error.put("message", "Simulated failure in the middle of the stream");
+		return json.writeValueAsString(event);
 	}
 
 	/** An error body in Ace Data Cloud's shape. */

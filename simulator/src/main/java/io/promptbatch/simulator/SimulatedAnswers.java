@@ -34,6 +34,14 @@ public final class SimulatedAnswers {
 				+ head;
 	}
 
+	/**
+	 * The answer to a conversation that ends with the assistant's text {@code prefix} (Kimi's partial
+	 * mode): only what the model adds to it, as a server that continues the text returns it.
+	 */
+	public static String continuationFor(String prefix) {
+		return " and the simulated text " + fingerprint(prefix) + " goes on from there.";
+	}
+
 	/** The answer in JSON mode ({@code response_format} {@code json_object} or {@code json_schema}). */
 	public static String jsonAnswerFor(String answer) {
 		return "{\"answer\": " + JSON.writeValueAsString(answer) + "}";

@@ -16,6 +16,7 @@ public final class SimulatorConfig {
 	final double rate500;
 	final double rateReset;
 	final double rateHang;
+	final double rateStreamError;
 	final int requestsPerMinute;
 	final int maxInFlight;
 	final @Nullable String requiredKey;
@@ -32,6 +33,7 @@ public final class SimulatorConfig {
 		this.rate500 = b.rate500;
 		this.rateReset = b.rateReset;
 		this.rateHang = b.rateHang;
+		this.rateStreamError = b.rateStreamError;
 		this.requestsPerMinute = b.requestsPerMinute;
 		this.maxInFlight = b.maxInFlight;
 		this.requiredKey = b.requiredKey;
@@ -51,7 +53,7 @@ public final class SimulatorConfig {
 	@Override
 	public String toString() {
 		return "latency " + latency + ", 429 " + rate429 + ", 500 " + rate500 + ", reset " + rateReset + ", hang "
-				+ rateHang + ", rpm " + (requestsPerMinute == 0 ? "unlimited" : requestsPerMinute) + ", max in flight "
+				+ rateHang + ", stream error " + rateStreamError + ", rpm " + (requestsPerMinute == 0 ? "unlimited" : requestsPerMinute) + ", max in flight "
 				+ (maxInFlight == 0 ? "unlimited" : maxInFlight) + ", key " + (requiredKey == null ? "any" : "required");
 	}
 
@@ -66,6 +68,7 @@ public final class SimulatorConfig {
 		private double rate500;
 		private double rateReset;
 		private double rateHang;
+		private double rateStreamError;
 		private int requestsPerMinute;
 		private int maxInFlight;
 		private @Nullable String requiredKey;
@@ -124,6 +127,16 @@ public final class SimulatorConfig {
 			return this;
 		}
 
+		/**
+		 * Share of streamed requests that fail in the middle, as llama.cpp does: a few chunks of the answer,
+		 * then {@code data: {"error":{"code":500,"type":"server_error",...}}}, no {@code [DONE]}, and the
+		 * connection closes. Requests that are not streamed are not affected.
+		 */
+		public Builder rateStreamError(double rate) {
+			this.rateStreamError = checkRate("stream error rate", rate);
+			return this;
+		}
+
 		/** Requests allowed per minute, enforced per rolling second (rpm / 60 a second); 0 for no limit. */
 		public Builder requestsPerMinute(int rpm) {
 			if (rpm < 0) {
@@ -173,9 +186,9 @@ public final class SimulatorConfig {
 		}
 
 		public SimulatorConfig build() {
-			if (rate429 + rate500 + rateReset + rateHang > 1.0) {
-				throw new IllegalArgumentException("fault rates add up to more than 1: "
-						+ (rate429 + rate500 + rateReset + rateHang));
+			double faults = rate429 + rate500 + rateReset + rateHang + rateStreamError;
+			if (faults > 1.0) {
+				throw new IllegalArgumentException("fault rates add up to more than 1: " + faults);
 			}
 			return new SimulatorConfig(this);
 		}

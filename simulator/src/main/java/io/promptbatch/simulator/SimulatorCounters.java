@@ -14,6 +14,7 @@ public final class SimulatorCounters {
 	private final AtomicInteger peakInFlight = new AtomicInteger();
 	private final Map<Integer, AtomicLong> byStatus = new ConcurrentHashMap<>();
 	private final AtomicLong resets = new AtomicLong();
+	private final AtomicLong streamErrors = new AtomicLong();
 	private final AtomicLong hangs = new AtomicLong();
 	private final AtomicLong latencyNanos = new AtomicLong();
 	private final AtomicLong tokenCounts = new AtomicLong();
@@ -113,6 +114,10 @@ public final class SimulatorCounters {
 		resets.incrementAndGet();
 	}
 
+	void streamFailed() {
+		streamErrors.incrementAndGet();
+	}
+
 	void hung() {
 		hangs.incrementAndGet();
 	}
@@ -146,6 +151,11 @@ public final class SimulatorCounters {
 		return resets.get();
 	}
 
+	/** Streams that sent an error event in the middle and ended without {@code [DONE]}. */
+	public long streamErrors() {
+		return streamErrors.get();
+	}
+
 	/** Requests never answered. */
 	public long hangs() {
 		return hangs.get();
@@ -161,6 +171,7 @@ public final class SimulatorCounters {
 		requests.set(0);
 		byStatus.clear();
 		resets.set(0);
+		streamErrors.set(0);
 		hangs.set(0);
 		latencyNanos.set(0);
 		peakInFlight.set(inFlight.get());
@@ -182,6 +193,7 @@ public final class SimulatorCounters {
 		StringBuilder sb = new StringBuilder();
 		sb.append("{\"requests\":").append(requests()).append(",\"in_flight\":").append(inFlight())
 			.append(",\"peak_in_flight\":").append(peakInFlight()).append(",\"resets\":").append(resets())
+			.append(",\"stream_errors\":").append(streamErrors())
 			.append(",\"hangs\":").append(hangs()).append(",\"first_request_epoch_ms\":")
 			.append(firstRequestEpochMillis()).append(",\"last_response_epoch_ms\":")
 			.append(lastResponseEpochMillis()).append(",\"total_latency_ms\":")

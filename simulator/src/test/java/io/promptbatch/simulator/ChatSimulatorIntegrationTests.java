@@ -150,6 +150,41 @@ class ChatSimulatorIntegrationTests {
 	}
 
 	@Test
+	void failsSomeStreamsInTheMiddleWithAnErrorEventAndNoDone() throws Exception {
+		// given: every stream fails
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().rateStreamError(1.0).build())) {
+			// when
+			HttpResponse<String> streamed = post(sim, chat("Stream me until it breaks", ",\"stream\":true"), null);
+			HttpResponse<String> plain = post(sim, chat("Stream me until it breaks", ""), null);
+
+			// then: some content, then the error event last, no [DONE]
+			assertThat(streamed.statusCode()).isEqualTo(200);
+			List<String> data = new ArrayList<>();
+			for (String line : streamed.body().split("\n")) {
+				if (line.startsWith("data: ")) {
+					data.add(line.substring(6));
+				}
+			}
+			assertThat(data).doesNotContain("[DONE]");
+			JsonNode error = JSON.readTree(data.get(data.size() - 1)).path("error");
+			assertThat(error.path("code").isNumber()).isTrue();
+			assertThat(error.path("code").asInt()).isEqualTo(500);
+			assertThat(error.path("type").asString()).isEqualTo("server_error");
+			StringBuilder content = new StringBuilder();
+			for (String d : data.subList(0, data.size() - 1)) {
+				content.append(JSON.readTree(d).path("choices").path(0).path("delta").path("content").asString(""));
+			}
+			String answer = SimulatedAnswers.answerFor("Stream me until it breaks");
+			assertThat(content.toString()).isNotEmpty();
+			assertThat(answer).startsWith(content.toString()).isNotEqualTo(content.toString());
+			// a plain request is not affected by this mode
+			assertThat(plain.statusCode()).isEqualTo(200);
+			assertThat(JSON.readTree(plain.body()).at("/choices/0/message/content").asString()).isEqualTo(answer);
+			assertThat(sim.counters().streamErrors()).isEqualTo(1);
+		}
+	}
+
+	@Test
 	void injectsFaultsAtTheirRates() throws Exception {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().rate429(0.3, 2).rate500(0.2).build())) {
 			for (int i = 0; i < 400; i++) {

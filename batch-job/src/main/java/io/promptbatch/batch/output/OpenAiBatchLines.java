@@ -3,7 +3,10 @@ package io.promptbatch.batch.output;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.ServerError;
 import io.promptbatch.core.client.Usage;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -11,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Output lines in the OpenAI Batch API's shape, as vLLM's {@code run_batch} also writes them:
  * {@code {"id","custom_id","response":{"status_code","request_id","body"},"error"}}. An answer is a 200
  * response whose body is the chat completion; a request the server refused is a response with its
- * HTTP status and an error body; a failure with no HTTP response (connection, timeout, a row the cache
+ * HTTP status and the server's error body as received; a failure with no HTTP response (connection, timeout, a row the cache
  * could not answer) is in {@code error}, with a null response.
  */
 final class OpenAiBatchLines {
@@ -38,10 +41,7 @@ final class OpenAiBatchLines {
 			ObjectNode response = line.putObject("response");
 			response.put("status_code", error.status());
 			response.put("request_id", error.requestId());
-			ObjectNode body = response.putObject("body").putObject("error");
-			body.put("message", error.getMessage());
-			body.put("type", error.code());
-			body.put("code", error.code());
+			response.set("body", errorBody(error));
 			line.putNull("error");
 		}
 		else {
@@ -51,6 +51,28 @@ final class OpenAiBatchLines {
 			e.put("message", error == null ? "no answer" : error.getMessage());
 		}
 		return JSON.writeValueAsString(line);
+	}
+
+	/** The server's error body as received; one in the same shape when it sent none that was JSON. */
+	private static JsonNode errorBody(ChatException error) {
+		ServerError server = error.server();
+		if (server != null && server.body() != null) {
+			try {
+				JsonNode body = JSON.readTree(server.body());
+				if (body.isObject()) {
+					return body;
+				}
+			}
+			catch (JacksonException e) {
+				// not JSON after all: one in the same shape below
+			}
+		}
+		ObjectNode body = JSON.createObjectNode();
+		ObjectNode e = body.putObject("error");
+		e.put("message", error.getMessage());
+		e.put("type", error.type());
+		e.put("code", error.code());
+		return body;
 	}
 
 	private static ObjectNode completion(AnswerRow row, ChatResponse r) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
+import io.promptbatch.core.client.ServerError;
 import io.promptbatch.core.prompt.Message;
 import io.promptbatch.core.prompt.Prompt;
 import java.util.List;
@@ -31,7 +32,40 @@ class OpenAiBatchLinesTests {
 		assertThat(line.at("/response/request_id").asString()).isEqualTo("trace-1");
 		assertThat(line.at("/response/body/error/message").asString()).isEqualTo("max_tokens is too large");
 		assertThat(line.at("/response/body/error/code").asString()).isEqualTo("invalid_request");
+		assertThat(line.at("/response/body/error/type").isNull()).isTrue();
 		assertThat(line.get("error").isNull()).isTrue();
+	}
+
+	@Test
+	void aRequestTheServerRefusedCarriesTheServersErrorBodyAsReceived() {
+		// given: llama.cpp's error, whose code is a number and which adds fields of its own
+		String body = "{\"error\":{\"code\":400,\"message\":\"request (6028 tokens) exceeds the available context "
+				+ "size (4096 tokens), try increasing it\",\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":6028,"
+				+ "\"n_ctx\":4096}}";
+		AnswerRow row = new AnswerRow(PROMPT, "m", null, null, 12, 1, new NonRetriableChatException(
+				new ServerError("exceed_context_size_error", body), 400, "400", "request (6028 tokens) exceeds ...",
+				"req-1"));
+
+		// when
+		JsonNode line = JSON.readTree(OpenAiBatchLines.line(row));
+
+		// then
+		assertThat(line.at("/response/status_code").asInt()).isEqualTo(400);
+		assertThat(line.at("/response/request_id").asString()).isEqualTo("req-1");
+		assertThat(line.at("/response/body")).isEqualTo(JSON.readTree(body));
+		assertThat(line.at("/response/body/error/code").isNumber()).isTrue();
+	}
+
+	@Test
+	void anErrorWithoutAJsonBodyKeepsTypeAndCodeApart() {
+		AnswerRow row = new AnswerRow(PROMPT, "m", null, null, 12, 1,
+				new NonRetriableChatException(new ServerError("invalid_request_error", null), 400, null, "bad", null));
+
+		JsonNode line = JSON.readTree(OpenAiBatchLines.line(row));
+
+		assertThat(line.at("/response/body/error/type").asString()).isEqualTo("invalid_request_error");
+		assertThat(line.at("/response/body/error/code").isNull()).isTrue();
+		assertThat(line.at("/response/body/error/message").asString()).isEqualTo("bad");
 	}
 
 	@Test

@@ -309,7 +309,7 @@ public final class ChatClient implements AutoCloseable {
 						bytes -> (Object) errors.fromResponse(status, info.headers(), bytes));
 			}
 			if (info.headers().firstValue("Content-Type").orElse("").contains("event-stream")) {
-				return HttpResponse.BodySubscribers.mapping(new StreamingResponse(idleTimeout, timer), r -> (Object) r);
+				return HttpResponse.BodySubscribers.mapping(new StreamingResponse(idleTimeout, timer, errors, info.headers()), r -> (Object) r);
 			}
 			// a server that ignored "stream": a plain completion
 			return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), bytes -> {

@@ -17,14 +17,21 @@ public abstract sealed class ChatException extends RuntimeException
 	private final @Nullable String code;
 	private final @Nullable String requestId;
 	private final transient @Nullable Duration retryAfter;
+	private final @Nullable ServerError server;
 
 	protected ChatException(int status, @Nullable String code, String message, @Nullable String requestId,
 			@Nullable Duration retryAfter, @Nullable Throwable cause) {
+		this(status, code, message, requestId, retryAfter, cause, null);
+	}
+
+	protected ChatException(int status, @Nullable String code, String message, @Nullable String requestId,
+			@Nullable Duration retryAfter, @Nullable Throwable cause, @Nullable ServerError server) {
 		super(message, cause);
 		this.status = status;
 		this.code = code;
 		this.requestId = requestId;
 		this.retryAfter = retryAfter;
+		this.server = server;
 	}
 
 	/** The HTTP status, or 0 when no response arrived (connection or timeout failure). */
@@ -32,9 +39,45 @@ public abstract sealed class ChatException extends RuntimeException
 		return status;
 	}
 
-	/** The provider's error code or type, when it gave one. */
+	/**
+	 * The provider's error {@code code} as text (a number such as llama.cpp's {@code 400} too), or, for
+	 * a failure without a response, promptbatch's own ({@code timeout}, {@code connection_refused},
+	 * {@code stream_incomplete}, ...).
+	 */
 	public @Nullable String code() {
 		return code;
+	}
+
+	/** The provider's error {@code type} ({@code invalid_request_error}, {@code exceed_context_size_error}), when it gave one. */
+	public @Nullable String type() {
+		return server == null ? null : server.type();
+	}
+
+	/**
+	 * The error as the server sent it (its error body, or a stream's error event), when the failure came
+	 * from the server.
+	 */
+	public @Nullable ServerError server() {
+		return server;
+	}
+
+	/**
+	 * The error's name, for the {@code error} column and for grouping: the provider's {@code code} unless
+	 * it is only a number, else its {@code type}, else the number.
+	 */
+	public @Nullable String reason() {
+		String type = type();
+		if (code != null && !code.isBlank() && !isNumber(code)) {
+			return code;
+		}
+		if (type != null && !type.isBlank()) {
+			return type;
+		}
+		return code == null || code.isBlank() ? null : code;
+	}
+
+	private static boolean isNumber(String s) {
+		return s.chars().allMatch(Character::isDigit);
 	}
 
 	/** The provider's trace or request id, when it gave one. */
@@ -47,18 +90,34 @@ public abstract sealed class ChatException extends RuntimeException
 		return retryAfter;
 	}
 
-	/** One line for the output's {@code error} column: status, code, message and request id. */
+	/**
+	 * One line for the output's {@code error} column: {@code HTTP <status> <reason>: <message>}, then in
+	 * parentheses whatever the reason left out (the {@code type} beside a code, a code that is not the
+	 * status) and the request id.
+	 */
 	public String describe() {
 		StringBuilder sb = new StringBuilder();
 		if (status > 0) {
 			sb.append("HTTP ").append(status);
 		}
-		if (code != null && !code.isBlank()) {
-			sb.append(sb.length() > 0 ? " " : "").append(code);
+		String reason = reason();
+		if (reason != null) {
+			sb.append(sb.length() > 0 ? " " : "").append(reason);
 		}
 		sb.append(sb.length() > 0 ? ": " : "").append(getMessage());
+		java.util.List<String> more = new java.util.ArrayList<>();
+		String type = type();
+		if (type != null && !type.isBlank() && !type.equals(reason)) {
+			more.add("type " + type);
+		}
+		if (code != null && !code.isBlank() && !code.equals(reason) && !code.equals(Integer.toString(status))) {
+			more.add("code " + code);
+		}
 		if (requestId != null && !requestId.isBlank()) {
-			sb.append(" (request ").append(requestId).append(')');
+			more.add("request " + requestId);
+		}
+		if (!more.isEmpty()) {
+			sb.append(" (").append(String.join(", ", more)).append(')');
 		}
 		return sb.toString();
 	}

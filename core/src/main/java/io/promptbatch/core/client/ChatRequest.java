@@ -13,7 +13,8 @@ import tools.jackson.databind.JsonNode;
  * One chat-completions request.
  *
  * @param model the model name, passed through as given (provider model lists drift)
- * @param messages the conversation, ending with the user's turn
+ * @param messages the conversation, ending with the user's turn, or with the assistant's to be continued
+ *     (Kimi's partial mode)
  * @param maxTokens the completion token limit, or null for the provider's default
  * @param temperature the sampling temperature, or null for the provider's default
  * @param params any other body fields ({@code response_format}, {@code top_p}, ...), by name; the

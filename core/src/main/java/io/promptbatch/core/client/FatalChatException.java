@@ -14,4 +14,10 @@ public final class FatalChatException extends NonRetriableChatException {
 			@Nullable Throwable cause) {
 		super(status, code, message, requestId, cause);
 	}
+
+	/** A failure the server reported, with what it said. */
+	public FatalChatException(ServerError server, int status, @Nullable String code, String message,
+			@Nullable String requestId) {
+		super(server, status, code, message, requestId);
+	}
 }

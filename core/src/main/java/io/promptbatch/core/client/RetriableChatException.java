@@ -21,6 +21,13 @@ public final class RetriableChatException extends ChatException {
 		this.connectionRefused = connectionRefused;
 	}
 
+	/** A failure the server reported, with what it said. */
+	public RetriableChatException(ServerError server, int status, @Nullable String code, String message,
+			@Nullable String requestId, @Nullable Duration retryAfter) {
+		super(status, code, message, requestId, retryAfter, null, server);
+		this.connectionRefused = false;
+	}
+
 	/** No server accepted the connection at all. */
 	public boolean connectionRefused() {
 		return connectionRefused;

@@ -12,8 +12,11 @@ import java.util.function.Consumer;
  * @param rejected how many records {@code --skip-invalid} leaves out
  * @param carriedColumns the columns carried to the output, in first-seen order
  * @param assumed what was assumed to read the file (see {@link PromptReader#assumed()}), for the start line
+ * @param withoutModel how many of the records run name no model of their own
+ * @param firstWithoutModel the line of the first of them, or 0 when every record names its model
  */
-public record InputScan(long records, long rejected, List<String> carriedColumns, List<String> assumed) {
+public record InputScan(long records, long rejected, List<String> carriedColumns, List<String> assumed,
+		long withoutModel, long firstWithoutModel) {
 
 	/**
 	 * Reads the whole file.
@@ -33,10 +36,17 @@ public record InputScan(long records, long rejected, List<String> carriedColumns
 			rejects.accept(r);
 		})) {
 			long count = 0;
-			while (reader.read() != null) {
+			long withoutModel = 0;
+			long firstWithoutModel = 0;
+			Prompt prompt;
+			while ((prompt = reader.read()) != null) {
 				count++;
+				if (prompt.model() == null && withoutModel++ == 0) {
+					firstWithoutModel = prompt.line();
+				}
 			}
-			return new InputScan(count, rejected[0], reader.carriedColumns(), reader.assumed());
+			return new InputScan(count, rejected[0], reader.carriedColumns(), reader.assumed(), withoutModel,
+					firstWithoutModel);
 		}
 	}
 }

@@ -41,6 +41,7 @@ final class JsonlPromptReader implements PromptReader {
 	private final Set<String> carried = new LinkedHashSet<>();
 	private long line;
 	private long recordNumber;
+	private @Nullable String lastRecordId;
 
 	JsonlPromptReader(Path file, InputText text, PromptOptions options) {
 		this.file = file;
@@ -72,6 +73,7 @@ final class JsonlPromptReader implements PromptReader {
 			return null;
 		}
 		recordNumber++;
+		lastRecordId = null;
 		JsonNode node;
 		try {
 			node = JSON.readTree(text);
@@ -86,6 +88,8 @@ final class JsonlPromptReader implements PromptReader {
 			throw InputException.record(file, line, "each line must be a JSON object, this one is "
 					+ (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
 		}
+		JsonNode ownId = node.has("custom_id") && node.has("body") ? node.get("custom_id") : node.get("id");
+		lastRecordId = ownId == null || ownId.isNull() || ownId.isContainer() ? null : ownId.asString().strip();
 		if (node.has("custom_id") && node.has("body")) {
 			return batchLine(node);
 		}
@@ -236,18 +240,35 @@ final class JsonlPromptReader implements PromptReader {
 				throw InputException.record(file, line, "every message needs a \"role\" and a text \"content\"");
 			}
 			hasSystem |= role.equals("system");
-			messages.add(new Message(role, content.asString()));
+			Map<String, JsonNode> fields = new LinkedHashMap<>();
+			m.properties().forEach(f -> {
+				if (!f.getKey().equals("role") && !f.getKey().equals("content")) {
+					fields.put(f.getKey(), f.getValue());
+				}
+			});
+			messages.add(new Message(role, content.asString(), fields));
 		}
 		if (!hasSystem && system != null && !system.isBlank()) {
 			messages.add(0, Message.system(system));
 		}
-		if (!messages.get(messages.size() - 1).role().equals("user")) {
-			throw InputException.record(file, line, "the last message must be the user's turn (role \"user\")");
+		Message last = messages.get(messages.size() - 1);
+		if (last.role().equals("assistant")) {
+			// partial mode: the model continues the assistant's text
+			return messages;
 		}
-		if (messages.get(messages.size() - 1).content().isBlank()) {
+		if (!last.role().equals("user")) {
+			throw InputException.record(file, line, "the last message must be the user's turn (role \"user\"), or "
+					+ "the assistant's for the model to continue");
+		}
+		if (last.content().isBlank()) {
 			throw InputException.record(file, line, "the prompt is empty; fill it in or remove the record");
 		}
 		return messages;
+	}
+
+	@Override
+	public @Nullable String lastRecordId() {
+		return lastRecordId;
 	}
 
 	@Override

@@ -39,6 +39,14 @@ public interface PromptReader extends AutoCloseable {
 		return List.of();
 	}
 
+	/**
+	 * The id the record last read names for itself ({@code id}, an OpenAI Batch line's {@code custom_id}),
+	 * when it could be read, even if {@link #read()} then refused the record; null when it names none.
+	 */
+	default @Nullable String lastRecordId() {
+		return null;
+	}
+
 	@Override
 	void close();
 

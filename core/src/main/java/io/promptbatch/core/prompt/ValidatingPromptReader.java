@@ -34,7 +34,7 @@ final class ValidatingPromptReader implements PromptReader {
 			}
 			catch (InputException e) {
 				if (skipInvalid && e.recordOnly()) {
-					rejects.accept(new Rejected(e.line(), null, e.problem()));
+					rejects.accept(new Rejected(e.line(), delegate.lastRecordId(), e.problem()));
 					continue;
 				}
 				throw e;

@@ -83,7 +83,7 @@ class ChatClientIntegrationTests {
 			ChatException error = ((ChatOutcome.Failed) outcome).error();
 			assertThat(error).isExactlyInstanceOf(NonRetriableChatException.class);
 			assertThat(error.status()).isEqualTo(status);
-			assertThat(error.code()).isEqualTo(code);
+			assertThat(error.reason()).isEqualTo(code);
 			assertThat(error.describe()).startsWith("HTTP " + status + " " + code + ": ");
 			assertThat(server.requests()).isEqualTo(1);
 		}

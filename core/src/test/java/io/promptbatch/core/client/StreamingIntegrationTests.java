@@ -8,7 +8,11 @@ import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class StreamingIntegrationTests {
 
@@ -104,6 +108,85 @@ class StreamingIntegrationTests {
 				assertThat(b.finishReason()).isEqualTo(a.finishReason());
 				assertThat(b.usage()).isEqualTo(a.usage());
 			}
+		}
+	}
+
+	/** Two content chunks, then the given error event, and the stream ends without [DONE]. */
+	private static String errorMidStream(String errorEvent) {
+		return "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half \"}}]}\n\n"
+				+ "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"an\"}}]}\n\n"
+				+ "data: " + errorEvent + "\n\n";
+	}
+
+	static Stream<Arguments> retriedErrorEvents() {
+		return Stream.of(Arguments.of("{\"error\":{\"code\":500,\"type\":\"server_error\",\"message\":\"slot crashed\"}}"),
+				Arguments.of("{\"error\":{\"code\":500,\"message\":\"numeric 500, no telling words\"}}"),
+				Arguments.of("{\"error\":{\"code\":\"429\",\"message\":\"wait\"}}"),
+				Arguments.of("{\"error\":{\"type\":\"rate_limit_reached_error\",\"message\":\"slow down\"}}"),
+				Arguments.of("{\"error\":{\"type\":\"engine_overloaded_error\",\"message\":\"busy\"}}"),
+				Arguments.of("{\"error\":{\"type\":\"server_error\",\"message\":\"no status at all\"}}"));
+	}
+
+	@ParameterizedTest(name = "{0} is retried")
+	@MethodSource("retriedErrorEvents")
+	void retriesAnErrorEventThatAnHttpStatusWouldRetry(String errorEvent) throws Exception {
+		// given
+		try (ScriptedServer server = new ScriptedServer(Reply.sse(errorMidStream(errorEvent)), Reply.sse(COMPLETE));
+				ChatClient client = streamingClient(server.baseUrl())) {
+			// when
+			ChatOutcome outcome = client.send(REQUEST).join();
+
+			// then
+			assertThat(outcome).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(((ChatOutcome.Answered) outcome).response().content()).isEqualTo("你好，world");
+			assertThat(outcome.attempts()).isEqualTo(2);
+			assertThat(server.requests()).isEqualTo(2);
+		}
+	}
+
+	static Stream<Arguments> permanentErrorEvents() {
+		// the words the old classification looked for ("rate" in "generate" and "accurate", "server") in
+		// the message of events whose status says the request itself was wrong
+		return Stream.of(
+				Arguments.of("{\"error\":{\"code\":400,\"type\":\"invalid_request_error\",\"message\":\"cannot generate "
+						+ "an accurate answer\"}}", 400, "invalid_request_error"),
+				Arguments.of("{\"error\":{\"code\":400,\"message\":\"the server is overloaded with your rate\"}}", 400,
+						"400"),
+				Arguments.of("{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"will not generate\"}}", 400,
+						"invalid_request_error"),
+				Arguments.of("{\"error\":{\"code\":\"content_filter\",\"message\":\"rejected by the server's filter\"}}",
+						400, "content_filter"));
+	}
+
+	@ParameterizedTest(name = "{0} fails the row")
+	@MethodSource("permanentErrorEvents")
+	void failsTheRowOnAnErrorEventThatAnHttpStatusWouldNotRetry(String errorEvent, int status, String reason)
+			throws Exception {
+		// given
+		try (ScriptedServer server = new ScriptedServer(Reply.sse(errorMidStream(errorEvent)), Reply.sse(COMPLETE));
+				ChatClient client = streamingClient(server.baseUrl())) {
+			// when
+			ChatOutcome outcome = client.send(REQUEST).join();
+
+			// then
+			ChatException error = ((ChatOutcome.Failed) outcome).error();
+			assertThat(error).isExactlyInstanceOf(NonRetriableChatException.class);
+			assertThat(error.status()).isEqualTo(status);
+			assertThat(error.reason()).isEqualTo(reason);
+			assertThat(error.server().body()).isEqualTo(errorEvent);
+			assertThat(server.requests()).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void anErrorEventThatNamesARejectedKeyStopsTheRun() throws Exception {
+		String event = "{\"error\":{\"code\":401,\"type\":\"authentication_error\",\"message\":\"bad key\"}}";
+		try (ScriptedServer server = new ScriptedServer(Reply.sse(errorMidStream(event)));
+				ChatClient client = streamingClient(server.baseUrl())) {
+			ChatOutcome outcome = client.send(REQUEST).join();
+
+			assertThat(((ChatOutcome.Failed) outcome).error()).isExactlyInstanceOf(FatalChatException.class);
+			assertThat(server.requests()).isEqualTo(1);
 		}
 	}
 }

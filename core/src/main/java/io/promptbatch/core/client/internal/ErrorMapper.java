@@ -4,6 +4,7 @@ import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
+import io.promptbatch.core.client.ServerError;
 import java.net.ConnectException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
@@ -22,9 +23,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The one place that turns an HTTP status and error body, or a transport failure, into meaning:
- * retry, fail the row, or stop the run. Understands Ace Data Cloud
- * ({@code {success,error{code,message},trace_id}}), Moonshot ({@code {error{type,message}}}) and
- * OpenAI ({@code {error{message,type,code}}}) bodies, and non-JSON bodies from proxies.
+ * retry, fail the row, or stop the run, for a plain response and for a stream's error event alike.
+ * Understands Ace Data Cloud ({@code {success,error{code,message},trace_id}}), Moonshot
+ * ({@code {error{type,message}}}), OpenAI ({@code {error{message,type,code}}}) and llama.cpp
+ * ({@code {error{code:400,type,message}}}) bodies, keeping type, code, message and request id apart
+ * and the body as received, and non-JSON bodies from proxies.
  */
 public final class ErrorMapper {
 
@@ -40,31 +43,49 @@ public final class ErrorMapper {
 		this.keyHint = keyHint;
 	}
 
+	/** An HTTP response with a status other than 2xx. */
 	public ChatException fromResponse(int status, HttpHeaders headers, byte[] body) {
-		ErrorBody error = ErrorBody.parse(body);
+		return classify(status, ErrorBody.parse(body), headers);
+	}
+
+	/**
+	 * A stream's error event ({@code data: {"error":{...}}}), read as the HTTP status it names: its
+	 * numeric {@code code} or {@code status}, else the status its {@code type} or {@code code} stands for
+	 * ({@code server_error} 500, {@code rate_limit*} 429, {@code *overloaded*} 503), else 400. It is then
+	 * classified exactly as a response with that status would be.
+	 */
+	public ChatException fromStreamEvent(byte[] event, HttpHeaders headers) {
+		ErrorBody error = ErrorBody.parse(event);
+		return classify(error.impliedStatus(), error, headers);
+	}
+
+	private ChatException classify(int status, ErrorBody error, HttpHeaders headers) {
 		String requestId = error.requestId != null ? error.requestId
 				: headers.firstValue("x-request-id").or(() -> headers.firstValue("x-trace-id")).orElse(null);
 		String code = error.code;
 		String message = error.message;
+		ServerError server = new ServerError(error.type, error.body);
 		Duration retryAfter = retryAfter(headers);
-		String text = ((code == null ? "" : code) + " " + message).toLowerCase(Locale.ROOT);
+		String text = ((error.type == null ? "" : error.type) + " " + (code == null ? "" : code) + " " + message)
+			.toLowerCase(Locale.ROOT);
 		if (status == 401) {
-			return new FatalChatException(status, code, "the API key was rejected (" + message + "); check " + keyHint
-					+ ", then run the same command again to continue", requestId, null);
+			return new FatalChatException(server, status, code, "the API key was rejected (" + message + "); check "
+					+ keyHint + ", then run the same command again to continue", requestId);
 		}
 		if (status == 403) {
-			return new FatalChatException(status, code, "the provider refused the request (" + message
+			return new FatalChatException(server, status, code, "the provider refused the request (" + message
 					+ "); check the account's balance and permissions for this model, then run the same command again",
-					requestId, null);
+					requestId);
 		}
 		if (status == 429 && isQuota(text)) {
-			return new FatalChatException(status, code, "the account's quota or balance is exhausted (" + message
-					+ "); top it up or wait for the quota to reset, then run the same command again", requestId, null);
+			return new FatalChatException(server, status, code, "the account's quota or balance is exhausted ("
+					+ message + "); top it up or wait for the quota to reset, then run the same command again",
+					requestId);
 		}
 		if (status == 408 || status == 409 || status == 425 || status == 429 || status >= 500) {
-			return new RetriableChatException(status, code, message, requestId, retryAfter, null);
+			return new RetriableChatException(server, status, code, message, requestId, retryAfter);
 		}
-		return new NonRetriableChatException(status, code, message, requestId, null);
+		return new NonRetriableChatException(server, status, code, message, requestId);
 	}
 
 	/** A failure before any response: connection refused or reset, timeout. */
@@ -156,8 +177,13 @@ public final class ErrorMapper {
 		return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
 	}
 
-	/** The meaningful parts of any of the known error body shapes. */
-	private record ErrorBody(@Nullable String code, String message, @Nullable String requestId) {
+	/**
+	 * The parts of any of the known error body shapes, kept apart.
+	 *
+	 * @param body the body as received when it is a JSON object, else null
+	 */
+	private record ErrorBody(@Nullable String type, @Nullable String code, @Nullable Integer status, String message,
+			@Nullable String requestId, @Nullable String body) {
 
 		static ErrorBody parse(byte[] body) {
 			String raw = new String(body, StandardCharsets.UTF_8);
@@ -165,11 +191,18 @@ public final class ErrorMapper {
 				JsonNode root = WireFormat.JSON.readTree(body);
 				if (root != null && root.isObject()) {
 					JsonNode error = root.path("error");
+					String type = null;
 					String code = null;
+					Integer status = null;
 					String message = null;
 					if (error.isObject()) {
-						code = firstText(error.get("code"), error.get("type"));
-						message = firstText(error.get("message"), null);
+						type = text(error.get("type"));
+						code = text(error.get("code"));
+						message = text(error.get("message"));
+						status = httpStatus(error.get("code"));
+						if (status == null) {
+							status = httpStatus(error.get("status"));
+						}
 					}
 					else if (error.isString()) {
 						message = error.asString();
@@ -179,9 +212,10 @@ public final class ErrorMapper {
 					}
 					String requestId = firstText(root.get("trace_id"), root.get("request_id"));
 					if (requestId == null && error.isObject()) {
-						requestId = firstText(error.get("request_id"), null);
+						requestId = text(error.get("request_id"));
 					}
-					return new ErrorBody(code, message == null ? abbreviate(raw) : message, requestId);
+					return new ErrorBody(type, code, status, message == null ? abbreviate(raw) : message, requestId,
+							raw);
 				}
 			}
 			catch (RuntimeException e) {
@@ -191,18 +225,52 @@ public final class ErrorMapper {
 				.replaceAll("<[^>]+>", " ")
 				.replaceAll("\\s+", " ")
 				.strip();
-			return new ErrorBody(null, text.isEmpty() ? "empty response body" : "non-JSON response: " + abbreviate(text),
-					null);
+			return new ErrorBody(null, null, null,
+					text.isEmpty() ? "empty response body" : "non-JSON response: " + abbreviate(text), null, null);
+		}
+
+		/** The HTTP status this error stands for when it came without one (a stream's error event). */
+		int impliedStatus() {
+			if (status != null) {
+				return status;
+			}
+			for (String name : new String[] { type, code }) {
+				if (name == null) {
+					continue;
+				}
+				String n = name.toLowerCase(Locale.ROOT);
+				if (n.equals("server_error") || n.equals("api_error") || n.equals("internal_error")) {
+					return 500;
+				}
+				if (n.startsWith("rate_limit") || n.equals("too_many_requests")) {
+					return 429;
+				}
+				if (n.contains("overloaded")) {
+					return 503;
+				}
+			}
+			return 400;
+		}
+
+		/** A number that is an HTTP error status (400-599), as a number or as text. */
+		private static @Nullable Integer httpStatus(@Nullable JsonNode node) {
+			if (node == null || !(node.isNumber() || node.isString())) {
+				return null;
+			}
+			String s = node.asString().strip();
+			if (!s.matches("[45]\\d\\d")) {
+				return null;
+			}
+			return Integer.parseInt(s);
+		}
+
+		private static @Nullable String text(@Nullable JsonNode node) {
+			return node != null && !node.isNull() && !node.isContainer() ? node.asString() : null;
 		}
 
 		private static @Nullable String firstText(@Nullable JsonNode a, @Nullable JsonNode b) {
-			if (a != null && !a.isNull() && !a.isContainer()) {
-				return a.asString();
-			}
-			if (b != null && !b.isNull() && !b.isContainer()) {
-				return b.asString();
-			}
-			return null;
+			String first = text(a);
+			return first != null ? first : text(b);
 		}
 
 		private static String abbreviate(String s) {

@@ -2,10 +2,10 @@ package io.promptbatch.core.client.internal;
 
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.client.Usage;
 import java.io.ByteArrayOutputStream;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * {@code data: [DONE]} at the end. Content and reasoning deltas are joined; finish reason and usage
  * come from the last chunks that carry them (usage possibly in a final chunk with empty choices). A
  * stream that ends without {@code [DONE]}, or that sends nothing for longer than the idle timeout, is
- * a retriable failure; an error event fails the request as the error says.
+ * a retriable failure; an error event is mapped by {@link ErrorMapper#fromStreamEvent} exactly as the
+ * HTTP status it names would be.
  */
 public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 
@@ -36,6 +37,8 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	private final StringBuilder content = new StringBuilder();
 	private final StringBuilder reasoning = new StringBuilder();
 	private final Duration idleTimeout;
+	private final ErrorMapper errors;
+	private final HttpHeaders headers;
 	private final ScheduledFuture<?> watchdog;
 	private volatile long lastBytes = System.nanoTime();
 	private Flow.@Nullable Subscription subscription;
@@ -50,9 +53,14 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	 * @param idleTimeout longest silence allowed between bytes (a long answer that keeps streaming is
 	 *     never cut)
 	 * @param timer checks the silence once a second
+	 * @param errors maps an error event as it would the HTTP status the event names
+	 * @param headers the response's headers (its request id)
 	 */
-	public StreamingResponse(Duration idleTimeout, ScheduledExecutorService timer) {
+	public StreamingResponse(Duration idleTimeout, ScheduledExecutorService timer, ErrorMapper errors,
+			HttpHeaders headers) {
 		this.idleTimeout = idleTimeout;
+		this.errors = errors;
+		this.headers = headers;
 		long check = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
 		this.watchdog = timer.scheduleWithFixedDelay(this::checkIdle, check, check, TimeUnit.MILLISECONDS);
 		result.whenComplete((r, e) -> watchdog.cancel(false));
@@ -143,12 +151,7 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		JsonNode chunk = WireFormat.JSON.readTree(event);
 		JsonNode error = chunk.get("error");
 		if (error != null && error.isObject()) {
-			String message = error.path("message").asString("error in stream");
-			String code = error.hasNonNull("code") ? error.get("code").asString() : error.path("type").asString(null);
-			String text = (code + " " + message).toLowerCase(java.util.Locale.ROOT);
-			throw text.contains("overload") || text.contains("rate") || text.contains("server")
-					? new RetriableChatException(200, code, message, null, null, null)
-					: new NonRetriableChatException(200, code, message, null, null);
+			throw errors.fromStreamEvent(event.getBytes(StandardCharsets.UTF_8), headers);
 		}
 		if (chunk.hasNonNull("id")) {
 			id = chunk.get("id").asString();

@@ -53,6 +53,8 @@ public final class WireFormat {
 			ObjectNode message = messages.addObject();
 			message.put("role", m.role());
 			message.put("content", m.content());
+			// a message's other fields as given (Kimi's "partial": true), sorted like the body's own
+			m.fields().forEach((name, value) -> message.set(name, canonical(value)));
 		}
 		if (request.maxTokens() != null) {
 			body.put("max_tokens", request.maxTokens());

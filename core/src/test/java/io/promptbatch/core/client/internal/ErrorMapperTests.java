@@ -9,7 +9,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import io.promptbatch.core.client.ChatException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ErrorMapperTests {
 
@@ -56,5 +59,29 @@ class ErrorMapperTests {
 	void tellsQuotaFromOverload() {
 		assertThat(ErrorMapper.isQuota("insufficient_quota you exceeded your current quota")).isTrue();
 		assertThat(ErrorMapper.isQuota("rate_limit_reached_error the engine is currently overloaded")).isFalse();
+	}
+
+	@ParameterizedTest(name = "HTTP {0} {1}")
+	@CsvSource(delimiter = '|', value = {
+			"500|{\"error\":{\"code\":500,\"type\":\"server_error\",\"message\":\"m\"}}",
+			"503|{\"error\":{\"code\":503,\"type\":\"unavailable_error\",\"message\":\"Loading model\"}}",
+			"429|{\"error\":{\"code\":429,\"message\":\"too many\"}}",
+			"429|{\"error\":{\"code\":\"429\",\"message\":\"You exceeded your current quota\"}}",
+			"400|{\"error\":{\"code\":400,\"type\":\"exceed_context_size_error\",\"message\":\"generate more\"}}",
+			"401|{\"error\":{\"code\":401,\"message\":\"invalid key\"}}",
+			"403|{\"error\":{\"status\":403,\"message\":\"insufficient balance\"}}" })
+	void readsAStreamErrorEventAsTheHttpStatusItNames(int status, String body) {
+		// given
+		ErrorMapper mapper = new ErrorMapper("the key");
+		byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+		// when
+		ChatException response = mapper.fromResponse(status, headers(Map.of()), bytes);
+		ChatException event = mapper.fromStreamEvent(bytes, headers(Map.of()));
+
+		// then
+		assertThat(event).isExactlyInstanceOf(response.getClass());
+		assertThat(event.status()).isEqualTo(status);
+		assertThat(event.describe()).isEqualTo(response.describe());
 	}
 }
