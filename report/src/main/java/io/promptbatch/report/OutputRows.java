@@ -87,7 +87,7 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		if (response != null && response.isObject()) {
 			int status = response.path("status_code").asInt();
 			JsonNode e = response.path("body").path("error");
-			String code = text(e.get("code"));
+			String code = io.promptbatch.core.client.ChatException.reason(text(e.get("code")), text(e.get("type")));
 			String message = "HTTP " + status + (code == null ? "" : " " + code) + ": " + e.path("message").asString("");
 			return new ResultRow(id, false, "", null, null, 0, 0, null, 0, 1, message,
 					"HTTP " + status + (code == null ? "" : " " + code), false, null, null);

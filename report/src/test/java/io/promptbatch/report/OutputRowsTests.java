@@ -49,6 +49,7 @@ class OutputRowsTests {
 				{"id":"batch_req_1","custom_id":"t1","response":{"status_code":200,"request_id":"c1","body":{"model":"m","choices":[{"message":{"content":"Hi","reasoning_content":"hm"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}}},"error":null}
 				{"id":"batch_req_2","custom_id":"t2","response":{"status_code":400,"request_id":"r2","body":{"error":{"message":"bad","code":"invalid_request"}}},"error":null}
 				{"id":"batch_req_3","custom_id":"t3","response":null,"error":{"code":"timeout","message":"no answer"}}
+				{"id":"batch_req_4","custom_id":"t4","response":{"status_code":400,"body":{"error":{"code":400,"message":"request (6028 tokens) exceeds the available context size","type":"exceed_context_size_error"}}},"error":null}
 				""");
 
 		List<ResultRow> rows = read(file, true);
@@ -60,6 +61,9 @@ class OutputRowsTests {
 		assertThat(rows.get(1).errorGroup()).isEqualTo("HTTP 400 invalid_request");
 		assertThat(rows.get(1).error()).contains("bad");
 		assertThat(rows.get(2).errorGroup()).isEqualTo("timeout");
+		// llama.cpp repeats the status as a numeric code: the error is named by its type
+		assertThat(rows.get(3).errorGroup()).isEqualTo("HTTP 400 exceed_context_size_error");
+		assertThat(rows.get(3).error()).startsWith("HTTP 400 exceed_context_size_error: request (6028 tokens)");
 	}
 
 	@Test

@@ -66,7 +66,14 @@ public abstract sealed class ChatException extends RuntimeException
 	 * it is only a number, else its {@code type}, else the number.
 	 */
 	public @Nullable String reason() {
-		String type = type();
+		return reason(code, type());
+	}
+
+	/**
+	 * An error's name from its {@code code} and {@code type} as a server gave them: the code unless it is
+	 * only a number (llama.cpp repeats the status there), else the type, else the number.
+	 */
+	public static @Nullable String reason(@Nullable String code, @Nullable String type) {
 		if (code != null && !code.isBlank() && !isNumber(code)) {
 			return code;
 		}
