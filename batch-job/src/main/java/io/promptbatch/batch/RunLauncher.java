@@ -131,13 +131,19 @@ public final class RunLauncher {
 			return;
 		}
 		JobInstance writer = instanceWithOutput(output);
-		String ways = "pass --overwrite to replace it with a new run (answers to requests already answered come "
-				+ "from the cache, not paid again), or give another --output";
+		String ways = "pass --overwrite (or a new --run-key) to replace it with a new run (answers to requests "
+				+ "already answered come from the cache, not paid again), or give another --output";
 		if (writer == null) {
-			throw new RunRefusedException(output + " exists and no run of this state directory wrote it: " + ways
+			throw new RunRefusedException(output + " exists and no run of this state directory wrote it: pass "
+					+ "--overwrite to replace it, or give another --output"
 					+ " (a run started with another --state-dir continues with that --state-dir)");
 		}
 		JobExecution last = repository.getLastJobExecution(writer);
+		String key = parameters.getString(RunParameters.RUN_KEY);
+		if (key != null && !key.equals(last.getJobParameters().getString(RunParameters.RUN_KEY))) {
+			// a new --run-key asks for a new run of the same output (a nightly job): it replaces that run's output
+			return;
+		}
 		RunRecord record = record(writer);
 		String what = "run " + writer.getInstanceId() + (record == null ? ""
 				: " (" + record.status().toString().toLowerCase(java.util.Locale.ROOT) + ", " + record.totals().rows()
@@ -174,7 +180,7 @@ public final class RunLauncher {
 			throw new RunRefusedException("the input " + input + " changed since run " + run + " stopped ("
 					+ recorded.changesTo(now) + "): its rows would no longer line up with those already written. "
 					+ "Restore the file as it was to continue run " + run + "; or start a new run over the file as it "
-					+ "is now with 'promptbatch run' and --overwrite or another --output (answers to unchanged prompts "
+					+ "is now with 'promptbatch run' and --overwrite, a new --run-key or another --output (answers to unchanged prompts "
 					+ "come from the cache, not paid again).");
 		}
 	}

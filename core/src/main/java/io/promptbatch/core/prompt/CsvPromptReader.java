@@ -102,8 +102,17 @@ final class CsvPromptReader implements PromptReader {
 		}
 	}
 
+	/** The id the record last read names in its {@code id} column, or null (for a rejected record's line). */
+	private @Nullable String lastRecordId;
+
+	@Override
+	public @Nullable String lastRecordId() {
+		return lastRecordId;
+	}
+
 	@Override
 	public @Nullable Prompt read() {
+		lastRecordId = null;
 		long line = linesConsumed + 1;
 		CSVRecord record;
 		try {
@@ -122,6 +131,7 @@ final class CsvPromptReader implements PromptReader {
 					+ " fields but the header has " + width + "; check for a stray " + delimiter.inWords()
 					+ " or an unquoted line break");
 		}
+		lastRecordId = id >= 0 && !record.get(id).isBlank() ? record.get(id).strip() : null;
 		String user;
 		if (template != null) {
 			Map<String, String> values = new LinkedHashMap<>();

@@ -189,6 +189,20 @@ class PromptReaderTests {
 	}
 
 	@Test
+	void aRejectedCsvRecordKeepsTheIdItNames(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+			throws Exception {
+		java.nio.file.Path file = tmp.resolve("some-invalid.csv");
+		java.nio.file.Files.writeString(file, "id,prompt,temperature\nc1,hello,\nc2,,\nc3,hi,hot\n,   ,\n");
+		List<Rejected> rejected = new ArrayList<>();
+
+		InputScan scan = InputScan.of(file, new PromptOptions(null, null, true), rejected::add);
+
+		assertThat(scan.records()).isEqualTo(1);
+		assertThat(rejected).extracting(Rejected::id).containsExactly("c2", "c3", null);
+		assertThat(rejected).extracting(Rejected::line).containsExactly(3L, 4L, 5L);
+	}
+
+	@Test
 	void skipInvalidStillStopsAtAProblemThatBreaksTheRestOfTheFile() {
 		assertThatThrownBy(() -> readAll(fixture("unbalanced-quote.csv"), new PromptOptions(null, null, true)))
 			.isInstanceOf(InputException.class)
