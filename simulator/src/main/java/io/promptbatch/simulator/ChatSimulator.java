@@ -42,7 +42,9 @@ import tools.jackson.databind.node.ObjectNode;
  * answer is only the text added to it.
  *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
- * status, {@code [[sim:latency=1500]]} answers after that many milliseconds.
+ * status, {@code [[sim:latency=1500]]} answers after that many milliseconds, {@code [[sim:tool]]}
+ * answers with a call of the request's first tool when it has {@code tools}. The request's {@code n}
+ * and {@code logprobs} are honoured ({@link SimulatedCompletion}).
  */
 public final class ChatSimulator implements AutoCloseable {
 
@@ -73,6 +75,8 @@ public final class ChatSimulator implements AutoCloseable {
 	private final java.util.concurrent.atomic.AtomicLong arrivals = new java.util.concurrent.atomic.AtomicLong();
 	private final java.util.Queue<JsonNode> recorded = new java.util.concurrent.ConcurrentLinkedQueue<>();
 	private final AtomicInteger recordedCount = new AtomicInteger();
+	private final java.util.Queue<JsonNode> recordedResponses = new java.util.concurrent.ConcurrentLinkedQueue<>();
+	private final AtomicInteger recordedResponseCount = new AtomicInteger();
 	private volatile long failFrom = Long.MAX_VALUE;
 	private volatile int failStatus;
 
@@ -121,6 +125,14 @@ public final class ChatSimulator implements AutoCloseable {
 	/** The bodies of the first chat requests, in arrival order, as many as {@code recordRequests} allows. */
 	public List<JsonNode> recordedRequests() {
 		return List.copyOf(recorded);
+	}
+
+	/**
+	 * The bodies of the first answers, in the order they were made, as many as {@code recordRequests}
+	 * allows: for a streamed answer, the non-streaming body its chunks add up to.
+	 */
+	public List<JsonNode> recordedResponses() {
+		return List.copyOf(recordedResponses);
 	}
 
 	/**
@@ -279,44 +291,28 @@ public final class ChatSimulator implements AutoCloseable {
 		if (format.equals("json_object") || format.equals("json_schema")) {
 			answer = SimulatedAnswers.jsonAnswerFor(answer);
 		}
-		String finishReason = "stop";
 		String[] pieces = SimulatedAnswers.pieces(answer);
 		int maxTokens = request.path("max_tokens").asInt(0);
-		if (maxTokens > 0 && pieces.length > maxTokens) {
+		boolean truncated = maxTokens > 0 && pieces.length > maxTokens;
+		if (truncated) {
 			answer = String.join("", java.util.Arrays.copyOf(pieces, maxTokens));
-			pieces = SimulatedAnswers.pieces(answer);
-			finishReason = "length";
 		}
 		String reasoning = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
-		int promptTokens = SimulatedAnswers.promptTokensFor(contents);
-		int completionTokens = pieces.length + (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
-		String id = "chatcmpl-sim-" + ids.incrementAndGet();
+		SimulatedCompletion completion = new SimulatedCompletion(request, "chatcmpl-sim-" + ids.incrementAndGet(), model,
+				lastUser, answer, truncated, reasoning, SimulatedAnswers.promptTokensFor(contents));
+		if (recordedResponseCount.get() < config.recordRequests
+				&& recordedResponseCount.incrementAndGet() <= config.recordRequests) {
+			// as the JSON text it goes out as, read back
+			recordedResponses.add(json.readTree(json.writeValueAsString(completion.body())));
+		}
 		if (streamed) {
 			boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
-			String fr = finishReason;
-			String[] ps = pieces;
-			// a failing stream sends half its pieces, then the error event
-			int failAfter = failMidStream ? pieces.length / 2 : -1;
-			schedule(latency, () -> stream(exchange, arrival, id, model, ps, reasoning, fr, promptTokens,
-					completionTokens, includeUsage, failAfter));
+			// a failing stream sends half the first choice's pieces, then the error event
+			int failAfter = failMidStream ? completion.firstChoicePieces() / 2 : -1;
+			schedule(latency, () -> stream(exchange, arrival, completion.chunks(includeUsage, failAfter), failAfter >= 0));
 			return;
 		}
-		ObjectNode response = json.createObjectNode();
-		response.put("id", id);
-		response.put("object", "chat.completion");
-		response.put("created", System.currentTimeMillis() / 1000);
-		response.put("model", model);
-		ObjectNode choice = response.putArray("choices").addObject();
-		choice.put("index", 0);
-		ObjectNode message = choice.putObject("message");
-		message.put("role", "assistant");
-		message.put("content", answer);
-		if (reasoning != null) {
-			message.put("reasoning_content", reasoning);
-		}
-		choice.put("finish_reason", finishReason);
-		usage(response.putObject("usage"), promptTokens, completionTokens);
-		respond(exchange, arrival, latency, 200, json.writeValueAsString(response), null);
+		respond(exchange, arrival, latency, 200, json.writeValueAsString(completion.body()), null);
 	}
 
 	/** Moonshot's token-count endpoint: {@code {"data":{"total_tokens":N}}}, the same count a chat reports. */
@@ -350,50 +346,23 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 	}
 
-	private static void usage(ObjectNode usage, int promptTokens, int completionTokens) {
-		usage.put("prompt_tokens", promptTokens);
-		usage.put("completion_tokens", completionTokens);
-		usage.put("total_tokens", promptTokens + completionTokens);
-	}
-
-	private void stream(HttpExchange exchange, long arrival, String id, String model, String[] pieces,
-			@Nullable String reasoning, String finishReason, int promptTokens, int completionTokens,
-			boolean includeUsage, int failAfter) {
+	private void stream(HttpExchange exchange, long arrival, List<ObjectNode> chunks, boolean fail) {
 		try {
 			exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
 			exchange.getResponseHeaders().set("Cache-Control", "no-cache");
 			exchange.sendResponseHeaders(200, 0);
 			try (OutputStream out = exchange.getResponseBody()) {
 				out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
-				if (reasoning != null) {
-					writeChunk(out, id, model, delta("reasoning_content", reasoning), null, null);
-				}
-				for (int i = 0; i < pieces.length; i++) {
-					if (i == failAfter) {
-						out.write(("data: " + streamError() + "\n\n").getBytes(StandardCharsets.UTF_8));
-						out.flush();
-						counters.streamFailed();
-						counters.finished(200, System.nanoTime() - arrival);
-						return;
-					}
-					ObjectNode delta = delta("content", pieces[i]);
-					if (i == 0) {
-						delta.put("role", "assistant");
-					}
-					writeChunk(out, id, model, delta, null, null);
-				}
-				ObjectNode last = json.createObjectNode();
-				ObjectNode usage = json.createObjectNode();
-				usage(usage, promptTokens, completionTokens);
-				writeChunk(out, id, model, last, finishReason, includeUsage ? null : usage);
-				if (includeUsage) {
-					ObjectNode chunk = json.createObjectNode();
-					chunk.put("id", id);
-					chunk.put("object", "chat.completion.chunk");
-					chunk.put("model", model);
-					chunk.putArray("choices");
-					chunk.set("usage", usage);
+				for (ObjectNode chunk : chunks) {
 					out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+					out.flush();
+				}
+				if (fail) {
+					out.write(("data: " + streamError() + "\n\n").getBytes(StandardCharsets.UTF_8));
+					out.flush();
+					counters.streamFailed();
+					counters.finished(200, System.nanoTime() - arrival);
+					return;
 				}
 				out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
 			}
@@ -403,35 +372,6 @@ public final class ChatSimulator implements AutoCloseable {
 			counters.finished(-1, System.nanoTime() - arrival);
 			exchange.close();
 		}
-	}
-
-	private ObjectNode delta(String field, String text) {
-		ObjectNode delta = json.createObjectNode();
-		delta.put(field, text);
-		return delta;
-	}
-
-	private void writeChunk(OutputStream out, String id, String model, ObjectNode delta,
-			@Nullable String finishReason, @Nullable ObjectNode usage) throws IOException {
-		ObjectNode chunk = json.createObjectNode();
-		chunk.put("id", id);
-		chunk.put("object", "chat.completion.chunk");
-		chunk.put("model", model);
-		ArrayNode choices = chunk.putArray("choices");
-		ObjectNode choice = choices.addObject();
-		choice.put("index", 0);
-		choice.set("delta", delta);
-		if (finishReason != null) {
-			choice.put("finish_reason", finishReason);
-		}
-		else {
-			choice.putNull("finish_reason");
-		}
-		if (usage != null) {
-			chunk.set("usage", usage);
-		}
-		out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-		out.flush();
 	}
 
 	private void cut(HttpExchange exchange) {

@@ -176,7 +176,7 @@ public final class SimulatorConfig {
 			return this;
 		}
 
-		/** Keeps the bodies of the first {@code max} chat requests, for tests to inspect (0, the default: none). */
+		/** Keeps the bodies of the first {@code max} chat requests and of the first {@code max} answers, for tests to inspect (0, the default: none). */
 		public Builder recordRequests(int max) {
 			if (max < 0) {
 				throw new IllegalArgumentException("recorded requests must not be negative, was " + max);

@@ -31,6 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  * last commit is written without being paid for again; kept across runs, the same table is the
  * response cache.
  *
+ * <p>An answer is kept with the provider's whole response body ({@link ChatResponse#body()}), so that
+ * a resumed run and a cache hit write it as the provider sent it.
+ *
  * <p>An answer is durable once it is in the {@link AnswerLog} (one append to a file); {@link #record}
  * completes then, and callers release the request's slot only then, so answers not yet durable are
  * always among the requests in flight. The same writer thread then inserts the answers into the journal
@@ -311,6 +314,8 @@ public final class ResponseJournal implements AutoCloseable {
 		node.put("cached_tokens", u.cachedTokens());
 		node.put("attempts", attempts);
 		node.put("latency_ms", latencyMillis);
+		// the provider's body as text, so that it is written out later exactly as it came
+		node.put("body", response.body());
 		CompletableFuture<Void> done = new CompletableFuture<>();
 		if (closed) {
 			done.completeExceptionally(new IllegalStateException("the journal is closed"));
@@ -346,7 +351,7 @@ public final class ResponseJournal implements AutoCloseable {
 		ChatResponse response = new ChatResponse(n.path("id").asString(""), n.path("model").asString(""),
 				n.path("content").asString(""), text(n.get("reasoning")), text(n.get("finish_reason")),
 				new Usage(n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(),
-						n.path("total_tokens").asLong(), n.path("cached_tokens").asLong()));
+						n.path("total_tokens").asLong(), n.path("cached_tokens").asLong()), text(n.get("body")));
 		return new Entry(runId, response, n.path("attempts").asInt(1), n.path("latency_ms").asLong());
 	}
 

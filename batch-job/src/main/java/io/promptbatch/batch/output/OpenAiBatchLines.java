@@ -9,11 +9,14 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Output lines in the OpenAI Batch API's shape, as vLLM's {@code run_batch} also writes them:
  * {@code {"id","custom_id","response":{"status_code","request_id","body"},"error"}}. An answer is a 200
- * response whose body is the chat completion; a request the server refused is a response with its
+ * response whose body is the provider's chat completion as it came (for a streamed answer, the
+ * non-streaming body the stream added up to; rebuilt from the kept fields only for an answer journaled
+ * before bodies were kept); a request the server refused is a response with its
  * HTTP status and the server's error body as received; a failure with no HTTP response (connection, timeout, a row the cache
  * could not answer) is in {@code error}, with a null response.
  */
@@ -75,7 +78,15 @@ final class OpenAiBatchLines {
 		return body;
 	}
 
-	private static ObjectNode completion(AnswerRow row, ChatResponse r) {
+	private static JsonNode completion(AnswerRow row, ChatResponse r) {
+		String received = r.body();
+		if (received != null) {
+			// unchanged when it is one line (a JSON text, checked when it was parsed); a body sent over several
+			// lines is written again on one, every field as it came
+			return received.indexOf('\n') < 0 && received.indexOf('\r') < 0
+					? JSON.getNodeFactory().rawValueNode(new RawValue(received))
+					: JSON.readTree(received);
+		}
 		ObjectNode body = JSON.createObjectNode();
 		body.put("id", r.id());
 		body.put("object", "chat.completion");

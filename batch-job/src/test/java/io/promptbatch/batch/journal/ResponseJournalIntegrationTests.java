@@ -53,7 +53,11 @@ class ResponseJournalIntegrationTests {
 		for (int i = 0; i < 50; i++) {
 			int n = i;
 			assertThat(next.find(7, fingerprint(i), false)).get()
-				.satisfies(e -> assertThat(e.response().content()).isEqualTo("answer " + n));
+				.satisfies(e -> {
+					assertThat(e.response().content()).isEqualTo("answer " + n);
+					// the provider's body, character for character
+					assertThat(e.response().body()).isEqualTo(answer(n).body());
+				});
 		}
 		assertThat(AnswerLog.segments(dir.resolve("answer-log"))).isEmpty();
 		next.close();
@@ -88,6 +92,8 @@ class ResponseJournalIntegrationTests {
 				assertThat(e.response().content()).isEqualTo("first");
 				assertThat(e.attempts()).isEqualTo(2);
 				assertThat(e.latencyMillis()).isEqualTo(40);
+				// journaled before bodies were kept: none, and the output rebuilds one from the fields
+				assertThat(e.response().body()).isNull();
 			});
 			assertThat(journal.find(4, fingerprint(2), false)).isPresent();
 			assertThat(journal.find(4, fingerprint(3), true)).isEmpty();
@@ -145,6 +151,12 @@ class ResponseJournalIntegrationTests {
 	}
 
 	private static ChatResponse answer(int i) {
-		return new ChatResponse("r" + i, "kimi-k2.5", "answer " + i, null, "stop", new Usage(3, 4, 7, 0));
+		// a body as a server may send it: over two lines, a tab in a string, a field promptbatch does not know,
+		// a number written its own way
+		String body = "{\"id\":\"r" + i + "\",\"object\":\"chat.completion\",\"system_fingerprint\":\"fp_" + i + "\",\n"
+				+ "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"answer " + i
+				+ "\\twith a tab\"},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"x_extra\":{\"score\":1.50e0},"
+				+ "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}";
+		return new ChatResponse("r" + i, "kimi-k2.5", "answer " + i, null, "stop", new Usage(3, 4, 7, 0), body);
 	}
 }

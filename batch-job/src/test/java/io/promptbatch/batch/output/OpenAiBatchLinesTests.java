@@ -3,9 +3,11 @@ package io.promptbatch.batch.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.client.ServerError;
+import io.promptbatch.core.client.Usage;
 import io.promptbatch.core.prompt.Message;
 import io.promptbatch.core.prompt.Prompt;
 import java.util.List;
@@ -19,6 +21,31 @@ class OpenAiBatchLinesTests {
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Prompt PROMPT = new Prompt(7, 7, "task-7", List.of(Message.user("Hi")), null, Map.of());
+
+	@Test
+	void anAnswerIsTheProvidersBodyUnchangedOnOneLine() {
+		// given: a body on one line whose numbers are written their own way, and the same body over several lines
+		String oneLine = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"system_fingerprint\":\"fp_1\",\"choices\":[{"
+				+ "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\","
+				+ "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"logprobs\":{\"content\":[{"
+				+ "\"token\":\"a\",\"logprob\":-1.50e-3}]},\"finish_reason\":\"tool_calls\"},{\"index\":1,\"message\":{"
+				+ "\"role\":\"assistant\",\"content\":\"b\"},\"finish_reason\":\"stop\"}],\"x_vendor\":[1.0],"
+				+ "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}";
+		String severalLines = oneLine.replace(",\"", ",\n  \"");
+		ChatResponse answer = new ChatResponse("c1", "m", "", null, "tool_calls", new Usage(1, 2, 3, 0), oneLine);
+		ChatResponse pretty = new ChatResponse("c1", "m", "", null, "tool_calls", new Usage(1, 2, 3, 0), severalLines);
+
+		// when
+		String line = OpenAiBatchLines.line(new AnswerRow(PROMPT, "m", answer, null, 12, 1, null));
+		String prettyLine = OpenAiBatchLines.line(new AnswerRow(PROMPT, "m", pretty, null, 12, 1, null));
+
+		// then: the one-line body is in the output character for character; the other is on one line, every field
+		// as it came
+		assertThat(line).contains("\"body\":" + oneLine + "}");
+		assertThat(prettyLine).doesNotContain("\n");
+		assertThat(JSON.readTree(prettyLine).at("/response/body")).isEqualTo(JSON.readTree(severalLines));
+		assertThat(JSON.readTree(prettyLine).at("/response/request_id").asString()).isEqualTo("c1");
+	}
 
 	@Test
 	void aRequestTheServerRefusedIsAResponseWithItsStatusAndErrorBody() {

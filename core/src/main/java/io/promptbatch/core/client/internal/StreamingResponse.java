@@ -3,7 +3,6 @@ package io.promptbatch.core.client.internal;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.RetriableChatException;
-import io.promptbatch.core.client.Usage;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodySubscriber;
@@ -19,12 +18,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Reads a streamed chat completion (server-sent events) as it arrives, without blocking a thread:
  * {@code data:} lines framed by blank lines, CRLF or LF, comment and keep-alive lines ignored,
- * {@code data: [DONE]} at the end. Content and reasoning deltas are joined; finish reason and usage
- * come from the last chunks that carry them (usage possibly in a final chunk with empty choices). A
+ * {@code data: [DONE]} at the end. The chunks are added up into the non-streaming body
+ * ({@link StreamedBody}), kept whole in the answer; its first choice gives the answer's content,
+ * reasoning and finish reason, and its usage (possibly from a final chunk with empty choices) the token
+ * counts. A
  * stream that ends without {@code [DONE]}, or that sends nothing for longer than the idle timeout, is
  * a retriable failure; an error event is mapped by {@link ErrorMapper#fromStreamEvent} exactly as the
  * HTTP status it names would be.
@@ -34,20 +36,14 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
 	private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
 	private final StringBuilder data = new StringBuilder();
-	private final StringBuilder content = new StringBuilder();
-	private final StringBuilder reasoning = new StringBuilder();
+	private final StreamedBody body = new StreamedBody();
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;
 	private final HttpHeaders headers;
 	private final ScheduledFuture<?> watchdog;
 	private volatile long lastBytes = System.nanoTime();
 	private Flow.@Nullable Subscription subscription;
-	private boolean sawReasoning;
 	private boolean done;
-	private String id = "";
-	private String model = "";
-	private @Nullable String finishReason;
-	private Usage usage = Usage.NONE;
 
 	/**
 	 * @param idleTimeout longest silence allowed between bytes (a long answer that keeps streaming is
@@ -153,32 +149,7 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		if (error != null && error.isObject()) {
 			throw errors.fromStreamEvent(event.getBytes(StandardCharsets.UTF_8), headers);
 		}
-		if (chunk.hasNonNull("id")) {
-			id = chunk.get("id").asString();
-		}
-		if (chunk.hasNonNull("model")) {
-			model = chunk.get("model").asString();
-		}
-		JsonNode choice = chunk.path("choices").path(0);
-		if (!choice.isMissingNode()) {
-			JsonNode delta = choice.path("delta");
-			JsonNode c = delta.get("content");
-			if (c != null && !c.isNull()) {
-				content.append(c.asString());
-			}
-			String r = WireFormat.reasoning(delta);
-			if (r != null) {
-				reasoning.append(r);
-				sawReasoning = true;
-			}
-			if (choice.hasNonNull("finish_reason")) {
-				finishReason = choice.get("finish_reason").asString();
-			}
-		}
-		JsonNode u = chunk.get("usage");
-		if (u != null && u.isObject()) {
-			usage = WireFormat.usage(u);
-		}
+		body.add(chunk);
 	}
 
 	@Override
@@ -204,7 +175,12 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 					null));
 			return;
 		}
-		result.complete(new ChatResponse(id, model, content.toString(), sawReasoning ? reasoning.toString() : null,
-				finishReason, usage));
+		ObjectNode whole = body.body();
+		String content = body.firstChoiceText("content");
+		String reasoning = body.firstChoiceText("reasoning_content");
+		result.complete(new ChatResponse(whole.path("id").asString(""), whole.path("model").asString(""),
+				content == null ? "" : content, reasoning != null ? reasoning : body.firstChoiceText("reasoning"),
+				body.firstChoiceFinishReason(), WireFormat.usage(whole.get("usage")),
+				WireFormat.JSON.writeValueAsString(whole)));
 	}
 }

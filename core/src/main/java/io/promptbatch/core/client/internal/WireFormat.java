@@ -126,7 +126,7 @@ public final class WireFormat {
 		JsonNode message = choice.path("message");
 		return new ChatResponse(root.path("id").asString(""), root.path("model").asString(""),
 				text(message.get("content"), ""), reasoning(message), text(choice.get("finish_reason"), null),
-				usage(root.get("usage")));
+				usage(root.get("usage")), new String(body, StandardCharsets.UTF_8));
 	}
 
 	/** The thinking text: {@code reasoning_content} (Kimi, DeepSeek) or {@code reasoning} (vLLM, OpenRouter). */
