@@ -270,13 +270,19 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 		String finishReason = "stop";
 		String[] pieces = SimulatedAnswers.pieces(answer);
-		int maxTokens = request.path("max_tokens").asInt(0);
-		if (maxTokens > 0 && pieces.length > maxTokens) {
-			answer = String.join("", java.util.Arrays.copyOf(pieces, maxTokens));
-			pieces = SimulatedAnswers.pieces(answer);
+		String thought = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
+		// the cap counts the reasoning and the answer together, as the providers' caps do
+		int cap = config.capFields.capOf(request);
+		if (cap > 0 && thought != null && SimulatedAnswers.completionTokensFor(thought) > cap) {
+			thought = String.join("", java.util.Arrays.copyOf(SimulatedAnswers.pieces(thought), cap));
+		}
+		String reasoning = thought;
+		int room = cap - (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
+		if (cap > 0 && pieces.length > room) {
+			answer = String.join("", java.util.Arrays.copyOf(pieces, room));
+			pieces = room == 0 ? new String[0] : SimulatedAnswers.pieces(answer);
 			finishReason = "length";
 		}
-		String reasoning = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
 		int promptTokens = SimulatedAnswers.promptTokensFor(contents);
 		int completionTokens = pieces.length + (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
 		String id = "chatcmpl-sim-" + ids.incrementAndGet();

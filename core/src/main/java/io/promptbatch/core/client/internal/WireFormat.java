@@ -55,7 +55,7 @@ public final class WireFormat {
 			message.put("content", m.content());
 		}
 		if (request.maxTokens() != null) {
-			body.put("max_tokens", request.maxTokens());
+			body.put(request.maxTokensField().wireName(), request.maxTokens());
 		}
 		if (request.temperature() != null) {
 			body.put("temperature", request.temperature());
