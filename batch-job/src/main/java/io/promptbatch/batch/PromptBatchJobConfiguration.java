@@ -100,7 +100,8 @@ public class PromptBatchJobConfiguration {
 		int buffer = Math.max(spec.concurrency() * 32, 4096);
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
 				client.build(), spec.baseUrl(),
-				new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(), spec.temperature(), spec.params()),
+				new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(), spec.temperature(), spec.params(),
+						spec.baseUrl(), spec.maxTokensField()),
 				journal, runPrices, stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(),
 				rows, buffer, spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd(),
 				spec.cache(), spec.score());

@@ -325,6 +325,20 @@ public final class RunLauncher {
 		repository.update(execution);
 	}
 
+	/**
+	 * A sentence on how far the budget was crossed, or nothing when it holds. It is crossed only by answers
+	 * longer than their cap (a server that ignores the cap's field), which stop the run at the first.
+	 */
+	static String overBudget(@Nullable String budget, RunTotals totals) {
+		if (budget == null) {
+			return "";
+		}
+		java.math.BigDecimal over = totals.costUsd().subtract(new java.math.BigDecimal(budget));
+		return over.signum() <= 0 ? ""
+				: "; the budget of $" + budget + " was exceeded by $" + over.toPlainString() + " ($"
+						+ totals.costUsd().toPlainString() + " spent) by answers longer than their cap";
+	}
+
 	private RunOutcome outcome(@Nullable JobExecution execution, long expectedRows, boolean alreadyComplete,
 			Duration wall) {
 		if (execution == null) {
@@ -336,10 +350,16 @@ public final class RunLauncher {
 		String stopMessage = null;
 		if (step != null) {
 			totals = RunTotals.from(step.getExecutionContext());
-			if (AnswerWindowReader.BUDGET.equals(step.getExecutionContext().getString(AnswerWindowReader.STOP_REASON, ""))) {
-				stopMessage = "the budget of $" + execution.getJobParameters().getString(RunParameters.BUDGET_USD)
-						+ " is reached ($" + totals.costUsd().toPlainString() + " spent): the next request could cross "
-						+ "it; run the same command with a higher --budget-usd to continue";
+			String reason = step.getExecutionContext().getString(AnswerWindowReader.STOP_REASON, "");
+			String budget = execution.getJobParameters().getString(RunParameters.BUDGET_USD);
+			if (AnswerWindowReader.CAP_IGNORED.equals(reason)) {
+				stopMessage = step.getExecutionContext().getString(AnswerWindowReader.STOP_DETAIL, "the server ignored the cap")
+						+ overBudget(budget, totals);
+			}
+			else if (AnswerWindowReader.BUDGET.equals(reason)) {
+				stopMessage = "the budget of $" + budget + " is reached ($" + totals.costUsd().toPlainString()
+						+ " spent): the next request could cross it; run the same command with a higher --budget-usd to "
+						+ "continue" + overBudget(budget, totals);
 			}
 		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());

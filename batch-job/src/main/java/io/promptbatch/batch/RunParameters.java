@@ -2,6 +2,7 @@ package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.core.prompt.InputFingerprint;
+import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
  * The job parameters of a run. Identifying parameters are those that change the answers (files,
  * server, model, prompts, sampling and other body fields, record range, run key, output format, cache
  * mode, scorer): the same command again is the same job
- * instance, so it resumes. Concurrency, retries, timeout and chunk size may change between attempts.
+ * instance, so it resumes. Concurrency, retries, timeout, chunk size, streaming and the field that carries the
+ * cap ({@code --max-tokens-field}) may change between attempts.
  * The API key is never a parameter; only the name of its variable is.
  */
 public final class RunParameters {
@@ -32,6 +34,7 @@ public final class RunParameters {
 	public static final String TEMPLATE = "template";
 	public static final String SKIP_INVALID = "skip.invalid";
 	public static final String MAX_TOKENS = "max.tokens";
+	public static final String MAX_TOKENS_FIELD = "max.tokens.field";
 	public static final String TEMPERATURE = "temperature";
 	public static final String FROM = "range.from";
 	public static final String TO = "range.to";
@@ -104,6 +107,11 @@ public final class RunParameters {
 		if (spec.temperature() != null) {
 			b.addDouble(TEMPERATURE, spec.temperature());
 		}
+		// which field carries the cap is how the cap is spelt, not what is asked (like --stream): the same command
+		// with another field continues the run, so the rows already answered are not paid again
+		if (spec.maxTokensField() != null) {
+			b.addString(MAX_TOKENS_FIELD, spec.maxTokensField().wireName(), false);
+		}
 		if (spec.runKey() != null) {
 			b.addString(RUN_KEY, spec.runKey());
 		}
@@ -155,6 +163,7 @@ public final class RunParameters {
 			.template(p.getString(TEMPLATE))
 			.skipInvalid("true".equals(p.getString(SKIP_INVALID)))
 			.maxTokens(maxTokens == null ? null : maxTokens.intValue())
+			.maxTokensField(p.getString(MAX_TOKENS_FIELD) == null ? null : MaxTokensField.of(p.getString(MAX_TOKENS_FIELD)))
 			.temperature(p.getDouble(TEMPERATURE))
 			.params(params(p.getString(PARAMS)))
 			.retries(longOr(p, MAX_RETRIES, 6).intValue(), Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)))

@@ -1,6 +1,7 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -46,6 +47,8 @@ import tools.jackson.databind.JsonNode;
  * @param score how answers are scored against the rows' {@code expected} values, or null for no scoring
  * @param maxOutage how long the run waits out a provider outage before it stops (resumably)
  * @param maxRowTime the longest one row may take, retries and their waits included
+ * @param maxTokensField the body field that carries the cap ({@code --max-tokens-field}), or null to send the
+ *     one the provider and model family honour
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, boolean modelGiven,
 		@Nullable String keyVariable, @Nullable String system, @Nullable String template, boolean skipInvalid,
@@ -53,7 +56,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
 		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout, long rpm, long tpm,
 		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score, Duration maxOutage,
-		Duration maxRowTime) {
+		Duration maxRowTime, @Nullable MaxTokensField maxTokensField) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -111,6 +114,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		b.template = template;
 		b.skipInvalid = skipInvalid;
 		b.maxTokens = maxTokens;
+		b.maxTokensField = maxTokensField;
 		b.temperature = temperature;
 		b.params = params;
 		b.concurrency = concurrency;
@@ -148,6 +152,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		private @Nullable String template;
 		private boolean skipInvalid;
 		private @Nullable Integer maxTokens;
+		private @Nullable MaxTokensField maxTokensField;
 		private @Nullable Double temperature;
 		private Map<String, JsonNode> params = Map.of();
 		private int concurrency = 16;
@@ -204,6 +209,12 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 
 		public Builder maxTokens(@Nullable Integer limit) {
 			this.maxTokens = limit;
+			return this;
+		}
+
+		/** The body field that carries the cap, or null to send the one the provider and model honour. */
+		public Builder maxTokensField(@Nullable MaxTokensField field) {
+			this.maxTokensField = field;
 			return this;
 		}
 
@@ -305,7 +316,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 			return new RunSpec(input, output, baseUrl, model, modelGiven, keyVariable, system, template, skipInvalid,
 					maxTokens, temperature, params, concurrency, maxRetries, timeout, chunkSize, from, to, runKey,
 					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score, maxOutage,
-					maxRowTime);
+					maxRowTime, maxTokensField);
 		}
 	}
 }

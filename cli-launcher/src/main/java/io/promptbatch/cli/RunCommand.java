@@ -104,8 +104,11 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s", description = "With --stream: the longest silence allowed between bytes (default: ${DEFAULT-VALUE}).")
 	Duration idleTimeout;
 
-	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request.")
+	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request, sent in the field the provider and model honour (max_completion_tokens for OpenAI, Moonshot, Kimi K2.6 and OpenAI's reasoning models, else max_tokens). An answer longer than the limit stops the run.")
 	@Nullable Integer maxTokens;
+
+	@Option(names = "--max-tokens-field", paramLabel = "FIELD", description = "The request field that carries the completion limit, for a server the built-in table does not know: max_tokens or max_completion_tokens.")
+	@Nullable String maxTokensField;
 
 	@Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature.")
 	@Nullable Double temperature;
@@ -157,6 +160,15 @@ final class RunCommand implements Callable<Integer> {
 
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = "100", hidden = true, description = "Rows per commit.")
 	int chunkSize;
+
+	private io.promptbatch.core.provider.@Nullable MaxTokensField maxTokensField() {
+		try {
+			return maxTokensField == null ? null : io.promptbatch.core.provider.MaxTokensField.of(maxTokensField);
+		}
+		catch (IllegalArgumentException e) {
+			throw new PromptbatchCommand.UsageException("--max-tokens-field: " + e.getMessage());
+		}
+	}
 
 	/** Work on a daemon thread of its own: the input's check and fingerprint run while the job's context starts. */
 	private static <T> CompletableFuture<T> inBackground(String name, java.util.concurrent.Callable<T> work) {
@@ -255,6 +267,7 @@ final class RunCommand implements Callable<Integer> {
 			.template(template)
 			.skipInvalid(skipInvalid)
 			.maxTokens(maxTokens)
+			.maxTokensField(maxTokensField())
 			.temperature(temperature)
 			.params(params)
 			.retries(maxRetries, timeout)

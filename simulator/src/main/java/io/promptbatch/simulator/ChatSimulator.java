@@ -292,12 +292,18 @@ public final class ChatSimulator implements AutoCloseable {
 			answer = SimulatedAnswers.jsonAnswerFor(answer);
 		}
 		String[] pieces = SimulatedAnswers.pieces(answer);
-		int maxTokens = request.path("max_tokens").asInt(0);
-		boolean truncated = maxTokens > 0 && pieces.length > maxTokens;
-		if (truncated) {
-			answer = String.join("", java.util.Arrays.copyOf(pieces, maxTokens));
-		}
 		String reasoning = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
+		// the cap counts the reasoning and the answer together, as the providers' caps do
+		int cap = config.capFields.capOf(request);
+		boolean truncated = false;
+		if (cap > 0 && reasoning != null && SimulatedAnswers.completionTokensFor(reasoning) > cap) {
+			reasoning = String.join("", java.util.Arrays.copyOf(SimulatedAnswers.pieces(reasoning), cap));
+		}
+		int room = cap - (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
+		if (cap > 0 && pieces.length > room) {
+			answer = String.join("", java.util.Arrays.copyOf(pieces, room));
+			truncated = true;
+		}
 		SimulatedCompletion completion = new SimulatedCompletion(request, "chatcmpl-sim-" + ids.incrementAndGet(), model,
 				lastUser, answer, truncated, reasoning, SimulatedAnswers.promptTokensFor(contents));
 		if (recordedResponseCount.get() < config.recordRequests

@@ -23,6 +23,7 @@ public final class SimulatorConfig {
 	final long seed;
 	final int workerThreads;
 	final int recordRequests;
+	final CapFields capFields;
 
 	private SimulatorConfig(Builder b) {
 		this.host = b.host;
@@ -40,6 +41,7 @@ public final class SimulatorConfig {
 		this.seed = b.seed;
 		this.workerThreads = b.workerThreads;
 		this.recordRequests = b.recordRequests;
+		this.capFields = b.capFields;
 	}
 
 	public static Builder builder() {
@@ -75,6 +77,7 @@ public final class SimulatorConfig {
 		private long seed = 42;
 		private int workerThreads = 8;
 		private int recordRequests;
+		private CapFields capFields = CapFields.BOTH;
 
 		private Builder() {
 		}
@@ -182,6 +185,15 @@ public final class SimulatorConfig {
 				throw new IllegalArgumentException("recorded requests must not be negative, was " + max);
 			}
 			this.recordRequests = max;
+			return this;
+		}
+
+		/**
+		 * Which fields are read as the completion token cap (default {@link CapFields#BOTH}); a server that
+		 * ignores the field it is sent answers longer than the cap.
+		 */
+		public Builder capFields(CapFields fields) {
+			this.capFields = java.util.Objects.requireNonNull(fields, "cap fields must not be null");
 			return this;
 		}
 

@@ -51,6 +51,37 @@ class ChatSimulatorIntegrationTests {
 		}
 	}
 
+	/** Completion tokens and finish reason of the simulator's answer to a thinking model's request. */
+	private String completion(ChatSimulator sim, String extra) throws Exception {
+		JsonNode body = JSON.readTree(post(sim, chat("Tell me a long story about caps", extra), null).body());
+		return body.path("usage").path("completion_tokens").asInt() + " "
+				+ body.path("choices").path(0).path("finish_reason").asString();
+	}
+
+	@Test
+	void honoursTheCapFieldsItIsConfiguredToReadAndIgnoresTheOthers() throws Exception {
+		int uncapped = SimulatedAnswers.completionTokensFor(SimulatedAnswers.answerFor("Tell me a long story about caps"))
+				+ SimulatedAnswers.completionTokensFor(SimulatedAnswers.reasoningFor("Tell me a long story about caps"));
+		try (ChatSimulator both = ChatSimulator.start(SimulatorConfig.builder().build());
+				ChatSimulator k26 = ChatSimulator.start(SimulatorConfig.builder()
+					.capFields(CapFields.MAX_COMPLETION_TOKENS_ONLY)
+					.build());
+				ChatSimulator old = ChatSimulator.start(SimulatorConfig.builder().capFields(CapFields.MAX_TOKENS_ONLY).build());
+				ChatSimulator none = ChatSimulator.start(SimulatorConfig.builder().capFields(CapFields.NONE).build())) {
+			// the cap counts reasoning and answer together
+			assertThat(completion(both, ",\"max_tokens\":8")).isEqualTo("8 length");
+			assertThat(completion(both, ",\"max_completion_tokens\":9")).isEqualTo("9 length");
+			assertThat(completion(k26, ",\"max_tokens\":8")).isEqualTo(uncapped + " stop");
+			assertThat(completion(k26, ",\"max_completion_tokens\":9")).isEqualTo("9 length");
+			assertThat(completion(old, ",\"max_tokens\":8")).isEqualTo("8 length");
+			assertThat(completion(old, ",\"max_completion_tokens\":9")).isEqualTo(uncapped + " stop");
+			assertThat(completion(none, ",\"max_tokens\":8,\"max_completion_tokens\":9")).isEqualTo(uncapped + " stop");
+			// a cap shorter than the reasoning cuts the reasoning and leaves no answer
+			assertThat(completion(both, ",\"max_tokens\":2")).isEqualTo("2 length");
+			assertThat(uncapped).isGreaterThan(9);
+		}
+	}
+
 	@Test
 	void streamsServerSentEventsEndingWithDoneAndUsageWhenAsked() throws Exception {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {

@@ -13,6 +13,7 @@ import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
+import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.util.Optional;
@@ -47,6 +48,12 @@ import org.springframework.batch.infrastructure.item.ItemStreamReader;
  *
  * <p>A failure that dooms every row ({@link FatalChatException}) stops dispatching at once; rows ahead
  * of it are handed out, then {@link #read()} throws {@link RunStoppedException}.
+ *
+ * <p>An answer with more completion tokens than the cap its request sent shows that the server ignores the
+ * field the cap was sent in: no cap, and no budget, holds for the rows after it. Dispatching stops at once;
+ * the answers already paid for, that one included, are handed out and written as they came (they were
+ * paid for); then the reader ends early ({@value #CAP_IGNORED}), resumably, with a sentence that names the
+ * field ({@link #STOP_DETAIL}).
  */
 public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
@@ -61,6 +68,12 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
 	/** The stop reason when the next request could have crossed the budget. */
 	public static final String BUDGET = "budget";
+
+	/** The stop reason when an answer was longer than the cap its request sent: the server ignores the field. */
+	public static final String CAP_IGNORED = "cap.ignored";
+
+	/** Execution-context key: the sentence that says why the reader ended early, for {@value #CAP_IGNORED}. */
+	public static final String STOP_DETAIL = "fanout.stop.detail";
 
 	private static final Logger log = LoggerFactory.getLogger(AnswerWindowReader.class);
 
@@ -87,6 +100,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
 	private final BlockingQueue<Slot> window = new LinkedBlockingQueue<>();
 	private final AtomicReference<@Nullable FatalChatException> fatal = new AtomicReference<>();
+	private final AtomicReference<@Nullable String> capIgnored = new AtomicReference<>();
 	private final ConcurrencyLimit inFlight;
 	private final Semaphore bufferSlots;
 	private volatile boolean stopping;
@@ -156,6 +170,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		// with nothing to find (an empty state database), skip the per-row lookups on the hot path
 		lookups = cache == CacheMode.ONLY || journal.any();
 		context.remove(STOP_REASON);
+		context.remove(STOP_DETAIL);
 		if (budgetLimit != null) {
 			budget = new Budget(budgetLimit, prices, io.promptbatch.batch.output.RunTotals.from(context).costUsd());
 		}
@@ -182,7 +197,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		try {
 			while (remaining > 0 && !stopping && !stop.requested()) {
 				bufferSlots.acquire();
-				if (stopping || stop.requested() || fatal.get() != null) {
+				if (stopping || stop.requested() || halted()) {
 					bufferSlots.release();
 					break;
 				}
@@ -215,7 +230,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					continue;
 				}
 				inFlight.acquire();
-				if (stopping || stop.requested() || fatal.get() != null) {
+				if (stopping || stop.requested() || halted()) {
 					inFlight.release();
 					bufferSlots.release();
 					break;
@@ -256,6 +271,11 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			Thread.currentThread().interrupt();
 			window.offer(Slot.END);
 		}
+	}
+
+	/** A failure that dooms every row, or an answer that shows the cap does not hold: no more requests. */
+	private boolean halted() {
+		return fatal.get() != null || capIgnored.get() != null;
 	}
 
 	/**
@@ -337,6 +357,9 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 						"client_error", "unexpected failure: " + e, null, e));
 			}
 			AnswerRow answered = done;
+			if (outcome instanceof ChatOutcome.Answered a) {
+				checkCap(prompt, request, a.response().usage().completionTokens());
+			}
 			if (!(outcome instanceof ChatOutcome.Answered a)) {
 				row.complete(answered);
 				inFlight.release();
@@ -350,6 +373,26 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 					inFlight.release();
 				});
 		});
+	}
+
+	/** Stops dispatching when an answer is longer than the cap its request sent: the server ignored that field. */
+	private void checkCap(Prompt prompt, ChatRequest request, long completionTokens) {
+		Integer cap = request.maxTokens();
+		if (cap == null || completionTokens <= cap) {
+			return;
+		}
+		String message = capIgnoredMessage(prompt.id(), completionTokens, cap, request.maxTokensField());
+		if (capIgnored.compareAndSet(null, message)) {
+			log.error("Stopping the run: {}", message);
+		}
+	}
+
+	/** What the user reads when the server answered past the cap: the field it ignored, and what to do. */
+	static String capIgnoredMessage(String id, long completionTokens, int cap, MaxTokensField sentAs) {
+		return String.format(java.util.Locale.ROOT, "row %s: the server answered %,d completion tokens for a cap of %,d "
+				+ "sent as %s: it ignores that field; pass --max-tokens-field %s, then run the same command again (no more "
+				+ "requests were sent; the answers already paid for, this one included, are kept)", id, completionTokens,
+				cap, sentAs.wireName(), sentAs.other().wireName());
 	}
 
 	private AnswerRow toRow(Prompt prompt, ChatRequest request, ChatOutcome outcome) {
@@ -385,7 +428,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			if (f != null) {
 				throw new RunStoppedException(f);
 			}
-			if (stop.requested() || budgetReached) {
+			if (stop.requested() || budgetReached || capIgnored.get() != null) {
 				return endEarly();
 			}
 			if (stopping) {
@@ -467,7 +510,12 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	@Override
 	public void update(ExecutionContext context) throws ItemStreamException {
 		context.putLong(ROWS_DONE, done);
-		if (budgetReached) {
+		String ignored = capIgnored.get();
+		if (ignored != null) {
+			context.putString(STOP_REASON, CAP_IGNORED);
+			context.putString(STOP_DETAIL, ignored);
+		}
+		else if (budgetReached) {
 			context.putString(STOP_REASON, BUDGET);
 		}
 	}

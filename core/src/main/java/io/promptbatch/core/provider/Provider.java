@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -79,6 +80,31 @@ public enum Provider {
 			return "the key in " + GENERIC_KEY_VARIABLE;
 		}
 		return "the key in " + keyVariable;
+	}
+
+	/**
+	 * The provider whose API lives at this base URL (by host; Moonshot's China host {@code api.moonshot.cn}
+	 * too), or empty for any other server.
+	 */
+	public static Optional<Provider> atBaseUrl(String baseUrl) {
+		String host = hostOf(baseUrl);
+		if (host == null) {
+			return Optional.empty();
+		}
+		if (host.equals("api.moonshot.cn")) {
+			return Optional.of(MOONSHOT);
+		}
+		return Arrays.stream(values()).filter(p -> p.baseUrl != null && host.equals(hostOf(p.baseUrl))).findFirst();
+	}
+
+	private static @Nullable String hostOf(String url) {
+		try {
+			String host = java.net.URI.create(url.strip()).getHost();
+			return host == null ? null : host.toLowerCase(Locale.ROOT);
+		}
+		catch (IllegalArgumentException e) {
+			return null;
+		}
 	}
 
 	public static Provider of(String id) {

@@ -57,7 +57,7 @@ public final class WireFormat {
 			m.fields().forEach((name, value) -> message.set(name, canonical(value)));
 		}
 		if (request.maxTokens() != null) {
-			body.put("max_tokens", request.maxTokens());
+			body.put(request.maxTokensField().wireName(), request.maxTokens());
 		}
 		if (request.temperature() != null) {
 			body.put("temperature", request.temperature());
