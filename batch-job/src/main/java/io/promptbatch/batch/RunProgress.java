@@ -25,7 +25,10 @@ public final class RunProgress {
 			int inFlight) {
 	}
 
+	private volatile boolean started;
+
 	public void written(RunTotals totals) {
+		started = true;
 		last = new Snapshot(totals.rows(), totals.failed(), totals.promptTokens(), totals.completionTokens(),
 				totals.costUsd(), 0);
 	}
@@ -49,6 +52,14 @@ public final class RunProgress {
 	public java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptiveConcurrency() {
 		io.promptbatch.core.limit.ConcurrencyLimit limit = adaptive;
 		return limit == null ? java.util.Optional.empty() : java.util.Optional.of(limit.state());
+	}
+
+	/**
+	 * Whether the step has opened its output: from then on the rows count from where the run stands
+	 * (earlier attempts' rows included), not from zero.
+	 */
+	public boolean started() {
+		return started;
 	}
 
 	public Snapshot snapshot() {

@@ -69,6 +69,13 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: the provider's).")
 	@Nullable String model;
 
+	/**
+	 * The most requests in flight a run may have: above the highest concurrency any provider's account tier
+	 * grants (Moonshot's top tier: 1,000), and each request in flight holds a connection, a thread's worth of
+	 * buffers and 32 rows of the reorder buffer.
+	 */
+	static final int CONCURRENCY_CEILING = 1024;
+
 	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "16", description = "Requests in flight at most, or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
 	String concurrencyText;
 
@@ -177,16 +184,21 @@ final class RunCommand implements Callable<Integer> {
 		Target target = target(env);
 		boolean autoConcurrency = concurrencyText.strip().equalsIgnoreCase("auto");
 		int concurrency;
+		String concurrencyOption = PromptbatchCommand.origin(spec, autoConcurrency ? "--max-concurrency" : "--concurrency");
 		try {
 			concurrency = autoConcurrency ? maxConcurrency : Integer.parseInt(concurrencyText.strip());
 		}
 		catch (NumberFormatException e) {
-			throw new PromptbatchCommand.UsageException("--concurrency takes a number or 'auto', was '" + concurrencyText
-					+ "'");
+			throw new PromptbatchCommand.UsageException(concurrencyOption + " takes a number or 'auto', was '"
+					+ concurrencyText + "'");
 		}
 		if (concurrency < 1) {
-			throw new PromptbatchCommand.UsageException((autoConcurrency ? "--max-concurrency" : "--concurrency")
-					+ " must be at least 1, was " + concurrency);
+			throw new PromptbatchCommand.UsageException(concurrencyOption + " must be at least 1, was " + concurrency);
+		}
+		if (concurrency > CONCURRENCY_CEILING) {
+			err.printf("promptbatch: %s %d is above the ceiling of %d requests in flight; using %d%n", concurrencyOption,
+					concurrency, CONCURRENCY_CEILING, CONCURRENCY_CEILING);
+			concurrency = CONCURRENCY_CEILING;
 		}
 		OutputFormat format;
 		try {

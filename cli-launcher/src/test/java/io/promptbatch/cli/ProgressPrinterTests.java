@@ -1,0 +1,120 @@
+package io.promptbatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.batch.RunProgress;
+import io.promptbatch.batch.output.RunTotals;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ProgressPrinterTests {
+
+	private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
+	private final AtomicLong rows = new AtomicLong();
+
+	private final RunProgress progress = new RunProgress();
+
+	private ProgressPrinter printer(long total, int width) {
+		progress.answered(rows::get);
+		progress.inFlight(() -> 16);
+		return new ProgressPrinter(progress, new PrintWriter(new StringWriter()), total, width, Duration.ofSeconds(10),
+				clock::get);
+	}
+
+	private void advance(Duration d, long rowsNow, ProgressPrinter printer) {
+		// sampled every tick, as the printer's thread does
+		long ticks = d.toMillis() / ProgressPrinter.TICK.toMillis();
+		long from = rows.get();
+		for (long i = 1; i <= ticks; i++) {
+			clock.addAndGet(ProgressPrinter.TICK.toNanos());
+			rows.set(from + (rowsNow - from) * i / ticks);
+			printer.sample();
+		}
+	}
+
+	@Test
+	void theRateIsThatOfTheRowsAnsweredOverTheLastSecondsNotHalfOfIt() {
+		// given: the step opens; 1,820 rows in the first 10 s, then 1,410 more in the next 10 s (141 rows/s)
+		ProgressPrinter printer = printer(5000, 0);
+		progress.written(new RunTotals());
+		printer.sample();
+
+		// when
+		advance(Duration.ofSeconds(10), 1820, printer);
+		String first = printer.line();
+		advance(Duration.ofSeconds(10), 3230, printer);
+		String second = printer.line();
+
+		// then: the first line already has a rate, and the second is the last 10 s's, 1,410 rows in 10 s (not in 20)
+		assertThat(first).contains("1820/5000 rows (36%)").contains("182.0 rows/s").contains("ETA 0m17s");
+		assertThat(second).contains("3230/5000 rows (64%)").contains("141.0 rows/s").contains("ETA 0m12s");
+	}
+
+	@Test
+	void theRateCountsFromWhereAResumedRunStoodNotFromZero() {
+		// given: rows of an earlier attempt show up when the step opens
+		ProgressPrinter printer = printer(5000, 0);
+		printer.sample();
+		advance(Duration.ofSeconds(2), 0, printer);
+		rows.set(2000);
+		progress.written(new RunTotals());
+		printer.sample();
+
+		// when: 100 rows a second from there
+		advance(Duration.ofSeconds(10), 3000, printer);
+
+		// then
+		assertThat(printer.line()).contains("3000/5000 rows (60%)").contains("100.0 rows/s").contains("ETA 0m20s");
+	}
+
+	@Test
+	void beforeTheStepOpensThereIsNoRateRatherThanAFalseOne() {
+		ProgressPrinter printer = printer(5000, 0);
+		advance(Duration.ofSeconds(10), 0, printer);
+
+		assertThat(printer.line()).contains("- rows/s").contains("ETA -");
+	}
+
+	@Test
+	void theLiveLineFitsEightyColumnsKeepingRowsRateEtaAndFailures() {
+		ProgressPrinter printer = printer(5000, 80);
+		progress.written(new RunTotals());
+		printer.sample();
+		advance(Duration.ofSeconds(10), 1820, printer);
+
+		String line = printer.line();
+
+		assertThat(line.length()).isLessThan(80);
+		assertThat(line).contains("1820/5000 rows (36%)").contains("182.0 rows/s").contains("ETA ").contains("failed 0");
+		// what goes first: the token counts
+		assertThat(line).doesNotContain("tokens");
+	}
+
+	@Test
+	void theLiveLineFitsFortyColumnsWithTheRowsAndTheEta() {
+		ProgressPrinter printer = printer(5000, 40);
+		progress.written(new RunTotals());
+		printer.sample();
+		advance(Duration.ofSeconds(10), 1820, printer);
+
+		String line = printer.line();
+
+		assertThat(line.length()).isLessThan(40);
+		assertThat(line).contains("1820/5000 rows (36%)").contains("ETA ");
+	}
+
+	@Test
+	void aWideTerminalShowsTheWholeLineWithItsBar() {
+		ProgressPrinter printer = printer(5000, 200);
+		progress.written(new RunTotals());
+		printer.sample();
+		advance(Duration.ofSeconds(10), 2500, printer);
+
+		assertThat(printer.line()).startsWith("[##########          ] 2500/5000 rows (50%)").contains("in flight 16")
+			.contains("tokens 0/0").contains("$0.0000").contains("failed 0");
+	}
+}
