@@ -27,7 +27,12 @@ final class StateOptions {
 		}
 		else if (f != null && (e instanceof FileAlreadyExistsException || e instanceof NotDirectoryException
 				|| "Not a directory".equals(f.getReason()))) {
-			what = "cannot be created: " + f.getFile() + " is a file, not a directory";
+			Path blocking = stateDir.toAbsolutePath();
+			while (blocking.getParent() != null && !Files.isRegularFile(blocking)) {
+				blocking = blocking.getParent();
+			}
+			what = "cannot be created: " + (Files.isRegularFile(blocking) ? blocking : f.getFile())
+					+ " is a file, not a directory";
 		}
 		else if (f != null) {
 			what = "cannot be written (" + (f.getReason() != null ? f.getReason().toLowerCase(java.util.Locale.ROOT)
