@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 		subcommands = { RunCommand.class, ResumeCommand.class, RunsCommand.class, EstimateCommand.class,
 				ReportCommand.class, SimulatorCommand.class,
 				CommandLine.HelpCommand.class },
-		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input;",
-				"3 finished with some rows failed." })
+		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input; "
+				+ "3 finished with some rows failed." })
 public final class PromptbatchCommand implements Runnable {
 
 	private final Map<String, String> environment;
@@ -65,6 +65,7 @@ public final class PromptbatchCommand implements Runnable {
 		cl.setExecutionExceptionHandler(PromptbatchCommand::handle);
 		cl.setParameterExceptionHandler((e, given) -> usageError(e, defaults, given));
 		cl.setUsageHelpAutoWidth(true);
+		HelpSections.install(cl);
 		return cl;
 	}
 

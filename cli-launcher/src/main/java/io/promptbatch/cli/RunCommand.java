@@ -37,10 +37,12 @@ import tools.jackson.databind.json.JsonMapper;
 				"Running the same command again after a crash, kill or failure continues where it stopped;",
 				"a completed run is not run again." },
 		footer = { "", "Examples:", "  promptbatch run --input sample-data/prompts.csv --output answers.jsonl",
-				"  ACEDATA_API_TOKEN=... promptbatch run --provider acedata-kimi --model kimi-k2.5 \\",
-				"      --input prompts.jsonl --output answers.csv --concurrency 32", "",
-				"Ace Data Cloud Kimi models: kimi-k2.5, kimi-k2-thinking, kimi-k2-thinking-turbo, kimi-k2-instruct-0905,",
-				"  kimi-k2-0905-preview, kimi-k2-turbo-preview, kimi-k2-0711-preview (any other name is passed through).",
+				"  ACEDATA_API_TOKEN=... promptbatch run --provider acedata-kimi \\",
+				"      --model kimi-k2.5 --input prompts.jsonl --output answers.csv \\",
+				"      --concurrency 32", "",
+				"Ace Data Cloud Kimi models: kimi-k2.5, kimi-k2-thinking, kimi-k2-thinking-turbo, kimi-k2-instruct-0905, "
+						+ "kimi-k2-0905-preview, kimi-k2-turbo-preview, kimi-k2-0711-preview (any other name is passed "
+						+ "through).",
 				"API key: PROMPTBATCH_API_KEY, else ACEDATA_API_TOKEN / MOONSHOT_API_KEY / OPENAI_API_KEY.",
 				"Without --provider, --base-url or a key, the run goes to the built-in simulator." })
 final class RunCommand implements Callable<Integer> {
