@@ -88,6 +88,26 @@ public final class RunLauncher {
 		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
+	/** A run {@link #resume} would continue, with the records its input holds. */
+	public record Resumable(RunRecord run, long expectedRows) {
+	}
+
+	/** The run {@link #resume} would continue for the same argument, when there is one. */
+	public java.util.Optional<Resumable> resumable(@Nullable Long runId) {
+		recoverAbandoned();
+		JobExecution target;
+		if (runId == null) {
+			target = lastRestartable();
+		}
+		else {
+			JobInstance instance = repository.getJobInstance(runId);
+			target = instance == null ? null : repository.getLastJobExecution(instance);
+		}
+		RunRecord record = target == null ? null : record(target.getJobInstance());
+		return record == null ? java.util.Optional.empty()
+				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L)));
+	}
+
 	/** The most recent runs, newest first. */
 	public List<RunRecord> runs(int max) {
 		List<RunRecord> records = new ArrayList<>();

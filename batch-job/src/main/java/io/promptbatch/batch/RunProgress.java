@@ -27,6 +27,41 @@ public final class RunProgress {
 
 	private volatile boolean started;
 
+	private volatile io.promptbatch.batch.RunProgress.@org.jspecify.annotations.Nullable Resumption resumption;
+
+	private volatile java.util.function.Supplier<java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage>> outage =
+			java.util.Optional::empty;
+
+	/**
+	 * A run that continues where an earlier attempt left it.
+	 *
+	 * @param runId the run
+	 * @param rowsWritten rows the earlier attempts wrote; the run continues after them
+	 * @param journaled answers the earlier attempts received and paid for beyond those rows, which are
+	 *     taken from the journal instead of being sent again
+	 */
+	public record Resumption(long runId, long rowsWritten, long journaled) {
+	}
+
+	/** Says that the step continues an earlier attempt of its run. */
+	public void resumption(Resumption resumption) {
+		this.resumption = resumption;
+	}
+
+	/** How the step continues an earlier attempt, when it does. */
+	public java.util.Optional<Resumption> resumption() {
+		return java.util.Optional.ofNullable(resumption);
+	}
+
+	public void outage(java.util.function.Supplier<java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage>> supplier) {
+		this.outage = supplier;
+	}
+
+	/** The provider outage in progress, if requests are paused now. */
+	public java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage> outage() {
+		return outage.get();
+	}
+
 	public void written(RunTotals totals) {
 		started = true;
 		last = new Snapshot(totals.rows(), totals.failed(), totals.promptTokens(), totals.completionTokens(),

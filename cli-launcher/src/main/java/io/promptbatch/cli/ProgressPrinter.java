@@ -1,15 +1,20 @@
 package io.promptbatch.cli;
 
 import io.promptbatch.batch.RunProgress;
+import io.promptbatch.core.limit.OutageBreaker;
 import java.io.PrintWriter;
 import java.math.RoundingMode;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Progress on stderr while a run goes: on a terminal a live line redrawn twice a second, fitted to the
@@ -35,6 +40,9 @@ final class ProgressPrinter implements AutoCloseable {
 	private final Deque<long[]> samples = new ArrayDeque<>();
 	private final Thread thread;
 	private volatile boolean running = true;
+	private boolean resumptionSaid;
+	private OutageBreaker.@Nullable Outage outage;
+	private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
 	ProgressPrinter(RunProgress progress, PrintWriter err, long total, int width, Duration interval, LongSupplier nanos) {
 		this.progress = progress;
@@ -72,8 +80,9 @@ final class ProgressPrinter implements AutoCloseable {
 		}
 	}
 
-	/** Records where the run stands now, for the rate. */
+	/** Records where the run stands now, for the rate, and says what changed that a person should know. */
 	synchronized void sample() {
+		announce();
 		if (!progress.started()) {
 			return;
 		}
@@ -82,6 +91,44 @@ final class ProgressPrinter implements AutoCloseable {
 		while (samples.size() > 2 && now - samples.peekFirst()[0] > WINDOW.toNanos()) {
 			samples.removeFirst();
 		}
+	}
+
+	/**
+	 * Says once that the run continues an earlier attempt, and when requests pause for a provider outage
+	 * (and at each failed probe) and when they resume.
+	 */
+	private void announce() {
+		if (!resumptionSaid) {
+			progress.resumption().ifPresent(r -> {
+				resumptionSaid = true;
+				say(String.format(Locale.ROOT, "promptbatch: continuing run %d from row %d (%d rows were written "
+						+ "before; %d answers already received are taken from the journal, not paid for again)",
+						r.runId(), r.rowsWritten() + 1, r.rowsWritten(), r.journaled()));
+			});
+		}
+		OutageBreaker.Outage now = progress.outage().orElse(null);
+		if (now != null && (outage == null || !now.nextProbe().equals(outage.nextProbe()))) {
+			say(outage == null
+					? "promptbatch: provider unreachable since " + clock(now.since()) + ": requests paused, next probe at "
+							+ clock(now.nextProbe())
+					: "promptbatch: provider still unreachable (since " + clock(now.since()) + "): next probe at "
+							+ clock(now.nextProbe()));
+		}
+		else if (now == null && outage != null) {
+			say("promptbatch: provider answers again: requests resumed at " + clock(Instant.now()) + " (paused since "
+					+ clock(outage.since()) + ")");
+		}
+		outage = now;
+	}
+
+	private static String clock(Instant instant) {
+		return CLOCK.format(instant);
+	}
+
+	/** A line of its own, above the live line on a terminal. */
+	private void say(String line) {
+		err.print(width > 0 ? "\r\u001b[2K" + line + "\n" : line + "\n");
+		err.flush();
 	}
 
 	/** Rows per second over the samples of the window, or -1 before two samples a moment apart. */

@@ -257,7 +257,8 @@ final class RunCommand implements Callable<Integer> {
 			.outputFormat(format)
 			.cache(cacheOnly ? CacheMode.ONLY : noCache ? CacheMode.BYPASS : CacheMode.USE)
 			.score(scorer)
-			.limits(maxOutage, maxRowTime);
+			.limits(maxOutage, maxRowTime)
+			.report(report);
 		if (autoConcurrency) {
 			builder.autoConcurrency(concurrency);
 		}
@@ -327,7 +328,7 @@ final class RunCommand implements Callable<Integer> {
 		}
 	}
 
-	private static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {
+	static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {
 		try {
 			var run = session.launcher().run(outcome.instanceId());
 			if (run.isPresent()) {

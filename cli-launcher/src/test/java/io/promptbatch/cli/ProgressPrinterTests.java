@@ -6,7 +6,9 @@ import io.promptbatch.batch.RunProgress;
 import io.promptbatch.batch.output.RunTotals;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.promptbatch.core.limit.OutageBreaker;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -18,10 +20,12 @@ class ProgressPrinterTests {
 
 	private final RunProgress progress = new RunProgress();
 
+	private final StringWriter printed = new StringWriter();
+
 	private ProgressPrinter printer(long total, int width) {
 		progress.answered(rows::get);
 		progress.inFlight(() -> 16);
-		return new ProgressPrinter(progress, new PrintWriter(new StringWriter()), total, width, Duration.ofSeconds(10),
+		return new ProgressPrinter(progress, new PrintWriter(printed), total, width, Duration.ofSeconds(10),
 				clock::get);
 	}
 
@@ -116,5 +120,58 @@ class ProgressPrinterTests {
 
 		assertThat(printer.line()).startsWith("[##########          ] 2500/5000 rows (50%)").contains("in flight 16")
 			.contains("tokens 0/0").contains("$0.0000").contains("failed 0");
+	}
+
+	@Test
+	void aContinuedRunSaysSoOnceWithTheRowItContinuesFromAndTheJournalsAnswers() {
+		ProgressPrinter printer = printer(5000, 0);
+		progress.resumption(new RunProgress.Resumption(4, 1250, 16));
+
+		printer.sample();
+		printer.sample();
+
+		assertThat(printed.toString()).isEqualTo("promptbatch: continuing run 4 from row 1251 (1250 rows were written "
+				+ "before; 16 answers already received are taken from the journal, not paid for again)\n");
+	}
+
+	@Test
+	void anOutageIsSaidWhenRequestsPauseAtEachFailedProbeAndWhenTheyResume() {
+		// given
+		ProgressPrinter printer = printer(5000, 0);
+		java.util.concurrent.atomic.AtomicReference<OutageBreaker.Outage> outage = new java.util.concurrent.atomic.AtomicReference<>();
+		progress.outage(() -> java.util.Optional.ofNullable(outage.get()));
+		Instant since = Instant.parse("2026-12-02T09:15:00Z");
+		java.time.format.DateTimeFormatter local = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+			.withZone(java.time.ZoneId.systemDefault());
+
+		// when: requests pause, a probe fails, the provider answers again
+		printer.sample();
+		outage.set(new OutageBreaker.Outage(since, since.plusSeconds(1)));
+		printer.sample();
+		printer.sample();
+		outage.set(new OutageBreaker.Outage(since, since.plusSeconds(3)));
+		printer.sample();
+		outage.set(null);
+		printer.sample();
+
+		// then
+		assertThat(printed.toString().lines()).containsExactly(
+				"promptbatch: provider unreachable since " + local.format(since) + ": requests paused, next probe at "
+						+ local.format(since.plusSeconds(1)),
+				"promptbatch: provider still unreachable (since " + local.format(since) + "): next probe at "
+						+ local.format(since.plusSeconds(3)),
+				printed.toString().lines().toList().get(2));
+		assertThat(printed.toString().lines().toList().get(2)).startsWith("promptbatch: provider answers again: "
+				+ "requests resumed at ").endsWith("(paused since " + local.format(since) + ")");
+	}
+
+	@Test
+	void onATerminalAnAnnouncementClearsTheLiveLineFirst() {
+		ProgressPrinter printer = printer(5000, 80);
+		progress.resumption(new RunProgress.Resumption(2, 100, 0));
+
+		printer.sample();
+
+		assertThat(printed.toString()).startsWith("\r\u001b[2Kpromptbatch: continuing run 2 from row 101").endsWith("\n");
 	}
 }
