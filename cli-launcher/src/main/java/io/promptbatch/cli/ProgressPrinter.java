@@ -150,23 +150,23 @@ final class ProgressPrinter implements AutoCloseable {
 		int percent = total > 0 ? (int) (100 * s.rows() / total) : 100;
 		List<Part> parts = new ArrayList<>();
 		if (width > 0) {
-			parts.add(new Part(bar(percent), 1));
+			parts.add(new Part(bar(percent), 1, true));
 		}
 		else {
-			parts.add(new Part("progress:", 9));
+			parts.add(new Part("progress:", 9, true));
 		}
-		parts.add(new Part(String.format(Locale.ROOT, "%d/%d rows (%d%%)", s.rows(), total, percent), 9));
-		parts.add(new Part(rate < 0 ? "- rows/s" : String.format(Locale.ROOT, "%.1f rows/s", rate), 6));
-		parts.add(new Part("ETA " + eta, 8));
-		parts.add(new Part("in flight " + s.inFlight(), 3));
-		parts.add(new Part(String.format(Locale.ROOT, "tokens %,d/%,d", s.promptTokens(), s.completionTokens()), 2));
-		parts.add(new Part("$" + s.costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), 4));
-		parts.add(new Part("failed " + s.failed(), 7));
+		parts.add(new Part(String.format(Locale.ROOT, "%d/%d rows (%d%%)", s.rows(), total, percent), 9, false));
+		parts.add(new Part(rate < 0 ? "- rows/s" : String.format(Locale.ROOT, "%.1f rows/s", rate), 6, false));
+		parts.add(new Part("ETA " + eta, 8, false));
+		parts.add(new Part("in flight " + s.inFlight(), 3, false));
+		parts.add(new Part(String.format(Locale.ROOT, "tokens %,d/%,d", s.promptTokens(), s.completionTokens()), 2, false));
+		parts.add(new Part("$" + s.costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), 4, false));
+		parts.add(new Part("failed " + s.failed(), 7, false));
 		return fit(parts, width > 0 ? width - 1 : Integer.MAX_VALUE);
 	}
 
 	/** One part of the line, and how much it matters: the lowest go first when the line is too long. */
-	private record Part(String text, int priority) {
+	private record Part(String text, int priority, boolean lead) {
 	}
 
 	private static String fit(List<Part> parts, int max) {
@@ -187,12 +187,14 @@ final class ProgressPrinter implements AutoCloseable {
 
 	private static String join(List<Part> parts) {
 		StringBuilder b = new StringBuilder();
+		Part previous = null;
 		for (Part p : parts) {
-			if (b.length() > 0) {
-				// the first part is a label ("progress:") or the bar
-				b.append(p == parts.get(1) ? " " : "  ");
+			if (previous != null) {
+				// a label ("progress:") or the bar is followed by one space, the rest by two
+				b.append(previous.lead() ? " " : "  ");
 			}
 			b.append(p.text());
+			previous = p;
 		}
 		return b.toString();
 	}
@@ -221,6 +223,16 @@ final class ProgressPrinter implements AutoCloseable {
 	public void close() {
 		running = false;
 		thread.interrupt();
+		try {
+			thread.join(1000);
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		// what changed since the last tick (an outage that ended as the last rows came in) is still said
+		synchronized (this) {
+			announce();
+		}
 		if (width > 0) {
 			err.print("\r\u001b[2K");
 			err.flush();

@@ -93,7 +93,7 @@ class ProgressPrinterTests {
 		String line = printer.line();
 
 		assertThat(line.length()).isLessThan(80);
-		assertThat(line).contains("1820/5000 rows (36%)").contains("182.0 rows/s").contains("ETA ").contains("failed 0");
+		assertThat(line).startsWith("1820/5000 rows (36%)  182.0 rows/s").contains("1820/5000 rows (36%)").contains("182.0 rows/s").contains("ETA ").contains("failed 0");
 		// what goes first: the token counts
 		assertThat(line).doesNotContain("tokens");
 	}
@@ -173,5 +173,23 @@ class ProgressPrinterTests {
 		printer.sample();
 
 		assertThat(printed.toString()).startsWith("\r\u001b[2Kpromptbatch: continuing run 2 from row 101").endsWith("\n");
+	}
+
+	@Test
+	void anOutageThatEndsAfterTheLastTickIsStillSaidWhenThePrinterCloses() {
+		// given: requests paused at the last tick
+		ProgressPrinter printer = printer(40, 0);
+		java.util.concurrent.atomic.AtomicReference<OutageBreaker.Outage> outage = new java.util.concurrent.atomic.AtomicReference<>(
+				new OutageBreaker.Outage(Instant.now(), Instant.now().plusSeconds(2)));
+		progress.outage(() -> java.util.Optional.ofNullable(outage.get()));
+		printer.sample();
+
+		// when: the provider answers again, the last rows come in, and the run ends before the next tick
+		outage.set(null);
+		printer.close();
+
+		// then
+		assertThat(printed.toString().lines()).hasSize(2);
+		assertThat(printed.toString()).contains("promptbatch: provider answers again: requests resumed at ");
 	}
 }
