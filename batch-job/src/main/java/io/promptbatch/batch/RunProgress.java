@@ -1,8 +1,12 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.RunTotals;
+import io.promptbatch.core.limit.OutageBreaker;
 import java.math.BigDecimal;
+import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a running job has done so far, for a progress display on another thread: rows written and
@@ -27,10 +31,9 @@ public final class RunProgress {
 
 	private volatile boolean started;
 
-	private volatile io.promptbatch.batch.RunProgress.@org.jspecify.annotations.Nullable Resumption resumption;
+	private volatile @Nullable Resumption resumption;
 
-	private volatile java.util.function.Supplier<java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage>> outage =
-			java.util.Optional::empty;
+	private volatile Supplier<Optional<OutageBreaker.Outage>> outage = Optional::empty;
 
 	/**
 	 * A run that continues where an earlier attempt left it.
@@ -49,16 +52,17 @@ public final class RunProgress {
 	}
 
 	/** How the step continues an earlier attempt, when it does. */
-	public java.util.Optional<Resumption> resumption() {
-		return java.util.Optional.ofNullable(resumption);
+	public Optional<Resumption> resumption() {
+		return Optional.ofNullable(resumption);
 	}
 
-	public void outage(java.util.function.Supplier<java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage>> supplier) {
+	/** Where the running step's client says whether requests are paused for a provider outage. */
+	public void outage(Supplier<Optional<OutageBreaker.Outage>> supplier) {
 		this.outage = supplier;
 	}
 
 	/** The provider outage in progress, if requests are paused now. */
-	public java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage> outage() {
+	public Optional<OutageBreaker.Outage> outage() {
 		return outage.get();
 	}
 
