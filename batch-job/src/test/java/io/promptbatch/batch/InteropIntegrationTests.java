@@ -278,8 +278,8 @@ class InteropIntegrationTests {
 			assertThat(rows.get(20).get("score").isNull()).isTrue();
 			Map<String, RunTotals.Score> scores = outcome.totals().scores();
 			assertThat(scores).containsOnlyKeys("kimi-k2.5", "kimi-k2-thinking");
-			assertThat(scores.get("kimi-k2.5")).isEqualTo(new RunTotals.Score(10, 5));
-			assertThat(scores.get("kimi-k2-thinking")).isEqualTo(new RunTotals.Score(10, 5));
+			assertThat(scores.get("kimi-k2.5")).isEqualTo(new RunTotals.Score(10, 5, 5, 1));
+			assertThat(scores.get("kimi-k2-thinking")).isEqualTo(new RunTotals.Score(10, 5, 5, 1));
 			assertThat(scores.get("kimi-k2.5").passRate()).isEqualTo(0.5);
 		}
 	}

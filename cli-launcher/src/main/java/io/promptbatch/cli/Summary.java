@@ -53,8 +53,11 @@ final class Summary {
 					+ "them)%n", t.cached());
 		}
 		java.util.Map<String, RunTotals.Score> scores = t.scores();
-		scores.forEach((model, score) -> err.printf(Locale.ROOT, "  score: %s %d/%d passed (%.1f%%)%n", model,
-				score.passed(), score.scored(), score.passRate() * 100));
+		scores.forEach((model, score) -> err.printf(Locale.ROOT, "  score: %s %d/%d passed (%.1f%%)%s%n", model,
+				score.passed(), score.scored(), score.passRate() * 100,
+				score.choices() < 2 ? ""
+						: String.format(Locale.ROOT, "; pass@1 %.1f%%, pass@%d %.1f%% (%d/%d)", score.passRate() * 100,
+								score.choices(), score.passAnyRate() * 100, score.passedAny(), score.scored())));
 		long scored = scores.values().stream().mapToLong(RunTotals.Score::scored).sum();
 		if (!scores.isEmpty() && scored < t.rows()) {
 			err.printf(Locale.ROOT, "  score: %d rows not scored (failed, or no 'expected' value)%n", t.rows() - scored);

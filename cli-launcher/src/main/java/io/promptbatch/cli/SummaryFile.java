@@ -74,6 +74,10 @@ final class SummaryFile {
 				m.put("scored", score.scored());
 				m.put("passed", score.passed());
 				m.put("pass_rate", Math.round(score.passRate() * 10000) / 10000.0);
+				m.put("n", score.choices());
+				m.put("pass_at_1", Math.round(score.passRate() * 10000) / 10000.0);
+				m.put("passed_any", score.passedAny());
+				m.put("pass_at_n", Math.round(score.passAnyRate() * 10000) / 10000.0);
 			});
 		}
 		Path file = pathFor(outcome.output());

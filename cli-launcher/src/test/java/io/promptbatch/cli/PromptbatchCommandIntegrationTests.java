@@ -65,7 +65,7 @@ class PromptbatchCommandIntegrationTests {
 		assertThat(result.exitCode()).as(result.err()).isZero();
 		String csv = Files.readString(output, StandardCharsets.UTF_8);
 		assertThat(csv).startsWith("id,status,model,answer,reasoning,finish_reason,prompt_tokens,completion_tokens,"
-				+ "total_tokens,cost_usd,latency_ms,attempts,error,cached,topic\n");
+				+ "total_tokens,cost_usd,latency_ms,attempts,error,cached,tool_calls,refusal,logprobs,system_fingerprint,choices,extra,topic\n");
 		// the conversation's second user turn is answered as such
 		assertThat(csv).contains(SimulatedAnswers.answerFor("Temples and a quiet walk, please. Suggest a route for day one.", 2));
 	}

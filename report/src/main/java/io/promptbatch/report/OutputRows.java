@@ -54,7 +54,7 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		Iterator<String> lines = reader.lines().filter(l -> !l.isBlank()).iterator();
 		return new OutputRows(reader, new Mapped<>(lines, line -> {
 			JsonNode node = JSON.readTree(line);
-			return openAiBatch ? fromBatchLine(node) : fromColumns(field -> text(node.get(field)));
+			return openAiBatch ? fromBatchLine(node) : fromColumns(field -> textOrJson(node.get(field)));
 		}));
 	}
 
@@ -66,8 +66,12 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		String error = blankToNull(f.get("error"));
 		boolean ok = "ok".equals(f.get("status"));
 		String score = blankToNull(f.get("score"));
+		String answer = blankToNull(f.get("answer"));
+		if (answer == null && ok) {
+			answer = shownInstead(parse(f.get("tool_calls")), blankToNull(f.get("refusal")));
+		}
 		return new ResultRow(String.valueOf(f.get("id")), ok, String.valueOf(f.get("model")),
-				blankToNull(f.get("answer")), blankToNull(f.get("reasoning")), longOf(f.get("prompt_tokens")),
+				answer, blankToNull(f.get("reasoning")), longOf(f.get("prompt_tokens")),
 				longOf(f.get("completion_tokens")), decimalOf(f.get("cost_usd")), longOf(f.get("latency_ms")),
 				(int) longOf(f.get("attempts")), error, ok ? null : groupOf(error), "true".equals(f.get("cached")),
 				score == null ? null : (int) Double.parseDouble(score), blankToNull(f.get("expected")));
@@ -79,7 +83,11 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		if (response != null && response.isObject() && response.path("status_code").asInt() == 200) {
 			JsonNode body = response.path("body");
 			JsonNode message = body.path("choices").path(0).path("message");
-			return new ResultRow(id, true, body.path("model").asString(""), text(message.get("content")),
+			String answer = blankToNull(text(message.get("content")));
+			if (answer == null) {
+				answer = shownInstead(message.get("tool_calls"), text(message.get("refusal")));
+			}
+			return new ResultRow(id, true, body.path("model").asString(""), answer,
 					text(message.get("reasoning_content")), body.path("usage").path("prompt_tokens").asLong(0),
 					body.path("usage").path("completion_tokens").asLong(0), null, 0, 1, null, null, false, null,
 					text(line.get("expected")));
@@ -133,6 +141,39 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
+	}
+
+	/**
+	 * What the answer table shows for an answer without text: its tool calls, one per line as
+	 * {@code name(arguments)}, or its refusal as {@code refused: ...}; null when it has neither.
+	 */
+	static @Nullable String shownInstead(@Nullable JsonNode toolCalls, @Nullable String refusal) {
+		if (toolCalls != null && toolCalls.isArray() && !toolCalls.isEmpty()) {
+			StringBuilder calls = new StringBuilder();
+			for (JsonNode call : toolCalls) {
+				calls.append(calls.isEmpty() ? "" : "\n").append(call.path("function").path("name").asString(""))
+					.append('(').append(call.path("function").path("arguments").asString("")).append(')');
+			}
+			return calls.toString();
+		}
+		return refusal == null ? null : "refused: " + refusal;
+	}
+
+	private static @Nullable JsonNode parse(@Nullable String json) {
+		if (json == null || json.isBlank()) {
+			return null;
+		}
+		try {
+			return JSON.readTree(json);
+		}
+		catch (tools.jackson.core.JacksonException e) {
+			return null;
+		}
+	}
+
+	/** A field's text; an array or object as its JSON text. */
+	private static @Nullable String textOrJson(@Nullable JsonNode node) {
+		return node != null && node.isContainer() ? JSON.writeValueAsString(node) : text(node);
 	}
 
 	private static @Nullable String text(@Nullable JsonNode node) {

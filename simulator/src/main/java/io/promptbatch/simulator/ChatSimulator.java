@@ -43,7 +43,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
  * status, {@code [[sim:latency=1500]]} answers after that many milliseconds, {@code [[sim:tool]]}
- * answers with a call of the request's first tool when it has {@code tools}. The request's {@code n}
+ * answers with a call of the request's first tool when it has {@code tools}, {@code [[sim:refuse]]}
+ * refuses ({@code content} null, a {@code refusal} text). The request's {@code n}
  * and {@code logprobs} are honoured ({@link SimulatedCompletion}).
  */
 public final class ChatSimulator implements AutoCloseable {

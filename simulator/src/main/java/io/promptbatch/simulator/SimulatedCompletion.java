@@ -14,12 +14,18 @@ import tools.jackson.databind.node.ObjectNode;
  * up to that body. It has {@code n} choices (the request's, 1 by default; choice {@code i > 0} is the
  * first one's answer marked with its sample number), a tool call instead of text when the request has
  * {@code tools} and the last user message carries {@code [[sim:tool]]} (its arguments streamed in
- * fragments), {@code logprobs} per answer piece when the request asks for them, and a
- * {@code system_fingerprint}.
+ * fragments), a refusal ({@code content} null, {@code refusal} text, streamed in pieces) when the last
+ * user message carries {@code [[sim:refuse]]}, {@code logprobs} per answer piece when the request asks
+ * for them, and a {@code system_fingerprint}.
  */
 final class SimulatedCompletion {
 
 	static final String TOOL_DIRECTIVE = "[[sim:tool]]";
+
+	static final String REFUSE_DIRECTIVE = "[[sim:refuse]]";
+
+	/** The refusal a prompt with {@link #REFUSE_DIRECTIVE} gets. */
+	static final String REFUSAL = "I can't help with that request.";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -27,6 +33,9 @@ final class SimulatedCompletion {
 
 	/** Content pieces of each choice (none for a tool call), as they are streamed. */
 	private final List<String[]> pieces = new ArrayList<>();
+
+	/** The message field the pieces are streamed in: {@code refusal} for a refusal, else {@code content}. */
+	private final String piecesField;
 
 	/**
 	 * @param answer the first choice's answer, already cut to {@code max_tokens}
@@ -44,6 +53,8 @@ final class SimulatedCompletion {
 		boolean logprobs = request.path("logprobs").asBoolean(false);
 		JsonNode tool = request.path("tools").path(0).path("function");
 		boolean toolCall = !tool.isMissingNode() && lastUser.contains(TOOL_DIRECTIVE);
+		boolean refuse = !toolCall && lastUser.contains(REFUSE_DIRECTIVE);
+		piecesField = refuse ? "refusal" : "content";
 		int completionTokens = 0;
 		ArrayNode choices = body.putArray("choices");
 		for (int i = 0; i < n; i++) {
@@ -68,6 +79,12 @@ final class SimulatedCompletion {
 				completionTokens += SimulatedAnswers.completionTokensFor(arguments);
 				choicePieces = new String[0];
 			}
+			else if (refuse) {
+				message.putNull("content");
+				message.put("refusal", REFUSAL);
+				choicePieces = SimulatedAnswers.pieces(REFUSAL);
+				completionTokens += choicePieces.length;
+			}
 			else {
 				String text = i == 0 ? answer : answer + " [sample " + (i + 1) + "]";
 				message.put("content", text);
@@ -76,7 +93,7 @@ final class SimulatedCompletion {
 				completionTokens += choicePieces.length;
 			}
 			pieces.add(choicePieces);
-			if (logprobs && choicePieces.length > 0) {
+			if (logprobs && choicePieces.length > 0 && !refuse) {
 				ArrayNode entries = choice.putObject("logprobs").putArray("content");
 				for (int k = 0; k < choicePieces.length; k++) {
 					entries.add(logprob(choicePieces[k], k));
@@ -85,7 +102,7 @@ final class SimulatedCompletion {
 			else {
 				choice.putNull("logprobs");
 			}
-			choice.put("finish_reason", toolCall ? "tool_calls" : truncated ? "length" : "stop");
+			choice.put("finish_reason", toolCall ? "tool_calls" : truncated && !refuse ? "length" : "stop");
 		}
 		ObjectNode usage = body.putObject("usage");
 		usage.put("prompt_tokens", promptTokens);
@@ -141,7 +158,7 @@ final class SimulatedCompletion {
 					logprobs = JSON.createObjectNode();
 					logprobs.putArray("content").add(choice.get("logprobs").get("content").get(k));
 				}
-				chunks.add(chunk(i, JSON.createObjectNode().put("content", choicePieces[k]), logprobs, null));
+				chunks.add(chunk(i, JSON.createObjectNode().put(piecesField, choicePieces[k]), logprobs, null));
 			}
 			int callIndex = 0;
 			for (JsonNode call : message.path("tool_calls")) {

@@ -1,10 +1,12 @@
 package io.promptbatch.batch.fanout;
 
+import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.Usage;
 import io.promptbatch.core.prompt.Prompt;
+import io.promptbatch.core.score.ChoiceScores;
 import java.math.BigDecimal;
 import org.jspecify.annotations.Nullable;
 
@@ -20,10 +22,10 @@ import org.jspecify.annotations.Nullable;
  * @param error what went wrong, or null for an answered row
  * @param cached the answer came from the response cache (an earlier run's answer to the same request):
  *     nothing was sent or paid for
- * @param score 1 or 0 when the run is scored and the row could be, else null
+ * @param scores each choice's score when the run is scored, else null
  */
 public record AnswerRow(Prompt prompt, String model, @Nullable ChatResponse response, @Nullable BigDecimal cost,
-		long latencyMillis, int attempts, @Nullable ChatException error, boolean cached, @Nullable Integer score) {
+		long latencyMillis, int attempts, @Nullable ChatException error, boolean cached, @Nullable ChoiceScores scores) {
 
 	/** An answered or failed row that was not served from the cache, not (yet) scored. */
 	public AnswerRow(Prompt prompt, String model, @Nullable ChatResponse response, @Nullable BigDecimal cost,
@@ -31,9 +33,24 @@ public record AnswerRow(Prompt prompt, String model, @Nullable ChatResponse resp
 		this(prompt, model, response, cost, latencyMillis, attempts, error, false, null);
 	}
 
-	/** This row with its score. */
-	public AnswerRow withScore(@Nullable Integer value) {
+	/** This row with its choices' scores. */
+	public AnswerRow withScores(ChoiceScores value) {
 		return new AnswerRow(prompt, model, response, cost, latencyMillis, attempts, error, cached, value);
+	}
+
+	/** The first choice's score (1 or 0) when the run is scored and the row could be, else null. */
+	public @Nullable Integer score() {
+		return scores == null ? null : scores.first();
+	}
+
+	/** 1 when any choice passed, 0 when none did, null when the row is not scored. */
+	public @Nullable Integer scoreAny() {
+		return scores == null ? null : scores.any();
+	}
+
+	/** What the body holds beyond the first choice's text; null for a failed row. */
+	public @Nullable AnswerChoices choices() {
+		return response == null ? null : AnswerChoices.of(response);
 	}
 
 	public boolean ok() {

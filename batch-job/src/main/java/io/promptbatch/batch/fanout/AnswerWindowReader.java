@@ -2,6 +2,7 @@ package io.promptbatch.batch.fanout;
 
 import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatOutcome;
@@ -14,6 +15,7 @@ import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
 import io.promptbatch.core.provider.MaxTokensField;
+import io.promptbatch.core.score.ChoiceScores;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.util.Optional;
@@ -329,7 +331,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		if (scorer == null || !row.ok()) {
 			return row;
 		}
-		return row.withScore(scorer.score(row.response().content(), row.prompt().columns().get(EXPECTED)));
+		return row.withScores(ChoiceScores.of(scorer, AnswerChoices.of(row.response()).answers(),
+				row.prompt().columns().get(EXPECTED)));
 	}
 
 	private void start(Prompt prompt, Prepared prepared, CompletableFuture<AnswerRow> unsettled, BigDecimal worst) {

@@ -1,12 +1,17 @@
 package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.Usage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The output columns, in contract order ({@code score} only when the run is scored), followed by the
@@ -18,10 +23,12 @@ public final class OutputColumns {
 	/** The columns every output row has, in this order. */
 	public static final List<String> CONTRACT = List.of("id", "status", "model", "answer", "reasoning",
 			"finish_reason", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "attempts",
-			"error", "cached");
+			"error", "cached", "tool_calls", "refusal", "logprobs", "system_fingerprint", "choices", "extra");
 
 	/** The column of a scored run: 1 or 0, empty for a row that could not be scored. */
 	public static final String SCORE = "score";
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private final List<String> carried;
 
@@ -71,6 +78,7 @@ public final class OutputColumns {
 		v.put("attempts", row.attempts());
 		v.put("error", row.error() == null ? null : row.error().describe());
 		v.put("cached", row.cached());
+		putKept(v, row);
 		if (scored) {
 			v.put(SCORE, row.score());
 		}
@@ -79,5 +87,45 @@ public final class OutputColumns {
 			v.put(carriedNames.get(i), columns.get(carried.get(i)));
 		}
 		return v;
+	}
+
+	/**
+	 * The fields the body holds beyond the first choice's text: the first choice's tool calls, refusal,
+	 * log-probabilities, the fingerprint, every choice when there are several (each with its score when
+	 * the run is scored), and the fields promptbatch does not know (JSON; null when there is none).
+	 */
+	private void putKept(Map<String, Object> v, AnswerRow row) {
+		AnswerChoices parts = row.choices();
+		AnswerChoices.Choice first = parts == null ? null : parts.first();
+		v.put("tool_calls", first == null ? null : first.toolCalls());
+		v.put("refusal", first == null ? null : first.refusal());
+		v.put("logprobs", first == null ? null : first.logprobs());
+		v.put("system_fingerprint", parts == null ? null : parts.systemFingerprint());
+		v.put("choices", parts == null || parts.choices().size() < 2 ? null : choices(parts, row));
+		v.put("extra", parts == null ? null : extra(parts));
+	}
+
+	private ArrayNode choices(AnswerChoices parts, AnswerRow row) {
+		ArrayNode array = (ArrayNode) parts.choicesJson();
+		if (scored && row.scores() != null) {
+			List<Integer> each = row.scores().each();
+			for (int i = 0; i < array.size() && i < each.size(); i++) {
+				((ObjectNode) array.get(i)).put(SCORE, each.get(i));
+			}
+		}
+		return array;
+	}
+
+	/** The body's unknown fields and the first choice's: {@code {"response":..,"message":..,"choice":..}}. */
+	private static @Nullable ObjectNode extra(AnswerChoices parts) {
+		ObjectNode extra = JSON.createObjectNode();
+		if (parts.extra() != null) {
+			extra.set("response", parts.extra());
+		}
+		ObjectNode first = parts.first().extra();
+		if (first != null) {
+			extra.setAll(first);
+		}
+		return extra.isEmpty() ? null : extra;
 	}
 }

@@ -13,6 +13,7 @@ import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.QuoteMode;
 import org.jspecify.annotations.Nullable;
 import org.springframework.batch.infrastructure.item.file.transform.LineAggregator;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -106,6 +107,9 @@ public enum OutputFormat {
 			else if (v instanceof Boolean b) {
 				node.put(k, b);
 			}
+			else if (v instanceof JsonNode json) {
+				node.set(k, json);
+			}
 			else {
 				node.put(k, v.toString());
 			}
@@ -117,7 +121,7 @@ public enum OutputFormat {
 		StringWriter out = new StringWriter();
 		try (CSVPrinter printer = new CSVPrinter(out, CSV_FORMAT)) {
 			for (Object v : values) {
-				printer.print(v instanceof BigDecimal d ? d.toPlainString() : v);
+				printer.print(v instanceof BigDecimal d ? d.toPlainString() : v instanceof JsonNode json ? JSON.writeValueAsString(json) : v);
 			}
 			printer.println();
 		}

@@ -35,7 +35,10 @@ public final class RunTotals {
 		if (!scores.isEmpty()) {
 			for (String entry : scores.split(RECORDS)) {
 				String[] f = entry.split(FIELDS, -1);
-				t.scores.put(f[0], new long[] { Long.parseLong(f[1]), Long.parseLong(f[2]) });
+				// entries saved before pass@n was kept have no fourth and fifth field: one choice per row
+				long passed = Long.parseLong(f[2]);
+				t.scores.put(f[0], new long[] { Long.parseLong(f[1]), passed, f.length > 3 ? Long.parseLong(f[3]) : passed,
+						f.length > 4 ? Long.parseLong(f[4]) : 1 });
 			}
 		}
 		return t;
@@ -61,15 +64,18 @@ public final class RunTotals {
 		ctx.putLong(PREFIX + "cached", tally.cached());
 		StringBuilder sb = new StringBuilder();
 		scores.forEach((model, counts) -> sb.append(sb.isEmpty() ? "" : RECORDS).append(model).append(FIELDS)
-			.append(counts[0]).append(FIELDS).append(counts[1]));
+			.append(counts[0]).append(FIELDS).append(counts[1]).append(FIELDS).append(counts[2]).append(FIELDS)
+			.append(counts[3]));
 		ctx.putString(PREFIX + "scores", sb.toString());
 	}
 
 	void add(AnswerRow row) {
 		if (row.score() != null) {
-			long[] counts = scores.computeIfAbsent(row.model(), m -> new long[2]);
+			long[] counts = scores.computeIfAbsent(row.model(), m -> new long[] { 0, 0, 0, 1 });
 			counts[0]++;
 			counts[1] += row.score();
+			counts[2] += row.scoreAny() == null ? 0 : row.scoreAny();
+			counts[3] = Math.max(counts[3], row.scores().each().size());
 		}
 		tally.add(row.ok(), row.cached(), row.usage().promptTokens(), row.usage().completionTokens(), row.cost(),
 				row.attempts(), row.latencyMillis());
@@ -91,16 +97,28 @@ public final class RunTotals {
 	/** Scored rows and passes, by the model the rows named; empty when the run is not scored. */
 	public Map<String, Score> scores() {
 		Map<String, Score> view = new TreeMap<>();
-		scores.forEach((model, counts) -> view.put(model, new Score(counts[0], counts[1])));
+		scores.forEach((model, counts) -> view.put(model, new Score(counts[0], counts[1], counts[2], (int) counts[3])));
 		return view;
 	}
 
-	/** The scored rows of one model and how many passed. */
-	public record Score(long scored, long passed) {
+	/**
+	 * The scored rows of one model and how many passed.
+	 *
+	 * @param scored rows scored
+	 * @param passed rows whose first choice passed (pass@1)
+	 * @param passedAny rows of which any choice passed (pass@n)
+	 * @param choices the most choices a scored row had (the n of pass@n)
+	 */
+	public record Score(long scored, long passed, long passedAny, int choices) {
 
-		/** Passes per scored row, from 0 to 1. */
+		/** Passes of the first choice per scored row (pass@1), from 0 to 1. */
 		public double passRate() {
 			return scored == 0 ? 0 : (double) passed / scored;
+		}
+
+		/** Rows of which any choice passed per scored row (pass@n), from 0 to 1. */
+		public double passAnyRate() {
+			return scored == 0 ? 0 : (double) passedAny / scored;
 		}
 	}
 
