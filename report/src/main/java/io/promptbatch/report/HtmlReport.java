@@ -104,8 +104,8 @@ public final class HtmlReport {
 		tile(h, "retries", String.format(Locale.ROOT, "%,d", t.retries()));
 		tile(h, "latency p50 / p95 / p99", l.percentile(50) + " / " + l.percentile(95) + " / " + l.percentile(99) + " ms");
 		if (t.scored() > 0) {
-			tile(h, "pass rate", percent(t.passed(), t.scored()) + " (" + t.passed() + "/" + t.scored() + ")",
-					t.passed() == 0 ? "bad" : null);
+			tile(h, t.mostChoices() > 1 ? "pass@1 · pass@" + t.mostChoices() : "pass rate",
+					passRates(t.scored(), t.passed(), t.passedAny(), t.mostChoices()), t.passed() == 0 ? "bad" : null);
 		}
 		h.append("</div></section>\n");
 	}
@@ -130,6 +130,14 @@ public final class HtmlReport {
 		h.append("</div></section>\n");
 	}
 
+	/** "66.7% (2/3)", or with several choices per row "pass@1 33.3% (1/3), pass@3 66.7% (2/3)". */
+	static String passRates(long scored, long passed, long passedAny, int choices) {
+		String first = percent(passed, scored) + " (" + passed + "/" + scored + ")";
+		return choices <= 1 ? first
+				: "pass@1 " + first + ", pass@" + choices + " " + percent(passedAny, scored) + " (" + passedAny + "/" + scored
+						+ ")";
+	}
+
 	private static void models(StringBuilder h, ReportData data) {
 		h.append("<section id=\"models\"><h2>Per model</h2><table><thead><tr><th>model</th><th>rows</th><th>ok</th>")
 			.append("<th>failed</th><th>tokens in</th><th>tokens out</th><th>cost (USD)</th><th>pass rate</th></tr>")
@@ -139,7 +147,7 @@ public final class HtmlReport {
 			.append(t.promptTokens()).append("</td><td>").append(t.completionTokens()).append("</td><td>")
 			.append(t.costUsd().setScale(6, RoundingMode.HALF_UP).toPlainString())
 			.append(t.scored() > 0 && t.passed() == 0 ? "</td><td class=\"bad\">" : "</td><td>")
-			.append(t.scored() == 0 ? "" : esc(percent(t.passed(), t.scored()) + " (" + t.passed() + "/" + t.scored() + ")"))
+			.append(t.scored() == 0 ? "" : esc(passRates(t.scored(), t.passed(), t.passedAny(), t.mostChoices())))
 			.append("</td></tr>"));
 		h.append("</tbody></table></section>\n");
 	}

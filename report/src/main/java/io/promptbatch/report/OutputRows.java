@@ -70,11 +70,24 @@ public final class OutputRows implements Iterator<ResultRow>, AutoCloseable {
 		if (answer == null && ok) {
 			answer = shownInstead(parse(f.get("tool_calls")), blankToNull(f.get("refusal")));
 		}
+		Integer first = score == null ? null : (int) Double.parseDouble(score);
+		// with several choices, each carries its own score: pass@n is whether any passed
+		JsonNode choices = parse(f.get("choices"));
+		int count = choices != null && choices.isArray() && !choices.isEmpty() ? choices.size() : 1;
+		Integer any = first;
+		if (first != null && count > 1) {
+			any = 0;
+			for (JsonNode choice : choices) {
+				if (choice.path("score").asInt(0) == 1) {
+					any = 1;
+				}
+			}
+		}
 		return new ResultRow(String.valueOf(f.get("id")), ok, String.valueOf(f.get("model")),
 				answer, blankToNull(f.get("reasoning")), longOf(f.get("prompt_tokens")),
 				longOf(f.get("completion_tokens")), decimalOf(f.get("cost_usd")), longOf(f.get("latency_ms")),
 				(int) longOf(f.get("attempts")), error, ok ? null : groupOf(error), "true".equals(f.get("cached")),
-				score == null ? null : (int) Double.parseDouble(score), blankToNull(f.get("expected")));
+				first, blankToNull(f.get("expected")), any, count);
 	}
 
 	static ResultRow fromBatchLine(JsonNode line) {

@@ -49,14 +49,40 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 	/** Characters of a prompt, answer or reasoning shown; the rest is cut with a note. */
 	public static final int MAX_TEXT = 2000;
 
-	/** Sums over all rows of the output. */
+	/**
+	 * Sums over all rows of the output.
+	 *
+	 * @param passed rows whose first choice passed (pass@1)
+	 * @param passedAny rows of which any choice passed (pass@n)
+	 * @param mostChoices the most choices a row had (n)
+	 */
 	public record Totals(long rows, long ok, long failed, long cached, long promptTokens, long completionTokens,
-			BigDecimal costUsd, long unpricedRows, long retries, long scored, long passed) {
+			BigDecimal costUsd, long unpricedRows, long retries, long scored, long passed, long passedAny,
+			int mostChoices) {
+
+		/** Sums of rows of one choice each. */
+		public Totals(long rows, long ok, long failed, long cached, long promptTokens, long completionTokens,
+				BigDecimal costUsd, long unpricedRows, long retries, long scored, long passed) {
+			this(rows, ok, failed, cached, promptTokens, completionTokens, costUsd, unpricedRows, retries, scored, passed,
+					passed, 1);
+		}
 	}
 
-	/** Sums over the rows of one model. */
+	/**
+	 * Sums over the rows of one model.
+	 *
+	 * @param passed rows whose first choice passed (pass@1)
+	 * @param passedAny rows of which any choice passed (pass@n)
+	 * @param mostChoices the most choices a row had (n)
+	 */
 	public record ModelTotals(long rows, long ok, long failed, long promptTokens, long completionTokens,
-			BigDecimal costUsd, long scored, long passed) {
+			BigDecimal costUsd, long scored, long passed, long passedAny, int mostChoices) {
+
+		/** Sums of rows of one choice each. */
+		public ModelTotals(long rows, long ok, long failed, long promptTokens, long completionTokens, BigDecimal costUsd,
+				long scored, long passed) {
+			this(rows, ok, failed, promptTokens, completionTokens, costUsd, scored, passed, passed, 1);
+		}
 	}
 
 	/** Failed rows of one kind, with the first few as examples. */
@@ -214,6 +240,8 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 		final RowTally tally = new RowTally();
 		long scored;
 		long passed;
+		long passedAny;
+		int mostChoices = 1;
 		final Map<String, RowTally> modelTallies = new TreeMap<>();
 		final Map<String, long[]> modelScores = new TreeMap<>();
 		final Map<String, Long> failureCounts = new LinkedHashMap<>();
@@ -223,12 +251,18 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 			String model = r.model().isEmpty() ? "(unknown)" : r.model();
 			count(tally, r);
 			count(modelTallies.computeIfAbsent(model, k -> new RowTally()), r);
-			long[] modelScore = modelScores.computeIfAbsent(model, k -> new long[2]);
+			// scored, passed (pass@1), passed any choice (pass@n), most choices
+			long[] modelScore = modelScores.computeIfAbsent(model, k -> new long[] { 0, 0, 0, 1 });
 			if (r.score() != null) {
+				int any = r.scoreAny() == null ? r.score() : r.scoreAny();
 				scored++;
 				passed += r.score();
+				passedAny += any;
+				mostChoices = Math.max(mostChoices, r.choices());
 				modelScore[0]++;
 				modelScore[1] += r.score();
+				modelScore[2] += any;
+				modelScore[3] = Math.max(modelScore[3], r.choices());
 			}
 			if (!r.ok()) {
 				String group = r.errorGroup() == null ? "unknown" : r.errorGroup();
@@ -247,14 +281,15 @@ public record ReportData(RunInfo info, Totals totals, LatencyHistogram latency, 
 
 		Totals totals() {
 			return new Totals(tally.rows(), tally.ok(), tally.failed(), tally.cached(), tally.promptTokens(),
-					tally.completionTokens(), tally.cost(), tally.unpriced(), tally.retries(), scored, passed);
+					tally.completionTokens(), tally.cost(), tally.unpriced(), tally.retries(), scored, passed, passedAny,
+					mostChoices);
 		}
 
 		Map<String, ModelTotals> models() {
 			Map<String, ModelTotals> out = new LinkedHashMap<>();
 			modelTallies.forEach((model, t) -> out.put(model, new ModelTotals(t.rows(), t.ok(), t.failed(),
 					t.promptTokens(), t.completionTokens(), t.cost(), modelScores.get(model)[0],
-					modelScores.get(model)[1])));
+					modelScores.get(model)[1], modelScores.get(model)[2], (int) modelScores.get(model)[3])));
 			return out;
 		}
 

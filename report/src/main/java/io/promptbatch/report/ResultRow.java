@@ -21,9 +21,20 @@ import org.jspecify.annotations.Nullable;
  * @param cached the answer came from the response cache
  * @param score 1 or 0 when scored, else null
  * @param expected the record's {@code expected} value, or null
+ * @param scoreAny 1 when any of the row's choices passed, 0 when none did, null when not scored
+ * @param choices the answer's choices (1 unless the request asked for several)
  */
 public record ResultRow(String id, boolean ok, String model, @Nullable String answer, @Nullable String reasoning,
 		long promptTokens, long completionTokens, @Nullable BigDecimal cost, long latencyMillis, int attempts,
 		@Nullable String error, @Nullable String errorGroup, boolean cached, @Nullable Integer score,
-		@Nullable String expected) {
+		@Nullable String expected, @Nullable Integer scoreAny, int choices) {
+
+	/** A row of one choice: pass@n is its own score. */
+	public ResultRow(String id, boolean ok, String model, @Nullable String answer, @Nullable String reasoning,
+			long promptTokens, long completionTokens, @Nullable BigDecimal cost, long latencyMillis, int attempts,
+			@Nullable String error, @Nullable String errorGroup, boolean cached, @Nullable Integer score,
+			@Nullable String expected) {
+		this(id, ok, model, answer, reasoning, promptTokens, completionTokens, cost, latencyMillis, attempts, error,
+				errorGroup, cached, score, expected, score, 1);
+	}
 }

@@ -180,4 +180,43 @@ class ReportDataTests {
 
 		assertThat(data.statusBadge()).isEqualTo(new ReportData.StatusBadge("failed", "failed"));
 	}
+
+	@Test
+	void rowsOfSeveralChoicesGivePassAtOneAndPassAtNPerModel() throws Exception {
+		// given: three rows of three choices: the first passes on its first choice, the second only on its third,
+		// the third on none; as JSONL (choices a JSON array) and as CSV (the same array as JSON text)
+		String[][] scores = { { "1", "0", "0" }, { "0", "0", "1" }, { "0", "0", "0" } };
+		Path jsonl = dir.resolve("n3.jsonl");
+		Path csv = dir.resolve("n3.csv");
+		StringBuilder lines = new StringBuilder();
+		StringBuilder csvText = new StringBuilder("id,status,model,answer,score,choices\n");
+		for (int i = 0; i < scores.length; i++) {
+			ObjectNode row = JSON.createObjectNode();
+			row.put("id", "r" + i).put("status", "ok").put("model", "kimi-k2.5").put("answer", "a" + i);
+			row.put("score", Integer.parseInt(scores[i][0]));
+			var choices = row.putArray("choices");
+			for (int c = 0; c < 3; c++) {
+				choices.addObject().put("index", c).put("answer", "a" + i + c).put("score", Integer.parseInt(scores[i][c]));
+			}
+			lines.append(JSON.writeValueAsString(row)).append('\n');
+			csvText.append("r").append(i).append(",ok,kimi-k2.5,a").append(i).append(',').append(scores[i][0]).append(",\"")
+				.append(JSON.writeValueAsString(choices).replace("\"", "\"\"")).append("\"\n");
+		}
+		Files.writeString(jsonl, lines);
+		Files.writeString(csv, csvText);
+
+		for (Path output : new Path[] { jsonl, csv }) {
+			// when
+			ReportData data = ReportData.of(info(dir.resolve("in.csv"), output), () -> OutputRows.open(output, false),
+					null, new TreeMap<>());
+
+			// then
+			assertThat(data.totals().passed()).as(output.toString()).isEqualTo(1);
+			assertThat(data.totals().passedAny()).as(output.toString()).isEqualTo(2);
+			assertThat(data.totals().mostChoices()).isEqualTo(3);
+			assertThat(data.models().get("kimi-k2.5").passedAny()).isEqualTo(2);
+			assertThat(HtmlReport.passRates(3, 1, 2, 3)).isEqualTo("pass@1 33.3% (1/3), pass@3 66.7% (2/3)");
+			assertThat(HtmlReport.render(data)).contains("pass@1 33.3% (1/3), pass@3 66.7% (2/3)");
+		}
+	}
 }
