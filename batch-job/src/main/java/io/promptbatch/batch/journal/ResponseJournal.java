@@ -355,9 +355,9 @@ public final class ResponseJournal implements AutoCloseable {
 		return new Entry(runId, response, n.path("attempts").asInt(1), n.path("latency_ms").asLong());
 	}
 
-	/** Whether any run has recorded an answer. */
+	/** Whether any run has recorded an answer (in the table, or logged and not yet inserted). */
 	public boolean any() {
-		return !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
+		return !unindexed.isEmpty() || !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
 	}
 
 	/** Answers recorded for a run per second (by epoch second), from the times they were recorded. */
