@@ -51,11 +51,10 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	private static final long STOP_CHECK_MILLIS = 200;
 
 	private final PromptSource source;
-	private final RowResolver resolver;
+	private final RowFeed feed;
 	private final Dispatcher dispatcher;
 	private final RowFinisher finisher;
 	private final Halt halt;
-	private final StopSignal stop;
 	private final Runnable onStopped;
 	private volatile long done;
 	private boolean exhausted;
@@ -74,11 +73,10 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 	public AnswerWindowReader(PromptSource source, RowResolver resolver, Dispatcher dispatcher, RowFinisher finisher,
 			Halt halt, Runnable onStopped) {
 		this.source = source;
-		this.resolver = resolver;
+		this.feed = new RowFeed(resolver, dispatcher);
 		this.dispatcher = dispatcher;
 		this.finisher = finisher;
 		this.halt = halt;
-		this.stop = halt.stop();
 		this.onStopped = onStopped;
 	}
 
@@ -87,13 +85,13 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		done = context.getLong(ROWS_DONE, 0L);
 		context.remove(STOP_REASON);
 		context.remove(STOP_DETAIL);
-		resolver.open();
+		feed.open();
 		finisher.open(RunTotals.from(context).costUsd());
 		source.open(done);
 		if (done > 0) {
 			log.info("Resuming after {} rows already written", done);
 		}
-		source.start(new RowFeed(resolver, dispatcher));
+		source.start(feed);
 	}
 
 	@Override
@@ -119,7 +117,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			if (f != null) {
 				throw new RunStoppedException(f);
 			}
-			if (stop.requested() || halt.budgetReached() || halt.capIgnored() != null) {
+			if (halt.stop().requested() || halt.budgetReached() || halt.capIgnored() != null) {
 				return endEarly();
 			}
 			if (closed) {
@@ -139,6 +137,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 
 	/** Whether the next row is there; false when a stop is requested and it does not come within the grace time. */
 	private boolean awaitNext() throws InterruptedException {
+		StopSignal stop = halt.stop();
 		while (!stop.requested()) {
 			if (dispatcher.awaitNext(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
 				return true;
@@ -179,7 +178,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 			if (source.started()) {
 				source.stop();
 				// let requests already sent land in the journal, so that a resume does not pay for them again
-				if (!dispatcher.awaitIdle(Duration.ofSeconds(stop.requested() ? 5 : 30))) {
+				if (!dispatcher.awaitIdle(Duration.ofSeconds(halt.stop().requested() ? 5 : 30))) {
 					log.warn("{} requests were still in flight at close; their answers will be requested again on resume",
 							dispatcher.inFlight());
 				}

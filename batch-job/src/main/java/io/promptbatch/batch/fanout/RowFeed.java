@@ -18,6 +18,11 @@ final class RowFeed implements PromptSource.Sink {
 		this.dispatcher = dispatcher;
 	}
 
+	/** Looks once whether the journal holds anything (see {@link RowResolver#open()}). */
+	void open() {
+		resolver.open();
+	}
+
 	@Override
 	public boolean room() throws InterruptedException {
 		return dispatcher.room();

@@ -43,7 +43,7 @@ class AnswerWindowReaderTests {
 		}
 		input = Files.writeString(dir.resolve("prompts.csv"), csv);
 		journal = Fixtures.journal(dir);
-		prices = Fixtures.prices(dir);
+		prices = Fixtures.prices();
 	}
 
 	@AfterEach

@@ -38,11 +38,23 @@ final class Fixtures {
 				new Usage(10, completionTokens, 10 + completionTokens, 0), null);
 	}
 
-	/** The bundled prices and the {@value #TINY} model. */
-	static PriceTable prices(Path dir) throws IOException {
-		Path file = dir.resolve("prices.json");
-		Files.writeString(file, "{\"models\":{\"" + TINY + "\":{\"input\":1.0,\"output\":2.0,\"context_tokens\":50}}}");
-		return PriceTable.bundled().withOverrides(file);
+	/** The bundled prices and the {@value #TINY} model, from a price file as a user gives it. */
+	static PriceTable prices() {
+		try {
+			Path file = Files.createTempFile("prices", ".json");
+			file.toFile().deleteOnExit();
+			Files.writeString(file, "{\"models\":{\"" + TINY + "\":{\"input\":1.0,\"output\":2.0,"
+					+ "\"context_tokens\":50}}}");
+			return PriceTable.bundled().withOverrides(file);
+		}
+		catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	/** A halt whose stop signal has a grace time of one second. */
+	static Halt halt() {
+		return new Halt(new io.promptbatch.batch.StopSignal(java.time.Duration.ofSeconds(1)));
 	}
 
 	/** A journal on a new H2 state database in {@code dir}. */

@@ -3,7 +3,6 @@ package io.promptbatch.batch.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.promptbatch.batch.StopSignal;
 import io.promptbatch.core.client.ChatOutcome;
 import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
@@ -12,28 +11,16 @@ import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RowFinisherTests {
 
-	@TempDir
-	Path dir;
+	private final PriceTable prices = Fixtures.prices();
 
-	private PriceTable prices;
-
-	private final Halt halt = new Halt(new StopSignal(Duration.ofSeconds(1)));
+	private final Halt halt = Fixtures.halt();
 
 	private final RequestFactory requests = new RequestFactory(Fixtures.TINY, 100, null);
-
-	@BeforeEach
-	void prices() throws Exception {
-		prices = Fixtures.prices(dir);
-	}
 
 	@Test
 	void pricesAndScoresAnAnsweredRow() {

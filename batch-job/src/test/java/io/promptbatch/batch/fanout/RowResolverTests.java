@@ -39,7 +39,7 @@ class RowResolverTests {
 	@BeforeEach
 	void open() throws Exception {
 		journal = Fixtures.journal(dir);
-		prices = Fixtures.prices(dir);
+		prices = Fixtures.prices();
 	}
 
 	@AfterEach
@@ -56,6 +56,13 @@ class RowResolverTests {
 
 	private String fingerprint(Prompt prompt) {
 		return WireFormat.fingerprint(ENDPOINT, WireFormat.requestBody(requests.requestFor(prompt)));
+	}
+
+	/** Row 1 answered by this run (2 attempts, 40 ms), row 2 by an earlier run; a resolver opened after. */
+	private RowResolver recordOwnAndEarlier(CacheMode cache) {
+		journal.record(RUN, fingerprint(Fixtures.prompt(1)), Fixtures.answer("own", 40), 2, 40).join();
+		journal.record(EARLIER_RUN, fingerprint(Fixtures.prompt(2)), Fixtures.answer("earlier", 40), 1, 9).join();
+		return resolver(cache);
 	}
 
 	@Test
@@ -76,15 +83,11 @@ class RowResolverTests {
 	@Test
 	void thisRunsOwnAnswerIsWrittenAsPaidAndAnEarlierRunsAsACacheHit() {
 		// given: row 1 answered by this run (2 attempts, 40 ms), row 2 by an earlier run
-		Prompt own = Fixtures.prompt(1);
-		Prompt earlier = Fixtures.prompt(2);
-		journal.record(RUN, fingerprint(own), Fixtures.answer("own", 40), 2, 40).join();
-		journal.record(EARLIER_RUN, fingerprint(earlier), Fixtures.answer("earlier", 40), 1, 9).join();
-		RowResolver resolver = resolver(CacheMode.USE);
+		RowResolver resolver = recordOwnAndEarlier(CacheMode.USE);
 
 		// when
-		AnswerRow ownRow = resolver.resolve(own).settled();
-		AnswerRow cachedRow = resolver.resolve(earlier).settled();
+		AnswerRow ownRow = resolver.resolve(Fixtures.prompt(1)).settled();
+		AnswerRow cachedRow = resolver.resolve(Fixtures.prompt(2)).settled();
 
 		// then: the run's own answer with its cost, attempts and latency; the earlier run's as a free cache hit
 		assertThat(ownRow.response().content()).isEqualTo("own");
@@ -100,16 +103,12 @@ class RowResolverTests {
 
 	@Test
 	void withoutTheCacheOnlyThisRunsOwnAnswersAreUsed() {
-		// given
-		Prompt own = Fixtures.prompt(1);
-		Prompt earlier = Fixtures.prompt(2);
-		journal.record(RUN, fingerprint(own), Fixtures.answer("own", 4), 1, 5).join();
-		journal.record(EARLIER_RUN, fingerprint(earlier), Fixtures.answer("earlier", 4), 1, 5).join();
-		RowResolver resolver = resolver(CacheMode.BYPASS);
+		// given: row 1 answered by this run, row 2 by an earlier run
+		RowResolver resolver = recordOwnAndEarlier(CacheMode.BYPASS);
 
 		// when / then: the run's own answer is not paid twice; the earlier run's is asked again
-		assertThat(resolver.resolve(own).settled().response().content()).isEqualTo("own");
-		assertThat(resolver.resolve(earlier).settled()).isNull();
+		assertThat(resolver.resolve(Fixtures.prompt(1)).settled().response().content()).isEqualTo("own");
+		assertThat(resolver.resolve(Fixtures.prompt(2)).settled()).isNull();
 	}
 
 	@Test

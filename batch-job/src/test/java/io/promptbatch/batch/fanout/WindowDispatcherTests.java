@@ -3,7 +3,6 @@ package io.promptbatch.batch.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.promptbatch.batch.StopSignal;
 import io.promptbatch.core.client.ChatOutcome;
 import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
@@ -12,25 +11,19 @@ import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class WindowDispatcherTests {
 
-	@TempDir
-	Path dir;
+	private final PriceTable prices = Fixtures.prices();
 
-	private PriceTable prices;
-
-	private final Halt halt = new Halt(new StopSignal(Duration.ofSeconds(1)));
+	private final Halt halt = Fixtures.halt();
 
 	private final RequestFactory requests = new RequestFactory(Fixtures.TINY, 100, null);
 
@@ -41,11 +34,6 @@ class WindowDispatcherTests {
 		recorded.add(fingerprint);
 		return CompletableFuture.completedFuture(null);
 	};
-
-	@BeforeEach
-	void prices() throws Exception {
-		prices = Fixtures.prices(dir);
-	}
 
 	@Test
 	void keepsNewRequestsGoingWhileOneSlowAnswerHoldsBackTheOutput() throws Exception {
