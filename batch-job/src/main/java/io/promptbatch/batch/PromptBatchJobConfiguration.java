@@ -85,6 +85,7 @@ public class PromptBatchJobConfiguration {
 		RunSpec spec = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters());
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
+		reportResumption(stepExecution, journal, runId, progress);
 		Halt halt = new Halt(stopSignal);
 		RowFinisher finisher = new RowFinisher(runPrices, spec.score(), spec.budgetUsd(), spec.maxTokens(), halt);
 		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
@@ -131,12 +132,28 @@ public class PromptBatchJobConfiguration {
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}
+		ChatClient chat = client.build();
+		progress.outage(chat::outage);
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(spec.concurrency() * 32, 4096);
-		return new WindowDispatcher(WindowDispatcher.Sender.of(client.build()), rows, spec.concurrency(), buffer,
+		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, spec.concurrency(), buffer,
 				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
+	}
+
+	/** Tells the progress what an earlier attempt of this run left: rows written, answers journaled after them. */
+	private static void reportResumption(StepExecution stepExecution, ResponseJournal journal, long runId,
+			RunProgress progress) {
+		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
+		long journaled = journal.count(runId);
+		if (rowsWritten > 0 || journaled > 0) {
+			io.promptbatch.batch.output.RunTotals written = io.promptbatch.batch.output.RunTotals
+				.from(stepExecution.getExecutionContext());
+			// the run's own answers in the journal, less those of the rows already written
+			progress.resumption(new RunProgress.Resumption(runId, rowsWritten,
+					Math.max(0, journaled - (written.ok() - written.cached()))));
+		}
 	}
 
 	@Bean

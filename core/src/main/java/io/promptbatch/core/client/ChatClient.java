@@ -154,6 +154,11 @@ public final class ChatClient implements AutoCloseable {
 		return result;
 	}
 
+	/** The provider outage in progress, if requests are paused now. */
+	public java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage> outage() {
+		return breaker.outage();
+	}
+
 	public static Builder builder() {
 		return new Builder();
 	}
