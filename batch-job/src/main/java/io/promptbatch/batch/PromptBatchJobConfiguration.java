@@ -2,6 +2,12 @@ package io.promptbatch.batch;
 
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.batch.fanout.AnswerWindowReader;
+import io.promptbatch.batch.fanout.Dispatcher;
+import io.promptbatch.batch.fanout.Halt;
+import io.promptbatch.batch.fanout.PromptSource;
+import io.promptbatch.batch.fanout.RowFinisher;
+import io.promptbatch.batch.fanout.RowResolver;
+import io.promptbatch.batch.fanout.WindowDispatcher;
 import io.promptbatch.batch.fanout.RequestFactory;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.batch.output.OutputColumns;
@@ -67,14 +73,46 @@ public class PromptBatchJobConfiguration {
 			.build();
 	}
 
+	/**
+	 * The run as a pipeline of named parts: prompts read ahead from the step's record range, resolved against the
+	 * journal and the cache, sent through the window in flight, priced and scored; the reader only adapts them.
+	 */
 	@Bean
 	@StepScope
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
 			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal,
 			RunProgress progress) {
-		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
-		RunSpec spec = RunParameters.toSpec(parameters);
+		RunSpec spec = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters());
+		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
+		reportResumption(stepExecution, journal, runId, progress);
+		Halt halt = new Halt(stopSignal);
+		RowFinisher finisher = new RowFinisher(runPrices, spec.score(), spec.budgetUsd(), spec.maxTokens(), halt);
+		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
+				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress),
+				finisher, halt, stepExecution::setTerminateOnly);
+		progress.inFlight(reader::inFlight);
+		progress.answered(reader::rowsDone);
+		return reader;
+	}
+
+	/** Where prompts come from: the input's record range. */
+	private static PromptSource promptSource(RunSpec spec) {
+		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
+		return new PromptSource(() -> PromptReader.open(spec.input(), options), spec.from(), spec.to());
+	}
+
+	/** What the journal or the cache already holds for a row's request. */
+	private static RowResolver rowResolver(RunSpec spec, ResponseJournal journal, long runId, PriceTable prices,
+			RowFinisher finisher) {
+		RequestFactory requests = new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(),
+				spec.temperature(), spec.params(), spec.baseUrl(), spec.maxTokensField());
+		return new RowResolver(requests, spec.baseUrl(), journal, runId, spec.cache(), prices, finisher);
+	}
+
+	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
+	private static Dispatcher windowDispatcher(RunSpec spec, ApiKeys apiKeys, Endpoints endpoints,
+			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress) {
 		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
 		// below it, so that a row waiting out a Retry-After does not hold a slot
 		ConcurrencyLimit rows = ConcurrencyLimit.fixed(spec.concurrency());
@@ -94,12 +132,19 @@ public class PromptBatchJobConfiguration {
 		if (spec.keyVariable() != null) {
 			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
 		}
-		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
+		ChatClient chat = client.build();
+		progress.outage(chat::outage);
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(spec.concurrency() * 32, 4096);
-		ChatClient chat = client.build();
-		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
+		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, spec.concurrency(), buffer,
+				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
+				finisher, halt);
+	}
+
+	/** Tells the progress what an earlier attempt of this run left: rows written, answers journaled after them. */
+	private static void reportResumption(StepExecution stepExecution, ResponseJournal journal, long runId,
+			RunProgress progress) {
 		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
 		long journaled = journal.count(runId);
 		if (rowsWritten > 0 || journaled > 0) {
@@ -109,17 +154,6 @@ public class PromptBatchJobConfiguration {
 			progress.resumption(new RunProgress.Resumption(runId, rowsWritten,
 					Math.max(0, journaled - (written.ok() - written.cached()))));
 		}
-		progress.outage(chat::outage);
-		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
-				chat, spec.baseUrl(),
-				new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(), spec.temperature(), spec.params(),
-						spec.baseUrl(), spec.maxTokensField()),
-				journal, runPrices, runId, spec.concurrency(),
-				rows, buffer, spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd(),
-				spec.cache(), spec.score());
-		progress.inFlight(reader::inFlight);
-		progress.answered(reader::rowsDone);
-		return reader;
 	}
 
 	@Bean

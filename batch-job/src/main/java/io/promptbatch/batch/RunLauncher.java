@@ -24,6 +24,9 @@ import org.springframework.batch.core.step.StepExecution;
  * Starts, restarts and resumes runs. The caller holds the state directory's lock, so any execution
  * still marked as running was left by a process that died: it is marked failed first, which makes it
  * restartable from its last commit.
+ *
+ * <p>It is one piece because starting, resuming and listing runs all read the same job repository state (the
+ * abandoned executions it repairs first, the output and input each run names) and must agree on it.
  */
 public final class RunLauncher {
 

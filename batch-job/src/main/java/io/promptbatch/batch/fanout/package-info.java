@@ -1,5 +1,6 @@
 /**
- * The fan-out stage: a reader that keeps a window of requests in flight and hands back answers in input order.
+ * The fan-out stage as a pipeline of named parts (where prompts come from, what the journal or cache already holds,
+ * what sends, what prices and scores), which a thin reader adapts to a Spring Batch step.
  */
 @NullMarked
 package io.promptbatch.batch.fanout;

@@ -42,6 +42,10 @@ import tools.jackson.databind.node.ObjectNode;
  * the log by a moment; a log segment is deleted only after a {@code CHECKPOINT} has written its answers
  * to the file, and segments left behind by a process that ended without closing are inserted by the
  * next one before anything is looked up. Until its insert commits, an answer is found in memory.
+ *
+ * <p>It is one piece because the answer log, the answers held in memory until their insert commits and the writer
+ * thread hand each answer over in one order: an answer is found from the moment {@link #record} completes, and
+ * split apart they would have to share that hand-over.
  */
 public final class ResponseJournal implements AutoCloseable {
 
@@ -362,9 +366,9 @@ public final class ResponseJournal implements AutoCloseable {
 		return (n == null ? 0 : n) + pending;
 	}
 
-	/** Whether any run has recorded an answer. */
+	/** Whether any run has recorded an answer (in the table, or logged and not yet inserted). */
 	public boolean any() {
-		return !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
+		return !unindexed.isEmpty() || !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();
 	}
 
 	/** Answers recorded for a run per second (by epoch second), from the times they were recorded. */

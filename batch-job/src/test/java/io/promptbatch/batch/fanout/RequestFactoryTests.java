@@ -75,7 +75,7 @@ class RequestFactoryTests {
 
 	@Test
 	void namesTheFieldTheServerIgnoredAndTheOneToPass() {
-		String message = AnswerWindowReader.capIgnoredMessage("q17", 2400, 256, MaxTokensField.MAX_TOKENS);
+		String message = RowFinisher.capIgnoredMessage("q17", 2400, 256, MaxTokensField.MAX_TOKENS);
 
 		assertThat(message).startsWith("row q17: the server answered 2,400 completion tokens for a cap of 256 sent as "
 				+ "max_tokens: it ignores that field; pass --max-tokens-field max_completion_tokens, then run the same "

@@ -1,0 +1,171 @@
+package io.promptbatch.batch.fanout;
+
+import io.promptbatch.core.client.ChatClient;
+import io.promptbatch.core.client.ChatOutcome;
+import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.limit.ConcurrencyLimit;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The window in flight: one request per row, {@code concurrency} of them in flight at all times across chunk
+ * boundaries, held by one gate. Rows are handed back in input order through a {@link ReorderBuffer} larger than the
+ * concurrency, so one slow answer holds back the output but not new requests, and memory stays flat however large
+ * the input. Each answer is recorded the moment it arrives, and its slot in the gate is freed only once it is
+ * durable, so that a kill loses no more than the requests in flight. Before a request is sent its worst case is
+ * reserved under the budget, and once its outcome is in the {@link RowFinisher} prices, scores and checks it.
+ */
+public final class WindowDispatcher implements Dispatcher {
+
+	/** Sends one row's request, with all its attempts. The live one is the {@link ChatClient}. */
+	public interface Sender extends AutoCloseable {
+
+		CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body);
+
+		@Override
+		void close();
+
+		/** The client as a sender; closing the sender closes the client. */
+		static Sender of(ChatClient client) {
+			return new Sender() {
+
+				@Override
+				public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
+					return client.send(request, body);
+				}
+
+				@Override
+				public void close() {
+					client.close();
+				}
+			};
+		}
+	}
+
+	private final Sender sender;
+	private final ConcurrencyLimit gate;
+	private final ReorderBuffer buffer;
+	private final Recorder recorder;
+	private final RowFinisher finisher;
+	private final Halt halt;
+
+	/**
+	 * @param sender sends the requests; owned by the dispatcher from now on: closed with it
+	 * @param gate how many requests may be in flight now: fixed at the concurrency, or adaptive below it
+	 * @param concurrency requests in flight at most (the most an adaptive gate may reach)
+	 * @param bufferSize rows taken but not yet handed out, at most; at least {@code concurrency}
+	 * @param recorder records each answer durably as it arrives
+	 * @param finisher reserves each request's worst case, then prices and scores its outcome
+	 * @param halt why the run takes no more rows
+	 */
+	public WindowDispatcher(Sender sender, ConcurrencyLimit gate, int concurrency, int bufferSize, Recorder recorder,
+			RowFinisher finisher, Halt halt) {
+		if (concurrency < 1) {
+			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+		}
+		if (bufferSize < concurrency) {
+			throw new IllegalArgumentException("reorder buffer (" + bufferSize + ") must be at least the concurrency ("
+					+ concurrency + ")");
+		}
+		this.sender = sender;
+		this.gate = gate;
+		this.buffer = new ReorderBuffer(bufferSize);
+		this.recorder = recorder;
+		this.finisher = finisher;
+		this.halt = halt;
+	}
+
+	@Override
+	public boolean room() throws InterruptedException {
+		buffer.room();
+		if (!halt.takesMore()) {
+			buffer.unused();
+			return false;
+		}
+		return true;
+	}
+
+	@Override
+	public void settled(AnswerRow row) {
+		buffer.settled(row);
+	}
+
+	@Override
+	public boolean send(RowResolver.Resolved row) throws InterruptedException {
+		ChatRequest request = row.request();
+		byte[] body = row.body();
+		String fingerprint = row.fingerprint();
+		if (request == null || body == null || fingerprint == null || row.settled() != null) {
+			throw new IllegalArgumentException("row " + row.prompt().id() + " has no request to send");
+		}
+		gate.acquire();
+		if (!halt.takesMore()) {
+			gate.release();
+			buffer.unused();
+			return false;
+		}
+		BigDecimal reserved;
+		try {
+			reserved = finisher.reserve(row.prompt(), request);
+		}
+		catch (RuntimeException e) {
+			gate.release();
+			buffer.settled(finisher.unpriced(row.prompt(), request, e));
+			return true;
+		}
+		if (reserved == null) {
+			gate.release();
+			buffer.unused();
+			return false;
+		}
+		CompletableFuture<AnswerRow> slot = buffer.add();
+		sender.send(request, body).whenComplete((outcome, failure) -> {
+			AnswerRow done = finisher.finish(row.prompt(), request, outcome, failure, reserved);
+			if (!(outcome instanceof ChatOutcome.Answered a)) {
+				slot.complete(done);
+				gate.release();
+				return;
+			}
+			// the slot is freed only once the answer is durable, so that a kill loses no more than the requests in
+			// flight
+			recorder.record(fingerprint, a.response(), a.attempts(), a.latencyMillis()).whenComplete((ok, e) -> {
+				slot.complete(done);
+				gate.release();
+			});
+		});
+		return true;
+	}
+
+	@Override
+	public void end(@Nullable RuntimeException failure) {
+		buffer.end(failure);
+	}
+
+	@Override
+	public boolean awaitNext(long timeout, TimeUnit unit) throws InterruptedException {
+		return buffer.awaitNext(timeout, unit);
+	}
+
+	@Override
+	public @Nullable AnswerRow next() {
+		return buffer.next();
+	}
+
+	@Override
+	public int inFlight() {
+		return gate.inFlight();
+	}
+
+	@Override
+	public boolean awaitIdle(Duration wait) throws InterruptedException {
+		return gate.awaitIdle(wait.toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	@Override
+	public void close() {
+		sender.close();
+	}
+}

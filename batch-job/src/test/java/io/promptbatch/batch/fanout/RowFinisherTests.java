@@ -1,0 +1,142 @@
+package io.promptbatch.batch.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.promptbatch.core.client.ChatOutcome;
+import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.client.FatalChatException;
+import io.promptbatch.core.client.NonRetriableChatException;
+import io.promptbatch.core.cost.PriceTable;
+import io.promptbatch.core.prompt.Prompt;
+import io.promptbatch.core.score.Scorer;
+import java.math.BigDecimal;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RowFinisherTests {
+
+	private final PriceTable prices = Fixtures.prices();
+
+	private final Halt halt = Fixtures.halt();
+
+	private final RequestFactory requests = new RequestFactory(Fixtures.TINY, 100, null);
+
+	@Test
+	void pricesAndScoresAnAnsweredRow() {
+		// given: a row expecting "Paris", answered "Paris" with 10 prompt and 40 completion tokens
+		RowFinisher finisher = new RowFinisher(prices, Scorer.EXACT, null, null, halt);
+		Prompt prompt = Fixtures.prompt(1, Map.of("expected", "Paris"));
+		ChatRequest request = requests.requestFor(prompt);
+
+		// when
+		AnswerRow row = finisher.finish(prompt, request,
+				new ChatOutcome.Answered(Fixtures.answer("Paris", 40), 2, 300), null, BigDecimal.ZERO);
+
+		// then: $1/M x 10 + $2/M x 40 = $0.00009, scored 1, attempts and latency kept
+		assertThat(row.ok()).isTrue();
+		assertThat(row.cost()).isEqualByComparingTo("0.00009");
+		assertThat(row.score()).isEqualTo(1);
+		assertThat(row.attempts()).isEqualTo(2);
+		assertThat(row.latencyMillis()).isEqualTo(300);
+		assertThat(halt.takesMore()).isTrue();
+	}
+
+	@Test
+	void aFailureThatDoomsEveryRowHaltsTheRun() {
+		// given
+		RowFinisher finisher = new RowFinisher(prices, null, null, null, halt);
+		Prompt prompt = Fixtures.prompt(1);
+		FatalChatException unauthorized = new FatalChatException(401, "invalid_token", "the key was refused", null,
+				null);
+
+		// when
+		AnswerRow row = finisher.finish(prompt, requests.requestFor(prompt),
+				new ChatOutcome.Failed(unauthorized, 1, 20), null, BigDecimal.ZERO);
+
+		// then
+		assertThat(row.fatal()).isSameAs(unauthorized);
+		assertThat(halt.fatal()).isSameAs(unauthorized);
+		assertThat(halt.takesMore()).isFalse();
+	}
+
+	@Test
+	void anAnswerLongerThanItsCapHaltsTheRunNamingTheFieldItWasSentIn() {
+		// given: a cap of 100
+		RowFinisher finisher = new RowFinisher(prices, null, null, null, halt);
+		Prompt prompt = Fixtures.prompt(7);
+		ChatRequest request = requests.requestFor(prompt);
+
+		// when: one answer within the cap, one of 2,400 tokens
+		finisher.finish(prompt, request, new ChatOutcome.Answered(Fixtures.answer("short", 100), 1, 5), null,
+				BigDecimal.ZERO);
+		boolean afterShort = halt.takesMore();
+		AnswerRow row = finisher.finish(prompt, request, new ChatOutcome.Answered(Fixtures.answer("long", 2400), 1, 5),
+				null, BigDecimal.ZERO);
+
+		// then: the long answer is kept (it was paid for), and no more rows are taken
+		assertThat(afterShort).isTrue();
+		assertThat(row.ok()).isTrue();
+		assertThat(halt.takesMore()).isFalse();
+		assertThat(halt.capIgnored()).startsWith("row r7: the server answered 2,400 completion tokens for a cap of 100 "
+				+ "sent as " + request.maxTokensField().wireName());
+	}
+
+	@Test
+	void refusesTheRequestWhoseWorstCaseCouldCrossTheBudgetAndSettlesToTheActualCost() {
+		// given: a budget of $0.00050 and requests whose worst case is $0.000234 (34 prompt tokens at most: 10 bytes and
+		// the format's overhead; 100 completion tokens)
+		RowFinisher finisher = new RowFinisher(prices, null, new BigDecimal("0.00050"), 100, halt);
+		finisher.open(BigDecimal.ZERO);
+		Prompt prompt = Fixtures.prompt(1);
+		ChatRequest request = requests.requestFor(prompt);
+
+		// when: two reservations fit, a third could cross the budget
+		BigDecimal first = finisher.reserve(prompt, request);
+		BigDecimal second = finisher.reserve(prompt, request);
+		BigDecimal third = finisher.reserve(prompt, request);
+
+		// then
+		assertThat(first).isPositive();
+		assertThat(second).isEqualByComparingTo(first);
+		assertThat(third).isNull();
+		assertThat(halt.budgetReached()).isTrue();
+
+		// when: the first answer cost less than its worst case
+		finisher.finish(prompt, request, new ChatOutcome.Answered(Fixtures.answer("a", 5), 1, 5), null, first);
+
+		// then: its reservation is replaced by its cost, so another request fits
+		assertThat(finisher.reserve(prompt, request)).isEqualByComparingTo(first);
+	}
+
+	@Test
+	void aRequestWhoseModelHasNoPriceFailsUnderABudget() {
+		// given
+		RowFinisher finisher = new RowFinisher(prices, null, BigDecimal.ONE, 100, halt);
+		finisher.open(BigDecimal.ZERO);
+		Prompt prompt = Fixtures.prompt(1);
+		ChatRequest unpriced = new RequestFactory("no-such-model", 100, null).requestFor(prompt);
+
+		// when
+		RuntimeException refused = null;
+		try {
+			finisher.reserve(prompt, unpriced);
+		}
+		catch (RuntimeException e) {
+			refused = e;
+		}
+		AnswerRow row = finisher.unpriced(prompt, unpriced, refused);
+
+		// then
+		assertThat(refused).hasMessageContaining("no-such-model has no price");
+		assertThat(row.error()).isInstanceOf(NonRetriableChatException.class);
+		assertThat(row.error().code()).isEqualTo("no_price");
+	}
+
+	@Test
+	void aBudgetNeedsACompletionTokenLimit() {
+		assertThatThrownBy(() -> new RowFinisher(prices, null, BigDecimal.ONE, null, halt))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessage("a budget needs a completion token limit (max tokens)");
+	}
+}
