@@ -149,7 +149,7 @@ final class EstimateCommand implements Callable<Integer> {
 				.join();
 		}
 		catch (java.util.concurrent.CompletionException e) {
-			Throwable cause = io.promptbatch.core.client.internal.ErrorMapper.unwrap(e);
+			Throwable cause = io.promptbatch.core.client.ChatException.unwrap(e);
 			if (cause instanceof io.promptbatch.core.client.ChatException ce && (ce.status() == 404 || ce.status() == 405)) {
 				// the server has no such route: a usage mistake, not a failure to retry
 				throw new PromptbatchCommand.UsageException("--exact: " + url + " has no token-count endpoint (POST "

@@ -8,7 +8,7 @@ import io.promptbatch.core.client.ChatOutcome;
 import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
-import io.promptbatch.core.client.internal.WireFormat;
+import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
@@ -293,8 +293,8 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		String fingerprint;
 		try {
 			request = requests.requestFor(prompt);
-			body = WireFormat.requestBody(request);
-			fingerprint = WireFormat.fingerprint(endpoint, body);
+			body = RequestBody.of(request);
+			fingerprint = RequestBody.fingerprint(endpoint, body);
 		}
 		catch (RuntimeException e) {
 			return new Prepared(null, null, null, new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0, 0,

@@ -15,8 +15,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -90,7 +88,7 @@ public final class ErrorMapper {
 
 	/** A failure before any response: connection refused or reset, timeout. */
 	public ChatException fromTransport(Throwable failure, String target, Duration timeout) {
-		Throwable t = unwrap(failure);
+		Throwable t = ChatException.unwrap(failure);
 		if (t instanceof ChatException ce) {
 			return ce;
 		}
@@ -107,15 +105,6 @@ public final class ErrorMapper {
 					+ describe(t) + ")", null, null, t);
 		}
 		return new NonRetriableChatException(0, "client_error", "unexpected failure: " + describe(t), null, t);
-	}
-
-	public static Throwable unwrap(Throwable t) {
-		Throwable current = t;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
 	}
 
 	private static String describe(Throwable t) {

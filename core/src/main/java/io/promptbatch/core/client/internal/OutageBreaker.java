@@ -1,4 +1,4 @@
-package io.promptbatch.core.limit;
+package io.promptbatch.core.client.internal;
 
 import io.promptbatch.core.client.FatalChatException;
 import java.time.Duration;
@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +17,14 @@ import java.util.function.Supplier;
  * attempt starts for a pause; then one probe goes out; a success resumes everything, a failure pauses
  * again for twice as long (at most 30 s). When the outage lasts longer than the allowed time, every
  * waiting request fails with a {@link FatalChatException}, which stops the run resumably. Thread-safe.
+ * <p>
+ * Not Failsafe's {@code CircuitBreaker}, which can count 18 failures of the last 20 and double its delay,
+ * but not keep this behaviour: an open Failsafe breaker rejects an attempt at once
+ * ({@code CircuitBreakerOpenException}) instead of holding it until the probe, so each waiting row would
+ * spend its retries (or poll) through the outage; it moves to half-open only when some caller next asks,
+ * not when the pause ends, so nothing would wake the waiting rows; and it has no limit on how long it
+ * stays open, which {@code --max-outage} needs. Here waiting attempts queue on a future, one probe goes
+ * out when the pause ends, and the outage's length is checked then.
  */
 public final class OutageBreaker {
 
@@ -27,6 +36,7 @@ public final class OutageBreaker {
 	private final Duration maxOutage;
 	private final ScheduledExecutorService timer;
 	private final Supplier<String> target;
+	private final LongSupplier clock;
 	private final ArrayDeque<Boolean> window = new ArrayDeque<>();
 	private final ArrayDeque<CompletableFuture<Void>> waiting = new ArrayDeque<>();
 	private int failuresInWindow;
@@ -41,9 +51,15 @@ public final class OutageBreaker {
 	 * @param target names the server, for the message
 	 */
 	public OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target) {
+		this(maxOutage, timer, target, System::nanoTime);
+	}
+
+	/** {@link #OutageBreaker(Duration, ScheduledExecutorService, Supplier)} on the given clock (nanoseconds). */
+	OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target, LongSupplier clock) {
 		this.maxOutage = maxOutage;
 		this.timer = timer;
 		this.target = target;
+		this.clock = clock;
 	}
 
 	/** Completes when an attempt may start (at once unless the provider is down). */
@@ -87,7 +103,7 @@ public final class OutageBreaker {
 				}
 				if (window.size() >= WINDOW && failuresInWindow >= TRIP) {
 					open = true;
-					outageStart = System.nanoTime();
+					outageStart = clock.getAsLong();
 					pause = FIRST_PAUSE;
 					schedule();
 				}
@@ -108,7 +124,7 @@ public final class OutageBreaker {
 			if (!open || fatal != null) {
 				return;
 			}
-			long outage = System.nanoTime() - outageStart;
+			long outage = clock.getAsLong() - outageStart;
 			if (outage > maxOutage.toNanos()) {
 				fatal = new FatalChatException(0, "provider_outage", "nearly every request to " + target.get()
 						+ " failed for " + TimeUnit.NANOSECONDS.toSeconds(outage) + " s (server errors or no answer); "
