@@ -1,9 +1,9 @@
 package io.promptbatch.batch.fanout;
 
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
-import io.promptbatch.core.client.Usage;
 import io.promptbatch.core.prompt.Prompt;
 import java.math.BigDecimal;
 import org.jspecify.annotations.Nullable;

@@ -5,7 +5,7 @@ import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RequestBody;

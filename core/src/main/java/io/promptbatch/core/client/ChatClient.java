@@ -2,6 +2,7 @@ package io.promptbatch.core.client;
 
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.internal.AttemptGate;
 import io.promptbatch.core.client.internal.ErrorMapper;
 import io.promptbatch.core.client.internal.HttpTransport;

@@ -1,5 +1,6 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.internal.WireFormat;
 
 /**

@@ -1,9 +1,11 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;

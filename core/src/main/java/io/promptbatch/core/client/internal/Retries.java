@@ -14,18 +14,13 @@ import org.slf4j.LoggerFactory;
  * {@link RetriableChatException} is retried up to the retry limit and the time cap, after the delay the
  * provider asked for ({@code Retry-After}, spread by up to a fifth) or else an exponential backoff with
  * full jitter; each retry is logged at WARN with its attempt count and delay.
+ *
+ * @param initialBackoff the first backoff cap, doubled per attempt up to {@code maxBackoff}
+ * @param maxBackoff the highest backoff cap
  */
-public final class Retries {
+public record Retries(Duration initialBackoff, Duration maxBackoff) {
 
 	private static final Logger log = LoggerFactory.getLogger(Retries.class);
-
-	private final Duration initialBackoff;
-	private final Duration maxBackoff;
-
-	private Retries(Duration initialBackoff, Duration maxBackoff) {
-		this.initialBackoff = initialBackoff;
-		this.maxBackoff = maxBackoff;
-	}
 
 	/**
 	 * @param maxRetries retries after the first attempt
@@ -60,10 +55,5 @@ public final class Retries {
 		long cap = initialBackoff.toMillis() << Math.min(20, Math.max(0, attemptsSoFar - 1));
 		cap = Math.min(cap, maxBackoff.toMillis());
 		return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
-	}
-
-	/** For tests: the delays of a policy with these backoff bounds. */
-	static Retries backoff(Duration initialBackoff, Duration maxBackoff) {
-		return new Retries(initialBackoff, maxBackoff);
 	}
 }

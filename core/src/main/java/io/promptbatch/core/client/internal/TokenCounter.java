@@ -1,6 +1,6 @@
 package io.promptbatch.core.client.internal;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.cost.TokenEstimator;
 import java.net.URI;

@@ -2,11 +2,11 @@ package io.promptbatch.core.client.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.RetriableChatException;
-import io.promptbatch.core.client.Usage;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.limit.RateLimiter;
 import java.time.Duration;

@@ -3,14 +3,14 @@ package io.promptbatch.core.client.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ChatException;
-import io.promptbatch.core.client.ChatRequest;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
-import io.promptbatch.core.client.ScriptedServer;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.core.client.ScriptedServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class RetriesTests {
 
-	private final Retries retries = Retries.backoff(Duration.ofMillis(100), Duration.ofMillis(1000));
+	private final Retries retries = new Retries(Duration.ofMillis(100), Duration.ofMillis(1000));
 
 	@Test
 	void waitsAtLeastWhatTheProviderAskedAndAtMostAFifthMore() {
