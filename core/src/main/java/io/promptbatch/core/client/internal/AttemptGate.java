@@ -5,6 +5,8 @@ import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
+import io.promptbatch.core.limit.OutageBreaker;
+import io.promptbatch.core.limit.ProviderOutageException;
 import io.promptbatch.core.limit.RateLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -91,7 +93,7 @@ public final class AttemptGate {
 			}));
 		}).whenComplete((r, e) -> {
 			Throwable cause = e == null ? null : ChatException.unwrap(e);
-			if (!(cause instanceof FatalChatException)) {
+			if (!(cause instanceof FatalChatException || cause instanceof ProviderOutageException)) {
 				breaker.record(isServerFailure(cause));
 			}
 		});

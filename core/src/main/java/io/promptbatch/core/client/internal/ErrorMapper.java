@@ -5,6 +5,7 @@ import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.client.ServerError;
+import io.promptbatch.core.limit.ProviderOutageException;
 import java.net.ConnectException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
@@ -91,6 +92,9 @@ public final class ErrorMapper {
 		Throwable t = ChatException.unwrap(failure);
 		if (t instanceof ChatException ce) {
 			return ce;
+		}
+		if (t instanceof ProviderOutageException outage) {
+			return new FatalChatException(0, "provider_outage", outage.getMessage(), null, outage);
 		}
 		if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
 			return new RetriableChatException(0, "timeout", "no answer from " + target + " within " + timeout.toMillis()

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
+import io.promptbatch.core.limit.OutageBreaker;
+import io.promptbatch.core.limit.ProviderOutageException;
 import io.promptbatch.core.limit.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,8 +162,9 @@ class AttemptGateTests {
 
 		// then
 		Throwable failure = ChatException.unwrap(waiting.handle((r, e) -> e).join());
-		assertThat(failure).isInstanceOf(FatalChatException.class);
-		assertThat(((ChatException) failure).code()).isEqualTo("provider_outage");
+		assertThat(failure).isInstanceOf(ProviderOutageException.class)
+			.hasMessageContaining("api.example")
+			.hasMessageContaining("run the same command again when the provider is back");
 	}
 
 	/** Records what is scheduled and runs it only when the test says so. */

@@ -1,6 +1,5 @@
-package io.promptbatch.core.client.internal;
+package io.promptbatch.core.limit;
 
-import io.promptbatch.core.client.FatalChatException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import java.util.function.Supplier;
 
 /**
@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * nearly all of the last attempts failed on the server's side (5xx, timeouts, connection errors), no
  * attempt starts for a pause; then one probe goes out; a success resumes everything, a failure pauses
  * again for twice as long (at most 30 s). When the outage lasts longer than the allowed time, every
- * waiting request fails with a {@link FatalChatException}, which stops the run resumably. Thread-safe.
+ * waiting request fails with a {@link ProviderOutageException} (which the client reports as fatal, stopping the
+ * run resumably). Thread-safe.
  * <p>
  * Not Failsafe's {@code CircuitBreaker}, which can count 18 failures of the last 20 and double its delay,
  * but not keep this behaviour: an open Failsafe breaker rejects an attempt at once
@@ -44,7 +45,7 @@ public final class OutageBreaker {
 	private boolean probing;
 	private long outageStart;
 	private long pause;
-	private FatalChatException fatal;
+	private @Nullable ProviderOutageException fatal;
 
 	/**
 	 * @param maxOutage how long an outage may last before the run stops
@@ -55,7 +56,8 @@ public final class OutageBreaker {
 	}
 
 	/** {@link #OutageBreaker(Duration, ScheduledExecutorService, Supplier)} on the given clock (nanoseconds). */
-	OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target, LongSupplier clock) {
+	public OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target,
+			LongSupplier clock) {
 		this.maxOutage = maxOutage;
 		this.timer = timer;
 		this.target = target;
@@ -126,9 +128,9 @@ public final class OutageBreaker {
 			}
 			long outage = clock.getAsLong() - outageStart;
 			if (outage > maxOutage.toNanos()) {
-				fatal = new FatalChatException(0, "provider_outage", "nearly every request to " + target.get()
+				fatal = new ProviderOutageException("nearly every request to " + target.get()
 						+ " failed for " + TimeUnit.NANOSECONDS.toSeconds(outage) + " s (server errors or no answer); "
-						+ "run the same command again when the provider is back", null, null);
+						+ "run the same command again when the provider is back");
 				fail = new ArrayList<>(waiting);
 				waiting.clear();
 			}
@@ -141,7 +143,7 @@ public final class OutageBreaker {
 				schedule();
 			}
 		}
-		FatalChatException f = fatal;
+		ProviderOutageException f = fatal;
 		fail.forEach(w -> w.completeExceptionally(f));
 		if (probe != null) {
 			probe.complete(null);
