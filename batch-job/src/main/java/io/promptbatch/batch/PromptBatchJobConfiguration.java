@@ -98,11 +98,23 @@ public class PromptBatchJobConfiguration {
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(spec.concurrency() * 32, 4096);
+		ChatClient chat = client.build();
+		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
+		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
+		long journaled = journal.count(runId);
+		if (rowsWritten > 0 || journaled > 0) {
+			io.promptbatch.batch.output.RunTotals written = io.promptbatch.batch.output.RunTotals
+				.from(stepExecution.getExecutionContext());
+			// the run's own answers in the journal, less those of the rows already written
+			progress.resumption(new RunProgress.Resumption(runId, rowsWritten,
+					Math.max(0, journaled - (written.ok() - written.cached()))));
+		}
+		progress.outage(chat::outage);
 		AnswerWindowReader reader = new AnswerWindowReader(() -> PromptReader.open(spec.input(), options),
-				client.build(), spec.baseUrl(),
+				chat, spec.baseUrl(),
 				new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(), spec.temperature(), spec.params(),
 						spec.baseUrl(), spec.maxTokensField()),
-				journal, runPrices, stepExecution.getJobExecution().getJobInstance().getInstanceId(), spec.concurrency(),
+				journal, runPrices, runId, spec.concurrency(),
 				rows, buffer, spec.from(), spec.to(), stopSignal, stepExecution::setTerminateOnly, spec.budgetUsd(),
 				spec.cache(), spec.score());
 		progress.inFlight(reader::inFlight);

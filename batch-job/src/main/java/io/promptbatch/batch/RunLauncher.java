@@ -104,8 +104,13 @@ public final class RunLauncher {
 		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
-	/** The output file of the run {@link #resume(Long)} would continue. */
-	public java.nio.file.Path outputToResume(@Nullable Long runId) {
+	/** A run {@link #resume} would continue, with the records its input holds. */
+	public record Resumable(RunRecord run, long expectedRows) {
+	}
+
+	/** The run {@link #resume} would continue for the same argument, when there is one. */
+	public java.util.Optional<Resumable> resumable(@Nullable Long runId) {
+		recoverAbandoned();
 		JobExecution target;
 		if (runId == null) {
 			target = lastRestartable();
@@ -114,11 +119,9 @@ public final class RunLauncher {
 			JobInstance instance = repository.getJobInstance(runId);
 			target = instance == null ? null : repository.getLastJobExecution(instance);
 		}
-		if (target == null) {
-			throw new IllegalArgumentException(runId == null ? "there is no failed or stopped run to resume"
-					: "there is no run " + runId);
-		}
-		return RunParameters.toSpec(target.getJobParameters()).output();
+		RunRecord record = target == null ? null : record(target.getJobInstance());
+		return record == null ? java.util.Optional.empty()
+				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L)));
 	}
 
 	/**

@@ -63,6 +63,7 @@ public final class RunParameters {
 	public static final String INPUT_SHA256 = "input.sha256";
 	public static final String INPUT_SIZE = "input.size";
 	public static final String INPUT_MODIFIED = "input.modified";
+	public static final String REPORT = "report";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -140,6 +141,7 @@ public final class RunParameters {
 		b.addLong(IDLE_TIMEOUT_MS, spec.idleTimeout().toMillis(), false);
 		b.addLong(MAX_OUTAGE_MS, spec.maxOutage().toMillis(), false);
 		b.addLong(MAX_ROW_TIME_MS, spec.maxRowTime().toMillis(), false);
+		b.addString(REPORT, Boolean.toString(spec.report()), false);
 		if (spec.budgetUsd() != null) {
 			b.addString(BUDGET_USD, spec.budgetUsd().toPlainString(), false);
 		}
@@ -179,7 +181,8 @@ public final class RunParameters {
 					: OutputFormat.named(p.getString(OUTPUT_FORMAT)))
 			.cache(p.getString(CACHE) == null ? CacheMode.USE : CacheMode.of(p.getString(CACHE)))
 			.score(p.getString(SCORE) == null ? null : Scorer.of(p.getString(SCORE)))
-			.limits(Duration.ofMillis(longOr(p, MAX_OUTAGE_MS, 300_000)), Duration.ofMillis(longOr(p, MAX_ROW_TIME_MS, 900_000)));
+			.limits(Duration.ofMillis(longOr(p, MAX_OUTAGE_MS, 300_000)), Duration.ofMillis(longOr(p, MAX_ROW_TIME_MS, 900_000)))
+			.report("true".equals(p.getString(REPORT)));
 		int concurrency = longOr(p, CONCURRENCY, 16).intValue();
 		if ("true".equals(p.getString(AUTO_CONCURRENCY))) {
 			b.autoConcurrency(concurrency);

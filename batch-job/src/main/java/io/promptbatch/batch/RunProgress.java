@@ -1,8 +1,12 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.RunTotals;
+import io.promptbatch.core.limit.OutageBreaker;
 import java.math.BigDecimal;
+import java.util.Optional;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a running job has done so far, for a progress display on another thread: rows written and
@@ -25,7 +29,45 @@ public final class RunProgress {
 			int inFlight) {
 	}
 
+	private volatile boolean started;
+
+	private volatile @Nullable Resumption resumption;
+
+	private volatile Supplier<Optional<OutageBreaker.Outage>> outage = Optional::empty;
+
+	/**
+	 * A run that continues where an earlier attempt left it.
+	 *
+	 * @param runId the run
+	 * @param rowsWritten rows the earlier attempts wrote; the run continues after them
+	 * @param journaled answers the earlier attempts received and paid for beyond those rows, which are
+	 *     taken from the journal instead of being sent again
+	 */
+	public record Resumption(long runId, long rowsWritten, long journaled) {
+	}
+
+	/** Says that the step continues an earlier attempt of its run. */
+	public void resumption(Resumption resumption) {
+		this.resumption = resumption;
+	}
+
+	/** How the step continues an earlier attempt, when it does. */
+	public Optional<Resumption> resumption() {
+		return Optional.ofNullable(resumption);
+	}
+
+	/** Where the running step's client says whether requests are paused for a provider outage. */
+	public void outage(Supplier<Optional<OutageBreaker.Outage>> supplier) {
+		this.outage = supplier;
+	}
+
+	/** The provider outage in progress, if requests are paused now. */
+	public Optional<OutageBreaker.Outage> outage() {
+		return outage.get();
+	}
+
 	public void written(RunTotals totals) {
+		started = true;
 		last = new Snapshot(totals.rows(), totals.failed(), totals.promptTokens(), totals.completionTokens(),
 				totals.costUsd(), 0);
 	}
@@ -49,6 +91,14 @@ public final class RunProgress {
 	public java.util.Optional<io.promptbatch.core.limit.ConcurrencyLimit.State> adaptiveConcurrency() {
 		io.promptbatch.core.limit.ConcurrencyLimit limit = adaptive;
 		return limit == null ? java.util.Optional.empty() : java.util.Optional.of(limit.state());
+	}
+
+	/**
+	 * Whether the step has opened its output: from then on the rows count from where the run stands
+	 * (earlier attempts' rows included), not from zero.
+	 */
+	public boolean started() {
+		return started;
 	}
 
 	public Snapshot snapshot() {

@@ -49,6 +49,7 @@ import tools.jackson.databind.JsonNode;
  * @param maxRowTime the longest one row may take, retries and their waits included
  * @param maxTokensField the body field that carries the cap ({@code --max-tokens-field}), or null to send the
  *     one the provider and model family honour
+ * @param report write the run's HTML page at the end (not part of the run's identity)
  */
 public record RunSpec(Path input, Path output, String baseUrl, String model, boolean modelGiven,
 		@Nullable String keyVariable, @Nullable String system, @Nullable String template, boolean skipInvalid,
@@ -56,7 +57,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
 		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout, long rpm, long tpm,
 		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score, Duration maxOutage,
-		Duration maxRowTime, @Nullable MaxTokensField maxTokensField) {
+		Duration maxRowTime, @Nullable MaxTokensField maxTokensField, boolean report) {
 
 	public RunSpec {
 		input = input.toAbsolutePath().normalize();
@@ -136,6 +137,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		b.score = score;
 		b.maxOutage = maxOutage;
 		b.maxRowTime = maxRowTime;
+		b.report = report;
 		return b;
 	}
 
@@ -174,6 +176,7 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 		private @Nullable Scorer score;
 		private Duration maxOutage = Duration.ofMinutes(5);
 		private Duration maxRowTime = Duration.ofMinutes(15);
+		private boolean report;
 
 		private Builder(Path input, Path output, String baseUrl, String model) {
 			this.input = input;
@@ -311,12 +314,18 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 			return this;
 		}
 
+		/** Write the run's HTML page at the end. */
+		public Builder report(boolean write) {
+			this.report = write;
+			return this;
+		}
+
 		public RunSpec build() {
 			OutputFormat format = outputFormat != null ? outputFormat : OutputFormat.of(output);
 			return new RunSpec(input, output, baseUrl, model, modelGiven, keyVariable, system, template, skipInvalid,
 					maxTokens, temperature, params, concurrency, maxRetries, timeout, chunkSize, from, to, runKey,
 					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score, maxOutage,
-					maxRowTime, maxTokensField);
+					maxRowTime, maxTokensField, report);
 		}
 	}
 }

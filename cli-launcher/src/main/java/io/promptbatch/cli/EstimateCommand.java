@@ -31,7 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** {@code promptbatch estimate}: what a file will cost, without calling any API. */
 @Command(name = "estimate", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Estimates tokens and cost of a prompt file per model, with no API call: prompts are rendered",
+		description = { "Estimates tokens and cost of a prompt file per model, with no API call. Prompts are rendered",
 				"as 'run' would and counted with an OpenAI tokenizer (an approximation of the provider's); completion",
 				"tokens come from --max-tokens, else from earlier runs of the model in the state directory, else a",
 				"stated default." },

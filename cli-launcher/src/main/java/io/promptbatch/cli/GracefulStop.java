@@ -41,7 +41,9 @@ final class GracefulStop implements AutoCloseable {
 
 	private void onSignal() {
 		triggered = true;
-		System.err.println("promptbatch: stopping: no new requests; waiting up to " + GRACE.toSeconds()
+		// on a terminal, the live progress line is cleared first so that the message starts a line of its own
+		System.err.println((System.console() != null ? "\r\u001b[2K" : "") + "promptbatch: stopping: no new requests; "
+				+ "waiting up to " + GRACE.toSeconds()
 				+ " s for answers in flight, then committing (press Ctrl-C again to abort)");
 		signal.request();
 		try {

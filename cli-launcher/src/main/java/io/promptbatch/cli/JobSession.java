@@ -32,6 +32,9 @@ final class JobSession implements AutoCloseable {
 		catch (IllegalStateException e) {
 			throw new PromptbatchCommand.UsageException(e.getMessage());
 		}
+		catch (IOException e) {
+			throw new PromptbatchCommand.UsageException(StateOptions.unusable(stateDir, e));
+		}
 		try {
 			// promptbatch configures its own logging; keep Spring Boot from replacing it
 			System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");

@@ -7,6 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code promptbatch}: the top-level command. */
@@ -15,8 +16,8 @@ import picocli.CommandLine.Spec;
 		subcommands = { RunCommand.class, ResumeCommand.class, RunsCommand.class, EstimateCommand.class,
 				ReportCommand.class, SimulatorCommand.class,
 				CommandLine.HelpCommand.class },
-		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input;",
-				"3 finished with some rows failed." })
+		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input; "
+				+ "3 finished with some rows failed." })
 public final class PromptbatchCommand implements Runnable {
 
 	private final Map<String, String> environment;
@@ -57,11 +58,58 @@ public final class PromptbatchCommand implements Runnable {
 	/** A command line with promptbatch's converters, defaults and exit-code mapping, for these arguments. */
 	static CommandLine commandLine(Map<String, String> environment, String... args) {
 		CommandLine cl = new CommandLine(new PromptbatchCommand(environment));
-		cl.setDefaultValueProvider(Defaults.of(environment, args));
+		Defaults defaults = Defaults.of(environment, args);
+		defaults.checkKeys(cl);
+		cl.setDefaultValueProvider(defaults);
 		cl.registerConverter(java.time.Duration.class, new DurationConverter());
 		cl.setExecutionExceptionHandler(PromptbatchCommand::handle);
+		cl.setParameterExceptionHandler((e, given) -> usageError(e, defaults, given));
 		cl.setUsageHelpAutoWidth(true);
+		HelpSections.install(cl);
 		return cl;
+	}
+
+	/**
+	 * A usage error in one line (with picocli's suggestion for a mistyped option, and where a value not
+	 * typed on the command line came from), then where the usage is: exit code 2.
+	 */
+	private static int usageError(CommandLine.ParameterException e, Defaults defaults, String[] given) {
+		CommandLine cl = e.getCommandLine();
+		PrintWriter err = cl.getErr();
+		String source = e.getArgSpec() instanceof OptionSpec option && !typed(option, given) ? defaults.sourceOf(option)
+				: null;
+		err.println("promptbatch: " + e.getMessage() + (source != null ? " (the value comes from " + source + ")" : ""));
+		CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+		err.println("see '" + cl.getCommandSpec().qualifiedName() + " --help'");
+		err.flush();
+		return 2;
+	}
+
+	/**
+	 * The option's name as the user should read it in a message about its value: with where the value
+	 * came from when it was not typed on the command line (an environment variable, a line of the config
+	 * file).
+	 */
+	static String origin(CommandSpec spec, String option) {
+		OptionSpec o = spec.findOption(option);
+		CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+		if (o == null || (parsed != null && parsed.hasMatchedOption(o))
+				|| !(spec.commandLine().getDefaultValueProvider() instanceof Defaults defaults)) {
+			return option;
+		}
+		String source = defaults.sourceOf(o);
+		return source == null ? option : option + " (from " + source + ")";
+	}
+
+	private static boolean typed(OptionSpec option, String[] given) {
+		for (String arg : given) {
+			for (String name : option.names()) {
+				if (arg.equals(name) || arg.startsWith(name + "=")) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code promptbatch report}: one self-contained HTML page of a run. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-		description = { "Writes a self-contained HTML page of a run (no network request of any kind): header, totals,",
+		description = { "Writes a self-contained HTML page of a run, with no network request of any kind. It has a header, totals,",
 				"latency histogram, answers per second, cost and tokens per model, failures by kind, and a",
 				"searchable table of answers (all failures and a bounded sample of the rest)." },
 		footer = { "", "Examples:", "  promptbatch report --output answers.jsonl      # writes answers.jsonl.report.html",

@@ -1,12 +1,15 @@
 package io.promptbatch.cli;
 
 import io.promptbatch.batch.Endpoints;
+import io.promptbatch.batch.RunLauncher;
 import io.promptbatch.batch.RunOutcome;
+import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.state.OutputLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import org.springframework.batch.core.BatchStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,6 +36,9 @@ final class ResumeCommand implements Callable<Integer> {
 	@Option(names = "--run", paramLabel = "ID", description = "The run to continue, as 'promptbatch runs' lists it (default: the last failed or stopped run).")
 	@Nullable Long runId;
 
+	@Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s", description = "How often to print a progress line when stderr is not a terminal (default: ${DEFAULT-VALUE}).")
+	java.time.Duration progressInterval;
+
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter err = spec.commandLine().getErr();
@@ -42,24 +48,33 @@ final class ResumeCommand implements Callable<Integer> {
 			try (GracefulStop stop = GracefulStop.install();
 					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
 							stop.signal())) {
-				RunOutcome outcome;
-				Path runOutput;
-				try {
-					runOutput = session.launcher().outputToResume(runId);
+				RunLauncher.Resumable resumable = session.launcher().resumable(runId).orElse(null);
+				if (resumable != null && resumable.run().status() != BatchStatus.COMPLETED) {
+					RunSpec run = resumable.run().spec();
+					err.printf("promptbatch: resuming run %d: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n",
+							resumable.run().id(), resumable.expectedRows(), run.input(), run.output(),
+							Endpoints.SIMULATOR.equals(run.baseUrl()) ? "built-in simulator" : run.baseUrl(), run.model(),
+							run.autoConcurrency() ? "auto up to " + run.concurrency() : Integer.toString(run.concurrency()));
+					err.flush();
 				}
-				catch (IllegalArgumentException e) {
-					err.println("promptbatch: " + e.getMessage() + " in " + state.stateDir.toAbsolutePath());
+				if (resumable == null) {
+					err.println("promptbatch: " + (runId == null ? "there is no failed or stopped run to resume"
+							: "there is no run " + runId) + " in " + state.stateDir.toAbsolutePath());
 					return 2;
 				}
+				RunOutcome outcome;
 				// one run per output file, as for 'run'
-				try (OutputLock lock = lockOf(runOutput)) {
-					outcome = session.launcher().resume(runId);
+				try (OutputLock lock = lockOf(resumable.run().spec().output())) {
+					try (ProgressPrinter progress = ProgressPrinter.start(session.progress(), err,
+							resumable.expectedRows(), System.console() != null, progressInterval)) {
+						outcome = session.launcher().resume(runId);
+					}
 					Path output = session.launcher().outputOf(outcome.executionId());
-					boolean simulated = session.launcher().run(outcome.instanceId())
-						.map(r -> Endpoints.isSimulator(r.spec().baseUrl()))
-						.orElse(false);
 					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency(),
-							simulated);
+							Endpoints.isSimulator(resumable.run().spec().baseUrl()));
+					if (resumable.run().spec().report() && !outcome.alreadyComplete()) {
+						RunCommand.writeReport(session, outcome, err);
+					}
 				}
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();

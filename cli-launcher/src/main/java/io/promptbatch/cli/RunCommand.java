@@ -42,10 +42,12 @@ import tools.jackson.databind.json.JsonMapper;
 				"Running the same command again after a crash, kill or failure continues where it stopped;",
 				"a completed run is not run again." },
 		footer = { "", "Examples:", "  promptbatch run --input sample-data/prompts.csv --output answers.jsonl",
-				"  ACEDATA_API_TOKEN=... promptbatch run --provider acedata-kimi --model kimi-k2.5 \\",
-				"      --input prompts.jsonl --output answers.csv --concurrency 32", "",
-				"Ace Data Cloud Kimi models: kimi-k2.5, kimi-k2-thinking, kimi-k2-thinking-turbo, kimi-k2-instruct-0905,",
-				"  kimi-k2-0905-preview, kimi-k2-turbo-preview, kimi-k2-0711-preview (any other name is passed through).",
+				"  ACEDATA_API_TOKEN=... promptbatch run --provider acedata-kimi \\",
+				"      --model kimi-k2.5 --input prompts.jsonl --output answers.csv \\",
+				"      --concurrency 32", "",
+				"Ace Data Cloud Kimi models: kimi-k2.5, kimi-k2-thinking, kimi-k2-thinking-turbo, kimi-k2-instruct-0905, "
+						+ "kimi-k2-0905-preview, kimi-k2-turbo-preview, kimi-k2-0711-preview (any other name is passed "
+						+ "through).",
 				"API key: PROMPTBATCH_API_KEY, else ACEDATA_API_TOKEN / MOONSHOT_API_KEY / OPENAI_API_KEY.",
 				"Without --provider, --base-url or a key, the run goes to the built-in simulator." })
 final class RunCommand implements Callable<Integer> {
@@ -73,6 +75,13 @@ final class RunCommand implements Callable<Integer> {
 
 	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: the provider's).")
 	@Nullable String model;
+
+	/**
+	 * The most requests in flight a run may have: above the highest concurrency any provider's account tier
+	 * grants (Moonshot's top tier: 1,000), and each request in flight holds a connection, a thread's worth of
+	 * buffers and 32 rows of the reorder buffer.
+	 */
+	static final int CONCURRENCY_CEILING = 1024;
 
 	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = "16", description = "Requests in flight at most, or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
 	String concurrencyText;
@@ -213,16 +222,21 @@ final class RunCommand implements Callable<Integer> {
 		Target target = target(env);
 		boolean autoConcurrency = concurrencyText.strip().equalsIgnoreCase("auto");
 		int concurrency;
+		String concurrencyOption = PromptbatchCommand.origin(spec, autoConcurrency ? "--max-concurrency" : "--concurrency");
 		try {
 			concurrency = autoConcurrency ? maxConcurrency : Integer.parseInt(concurrencyText.strip());
 		}
 		catch (NumberFormatException e) {
-			throw new PromptbatchCommand.UsageException("--concurrency takes a number or 'auto', was '" + concurrencyText
-					+ "'");
+			throw new PromptbatchCommand.UsageException(concurrencyOption + " takes a number or 'auto', was '"
+					+ concurrencyText + "'");
 		}
 		if (concurrency < 1) {
-			throw new PromptbatchCommand.UsageException((autoConcurrency ? "--max-concurrency" : "--concurrency")
-					+ " must be at least 1, was " + concurrency);
+			throw new PromptbatchCommand.UsageException(concurrencyOption + " must be at least 1, was " + concurrency);
+		}
+		if (concurrency > CONCURRENCY_CEILING) {
+			err.printf("promptbatch: %s %d is above the ceiling of %d requests in flight; using %d%n", concurrencyOption,
+					concurrency, CONCURRENCY_CEILING, CONCURRENCY_CEILING);
+			concurrency = CONCURRENCY_CEILING;
 		}
 		OutputFormat format;
 		try {
@@ -281,7 +295,8 @@ final class RunCommand implements Callable<Integer> {
 			.outputFormat(format)
 			.cache(cacheOnly ? CacheMode.ONLY : noCache ? CacheMode.BYPASS : CacheMode.USE)
 			.score(scorer)
-			.limits(maxOutage, maxRowTime);
+			.limits(maxOutage, maxRowTime)
+			.report(report);
 		if (autoConcurrency) {
 			builder.autoConcurrency(concurrency);
 		}
@@ -361,7 +376,7 @@ final class RunCommand implements Callable<Integer> {
 		}
 	}
 
-	private static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {
+	static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {
 		try {
 			var run = session.launcher().run(outcome.instanceId());
 			if (run.isPresent()) {

@@ -29,9 +29,9 @@ final class Summary {
 			return;
 		}
 		if (outcome.status() == BatchStatus.COMPLETED) {
-			err.printf(Locale.ROOT, "promptbatch: run %d completed: %d rows, %d ok%s, %d failed, in %.1f s%n",
+			err.printf(Locale.ROOT, "promptbatch: run %d completed: %d rows, %d ok%s, %d failed, in %s%n",
 					outcome.instanceId(), t.rows(), t.ok(), t.cached() > 0 ? " (" + t.cached() + " from the cache)" : "",
-					t.failed(), outcome.wall().toMillis() / 1000.0);
+					t.failed(), time(outcome));
 		}
 		else {
 			err.printf(Locale.ROOT, "promptbatch: run %d %s after %d of %d rows: %s%n", outcome.instanceId(),
@@ -43,7 +43,8 @@ final class Summary {
 		}
 		err.printf(Locale.ROOT, "  tokens: %,d in, %,d out   cost: %s   retries: %d%n", t.promptTokens(),
 				t.completionTokens(), cost(t), t.retries());
-		err.printf(Locale.ROOT, "  latency: %s   run time: %.1f s%n", t.latency(), outcome.runWall().toMillis() / 1000.0);
+		err.printf(Locale.ROOT, "  latency: %s%s%n", t.latency(),
+				outcome.status() == BatchStatus.COMPLETED ? "" : "   time: " + time(outcome));
 		adaptive.ifPresent(a -> err.printf(Locale.ROOT, "  concurrency: auto, limit %d at the end (highest %d), "
 				+ "%d answers said the provider was overloaded%s%n", a.limit(), a.highest(), a.overloads(),
 				a.overloads() > 0 ? "; --concurrency " + a.limit() + " starts there next time" : ""));
@@ -69,6 +70,20 @@ final class Summary {
 			err.printf(Locale.ROOT, "  summary: could not be written (%s)%n", e.getMessage());
 		}
 		err.flush();
+	}
+
+	/**
+	 * The run's time: this attempt's alone when it was the only one, else both, labelled. A single
+	 * attempt's recorded start and end lie within the time measured around it, so a longer total means
+	 * earlier attempts.
+	 */
+	static String time(RunOutcome outcome) {
+		double attempt = outcome.wall().toMillis() / 1000.0;
+		double all = outcome.runWall().toMillis() / 1000.0;
+		if (all <= attempt + 0.05) {
+			return String.format(Locale.ROOT, "%.1f s", attempt);
+		}
+		return String.format(Locale.ROOT, "%.1f s (this attempt; %.1f s over all attempts)", attempt, all);
 	}
 
 	private static String cost(RunTotals t) {

@@ -71,7 +71,8 @@ final class SimulatedCompletion {
 			else {
 				String text = i == 0 ? answer : answer + " [sample " + (i + 1) + "]";
 				message.put("content", text);
-				choicePieces = SimulatedAnswers.pieces(text);
+				// an answer cut to nothing (the cap spent on reasoning) has no pieces
+				choicePieces = text.isEmpty() ? new String[0] : SimulatedAnswers.pieces(text);
 				completionTokens += choicePieces.length;
 			}
 			pieces.add(choicePieces);

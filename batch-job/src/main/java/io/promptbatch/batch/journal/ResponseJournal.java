@@ -355,6 +355,13 @@ public final class ResponseJournal implements AutoCloseable {
 		return new Entry(runId, response, n.path("attempts").asInt(1), n.path("latency_ms").asLong());
 	}
 
+	/** The answers a run has recorded. */
+	public long count(long runId) {
+		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM PB_RESPONSE_JOURNAL WHERE RUN_ID = ?", Long.class, runId);
+		long pending = unindexed.values().stream().filter(l -> l.runId() == runId).count();
+		return (n == null ? 0 : n) + pending;
+	}
+
 	/** Whether any run has recorded an answer. */
 	public boolean any() {
 		return !jdbc.queryForList("SELECT 1 FROM PB_RESPONSE_JOURNAL LIMIT 1", Integer.class).isEmpty();

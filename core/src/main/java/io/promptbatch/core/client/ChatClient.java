@@ -45,6 +45,7 @@ public final class ChatClient implements AutoCloseable {
 	private final ScheduledExecutorService timer;
 	private final ExecutorService executor;
 	private final HttpTransport transport;
+	private final OutageBreaker breaker;
 	private final AttemptGate gate;
 	private final TokenCounter tokens;
 	private final FailsafeExecutor<Object> failsafe;
@@ -66,9 +67,10 @@ public final class ChatClient implements AutoCloseable {
 		});
 		this.transport = new HttpTransport(URI.create(b.baseUrl + "/chat/completions"), b.apiKey, b.timeout,
 				b.idleTimeout, new ErrorMapper(b.keyHint), executor, timer);
+		this.breaker = new OutageBreaker(b.maxOutage, timer, transport::target);
 		this.gate = new AttemptGate(b.requestsPerMinute > 0 ? new RateLimiter(b.requestsPerMinute, 1) : null,
 				b.tokensPerMinute > 0 ? new RateLimiter(b.tokensPerMinute, Math.max(1, b.tokensPerMinute / 60)) : null,
-				new OutageBreaker(b.maxOutage, timer, transport::target), b.attemptLimit,
+				breaker, b.attemptLimit,
 				wait -> CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor));
 		this.tokens = new TokenCounter(transport, b.baseUrl, b.tokensPerMinute > 0 ? new TokenEstimator() : null);
 		this.failsafe = Failsafe.with(Retries.policy(b.maxRetries, b.maxRowTime, b.initialBackoff, b.maxBackoff))
@@ -82,6 +84,11 @@ public final class ChatClient implements AutoCloseable {
 	 */
 	public CompletableFuture<Long> countTokens(ChatRequest request) {
 		return failsafe.getStageAsync(() -> tokens.count(request));
+	}
+
+	/** The provider outage in progress, if requests are paused now. */
+	public java.util.Optional<io.promptbatch.core.limit.OutageBreaker.Outage> outage() {
+		return breaker.outage();
 	}
 
 	public static Builder builder() {

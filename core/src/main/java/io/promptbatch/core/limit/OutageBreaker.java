@@ -44,6 +44,8 @@ public final class OutageBreaker {
 	private boolean open;
 	private boolean probing;
 	private long outageStart;
+	private java.time.@org.jspecify.annotations.Nullable Instant since;
+	private java.time.@org.jspecify.annotations.Nullable Instant nextProbe;
 	private long pause;
 	private @Nullable ProviderOutageException fatal;
 
@@ -106,6 +108,7 @@ public final class OutageBreaker {
 				if (window.size() >= WINDOW && failuresInWindow >= TRIP) {
 					open = true;
 					outageStart = clock.getAsLong();
+					since = java.time.Instant.now();
 					pause = FIRST_PAUSE;
 					schedule();
 				}
@@ -115,7 +118,18 @@ public final class OutageBreaker {
 	}
 
 	private void schedule() {
+		nextProbe = java.time.Instant.now().plusNanos(pause);
 		timer.schedule(this::probe, pause, TimeUnit.NANOSECONDS);
+	}
+
+	/** An outage in progress: since when requests are paused, and when the next probe goes. */
+	public record Outage(java.time.Instant since, java.time.Instant nextProbe) {
+	}
+
+	/** The outage in progress, if requests are paused now. */
+	public synchronized java.util.Optional<Outage> outage() {
+		return open && fatal == null && since != null && nextProbe != null
+				? java.util.Optional.of(new Outage(since, nextProbe)) : java.util.Optional.empty();
 	}
 
 	/** At the end of a pause: stop for good when the outage is too long, else let one attempt probe. */
