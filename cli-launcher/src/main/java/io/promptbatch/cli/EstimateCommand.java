@@ -1,8 +1,8 @@
 package io.promptbatch.cli;
 
 import io.promptbatch.batch.Endpoints;
-import io.promptbatch.core.cost.CostEstimate;
 import io.promptbatch.core.cost.CostEstimate.CompletionGuess;
+import io.promptbatch.core.cost.CostEstimate;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.cost.TokenEstimator;
 import io.promptbatch.core.prompt.InputScan;
@@ -137,7 +137,7 @@ final class EstimateCommand implements Callable<Integer> {
 				String m = p.modelFor(runModel, model != null);
 				tally.add(m, p.settings().maxTokens());
 				window.acquire();
-				pending.add(client.countTokens(new io.promptbatch.core.client.ChatRequest(m, p.messages(), null, null))
+				pending.add(client.countTokens(new io.promptbatch.core.chat.ChatRequest(m, p.messages(), null, null))
 					.whenComplete((n, e) -> {
 						window.release();
 						if (n != null) {
@@ -149,7 +149,7 @@ final class EstimateCommand implements Callable<Integer> {
 				.join();
 		}
 		catch (java.util.concurrent.CompletionException e) {
-			Throwable cause = io.promptbatch.core.client.internal.ErrorMapper.unwrap(e);
+			Throwable cause = io.promptbatch.core.client.ChatException.unwrap(e);
 			if (cause instanceof io.promptbatch.core.client.ChatException ce && (ce.status() == 404 || ce.status() == 405)) {
 				// the server has no such route: a usage mistake, not a failure to retry
 				throw new PromptbatchCommand.UsageException("--exact: " + url + " has no token-count endpoint (POST "

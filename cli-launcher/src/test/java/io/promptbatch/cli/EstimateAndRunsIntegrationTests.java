@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.promptbatch.cli.CliFixtures.Result;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.cost.TokenEstimator;
-import io.promptbatch.core.prompt.Message;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.math.BigDecimal;

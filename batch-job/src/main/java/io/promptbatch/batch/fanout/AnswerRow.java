@@ -1,10 +1,10 @@
 package io.promptbatch.batch.fanout;
 
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
-import io.promptbatch.core.client.Usage;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.score.ChoiceScores;
 import java.math.BigDecimal;

@@ -1,8 +1,8 @@
 package io.promptbatch.batch.fanout;
 
-import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.chat.Message;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.cost.PriceTable;
-import io.promptbatch.core.prompt.Message;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

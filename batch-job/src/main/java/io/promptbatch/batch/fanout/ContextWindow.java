@@ -1,10 +1,10 @@
 package io.promptbatch.batch.fanout;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.cost.TokenEstimator;
-import io.promptbatch.core.prompt.Message;
 import java.util.Locale;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;

@@ -1,6 +1,6 @@
 package io.promptbatch.batch.fanout;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.provider.MaxTokensField;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package io.promptbatch.batch.fanout;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;

@@ -2,9 +2,9 @@ package io.promptbatch.batch.fanout;
 
 import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.journal.ResponseJournal;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.NonRetriableChatException;
-import io.promptbatch.core.client.internal.WireFormat;
+import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.prompt.Prompt;
 import java.util.Optional;
@@ -75,8 +75,8 @@ public final class RowResolver {
 		String fingerprint;
 		try {
 			request = requests.requestFor(prompt);
-			body = WireFormat.requestBody(request);
-			fingerprint = WireFormat.fingerprint(endpoint, body);
+			body = RequestBody.of(request);
+			fingerprint = RequestBody.fingerprint(endpoint, body);
 		}
 		catch (RuntimeException e) {
 			return new Resolved(prompt, null, null, null, new AnswerRow(prompt, requests.modelFor(prompt), null, null, 0,

@@ -2,7 +2,7 @@ package io.promptbatch.batch.fanout;
 
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.ServerError;
-import io.promptbatch.core.client.Usage;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

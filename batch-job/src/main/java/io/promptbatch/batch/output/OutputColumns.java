@@ -1,9 +1,9 @@
 package io.promptbatch.batch.output;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.AnswerChoices;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.Usage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

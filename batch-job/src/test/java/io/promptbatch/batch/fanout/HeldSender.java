@@ -1,7 +1,7 @@
 package io.promptbatch.batch.fanout;
 
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -2,9 +2,9 @@ package io.promptbatch.batch.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.internal.WireFormat;
-import io.promptbatch.core.prompt.Message;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.provider.MaxTokensField;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.cost.PriceTable;

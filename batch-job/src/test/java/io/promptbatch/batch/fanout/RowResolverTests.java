@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.journal.ResponseJournal;
-import io.promptbatch.core.client.internal.WireFormat;
+import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.cost.PriceTable;
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.prompt.Prompt;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +55,7 @@ class RowResolverTests {
 	}
 
 	private String fingerprint(Prompt prompt) {
-		return WireFormat.fingerprint(ENDPOINT, WireFormat.requestBody(requests.requestFor(prompt)));
+		return RequestBody.fingerprint(ENDPOINT, RequestBody.of(requests.requestFor(prompt)));
 	}
 
 	/** Row 1 answered by this run (2 attempts, 40 ms), row 2 by an earlier run; a resolver opened after. */
@@ -77,7 +77,7 @@ class RowResolverTests {
 		assertThat(row.settled()).isNull();
 		assertThat(row.request().model()).isEqualTo(Fixtures.TINY);
 		assertThat(row.fingerprint()).isEqualTo(fingerprint(prompt));
-		assertThat(row.body()).isEqualTo(WireFormat.requestBody(row.request()));
+		assertThat(row.body()).isEqualTo(RequestBody.of(row.request()));
 	}
 
 	@Test

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.FatalChatException;
-import io.promptbatch.core.client.internal.WireFormat;
+import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.prompt.Prompt;
@@ -170,8 +170,8 @@ class WindowDispatcherTests {
 	private RowResolver.Resolved resolved(int n) {
 		Prompt prompt = Fixtures.prompt(n);
 		ChatRequest request = requests.requestFor(prompt);
-		byte[] body = WireFormat.requestBody(request);
-		return new RowResolver.Resolved(prompt, request, body, WireFormat.fingerprint("http://127.0.0.1/v1", body),
+		byte[] body = RequestBody.of(request);
+		return new RowResolver.Resolved(prompt, request, body, RequestBody.fingerprint("http://127.0.0.1/v1", body),
 				null);
 	}
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.batch.PromptBatchApplication;
 import io.promptbatch.batch.state.StateSchema;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.Usage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,12 +3,12 @@ package io.promptbatch.batch.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.batch.fanout.AnswerRow;
+import io.promptbatch.core.chat.Message;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.client.ServerError;
-import io.promptbatch.core.client.Usage;
-import io.promptbatch.core.prompt.Message;
 import io.promptbatch.core.prompt.Prompt;
 import java.util.List;
 import java.util.Map;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.batch.PromptBatchApplication;
 import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.Usage;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;

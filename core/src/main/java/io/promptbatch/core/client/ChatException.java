@@ -87,6 +87,20 @@ public abstract sealed class ChatException extends RuntimeException
 		return s.chars().allMatch(Character::isDigit);
 	}
 
+	/**
+	 * The failure inside the {@link java.util.concurrent.CompletionException} or
+	 * {@link java.util.concurrent.ExecutionException} wrappers a future adds, for callers that join a
+	 * client's future and look for the {@code ChatException} in it.
+	 */
+	public static Throwable unwrap(Throwable failure) {
+		Throwable current = failure;
+		while ((current instanceof java.util.concurrent.CompletionException
+				|| current instanceof java.util.concurrent.ExecutionException) && current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
 	/** The provider's trace or request id, when it gave one. */
 	public @Nullable String requestId() {
 		return requestId;

@@ -1,5 +1,6 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.Usage;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,5 +1,6 @@
 /**
- * The chat-completions client: requests, responses, usage, the error tree and retry.
+ * The chat-completions client and its public face: the client that composes retry, the attempt gate and
+ * the transport, its answers and outcomes, the error tree, and request bodies with their fingerprints.
  */
 @NullMarked
 package io.promptbatch.core.client;

@@ -1,6 +1,6 @@
 package io.promptbatch.core.cost;
 
-import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptReader;
 import java.math.BigDecimal;

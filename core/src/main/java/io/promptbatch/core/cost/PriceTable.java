@@ -1,6 +1,6 @@
 package io.promptbatch.core.cost;
 
-import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.chat.Usage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

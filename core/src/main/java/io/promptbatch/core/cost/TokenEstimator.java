@@ -3,7 +3,7 @@ package io.promptbatch.core.cost;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.core.chat.Message;
 import java.util.List;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Prices per model and the cost of a usage.
+ * What tokens cost: prices per model, the cost of a usage, and the token estimate before a run.
  */
 @NullMarked
 package io.promptbatch.core.cost;

@@ -1,6 +1,5 @@
 package io.promptbatch.core.limit;
 
-import io.promptbatch.core.client.FatalChatException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import java.util.function.Supplier;
 
 /**
@@ -15,7 +16,16 @@ import java.util.function.Supplier;
  * nearly all of the last attempts failed on the server's side (5xx, timeouts, connection errors), no
  * attempt starts for a pause; then one probe goes out; a success resumes everything, a failure pauses
  * again for twice as long (at most 30 s). When the outage lasts longer than the allowed time, every
- * waiting request fails with a {@link FatalChatException}, which stops the run resumably. Thread-safe.
+ * waiting request fails with a {@link ProviderOutageException} (which the client reports as fatal, stopping the
+ * run resumably). Thread-safe.
+ * <p>
+ * Not Failsafe's {@code CircuitBreaker}, which can count 18 failures of the last 20 and double its delay,
+ * but not keep this behaviour: an open Failsafe breaker rejects an attempt at once
+ * ({@code CircuitBreakerOpenException}) instead of holding it until the probe, so each waiting row would
+ * spend its retries (or poll) through the outage; it moves to half-open only when some caller next asks,
+ * not when the pause ends, so nothing would wake the waiting rows; and it has no limit on how long it
+ * stays open, which {@code --max-outage} needs. Here waiting attempts queue on a future, one probe goes
+ * out when the pause ends, and the outage's length is checked then.
  */
 public final class OutageBreaker {
 
@@ -27,6 +37,7 @@ public final class OutageBreaker {
 	private final Duration maxOutage;
 	private final ScheduledExecutorService timer;
 	private final Supplier<String> target;
+	private final LongSupplier clock;
 	private final ArrayDeque<Boolean> window = new ArrayDeque<>();
 	private final ArrayDeque<CompletableFuture<Void>> waiting = new ArrayDeque<>();
 	private int failuresInWindow;
@@ -36,16 +47,23 @@ public final class OutageBreaker {
 	private java.time.@org.jspecify.annotations.Nullable Instant since;
 	private java.time.@org.jspecify.annotations.Nullable Instant nextProbe;
 	private long pause;
-	private FatalChatException fatal;
+	private @Nullable ProviderOutageException fatal;
 
 	/**
 	 * @param maxOutage how long an outage may last before the run stops
 	 * @param target names the server, for the message
 	 */
 	public OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target) {
+		this(maxOutage, timer, target, System::nanoTime);
+	}
+
+	/** {@link #OutageBreaker(Duration, ScheduledExecutorService, Supplier)} on the given clock (nanoseconds). */
+	public OutageBreaker(Duration maxOutage, ScheduledExecutorService timer, Supplier<String> target,
+			LongSupplier clock) {
 		this.maxOutage = maxOutage;
 		this.timer = timer;
 		this.target = target;
+		this.clock = clock;
 	}
 
 	/** Completes when an attempt may start (at once unless the provider is down). */
@@ -89,7 +107,7 @@ public final class OutageBreaker {
 				}
 				if (window.size() >= WINDOW && failuresInWindow >= TRIP) {
 					open = true;
-					outageStart = System.nanoTime();
+					outageStart = clock.getAsLong();
 					since = java.time.Instant.now();
 					pause = FIRST_PAUSE;
 					schedule();
@@ -122,11 +140,11 @@ public final class OutageBreaker {
 			if (!open || fatal != null) {
 				return;
 			}
-			long outage = System.nanoTime() - outageStart;
+			long outage = clock.getAsLong() - outageStart;
 			if (outage > maxOutage.toNanos()) {
-				fatal = new FatalChatException(0, "provider_outage", "nearly every request to " + target.get()
+				fatal = new ProviderOutageException("nearly every request to " + target.get()
 						+ " failed for " + TimeUnit.NANOSECONDS.toSeconds(outage) + " s (server errors or no answer); "
-						+ "run the same command again when the provider is back", null, null);
+						+ "run the same command again when the provider is back");
 				fail = new ArrayList<>(waiting);
 				waiting.clear();
 			}
@@ -139,7 +157,7 @@ public final class OutageBreaker {
 				schedule();
 			}
 		}
-		FatalChatException f = fatal;
+		ProviderOutageException f = fatal;
 		fail.forEach(w -> w.completeExceptionally(f));
 		if (probe != null) {
 			probe.complete(null);

@@ -1,6 +1,7 @@
 package io.promptbatch.core.limit;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * Paces requests to a rate, smoothly: each request reserves its cost on a schedule, starting
@@ -13,6 +14,7 @@ public final class RateLimiter {
 
 	private final double unitsPerNano;
 	private final long maxBurstNanos;
+	private final LongSupplier clock;
 	private long nextFree;
 
 	/**
@@ -20,17 +22,23 @@ public final class RateLimiter {
 	 * @param burst units that may go out at once at the start or after an idle time (1 for strict even spacing)
 	 */
 	public RateLimiter(long perMinute, long burst) {
+		this(perMinute, burst, System::nanoTime);
+	}
+
+	/** {@link #RateLimiter(long, long)} on the given clock (nanoseconds, as {@link System#nanoTime}). */
+	public RateLimiter(long perMinute, long burst, LongSupplier clock) {
 		if (perMinute < 1) {
 			throw new IllegalArgumentException("rate must be at least 1 per minute, was " + perMinute);
 		}
 		this.unitsPerNano = perMinute / 60e9;
 		this.maxBurstNanos = (long) (Math.max(0, burst - 1) / unitsPerNano);
-		this.nextFree = System.nanoTime() - maxBurstNanos;
+		this.clock = clock;
+		this.nextFree = clock.getAsLong() - maxBurstNanos;
 	}
 
 	/** Reserves {@code cost} units; returns how long to wait before using them. */
 	public synchronized Duration reserve(long cost) {
-		long now = System.nanoTime();
+		long now = clock.getAsLong();
 		long start = Math.max(nextFree, now - maxBurstNanos);
 		nextFree = start + (long) (cost / unitsPerNano);
 		return Duration.ofNanos(Math.max(0, start - now));

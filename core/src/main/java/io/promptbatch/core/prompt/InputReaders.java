@@ -1,5 +1,6 @@
 package io.promptbatch.core.prompt;
 
+import io.promptbatch.core.chat.Message;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

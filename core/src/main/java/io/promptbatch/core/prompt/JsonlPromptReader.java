@@ -1,6 +1,7 @@
 package io.promptbatch.core.prompt;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;

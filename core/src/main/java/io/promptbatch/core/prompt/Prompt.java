@@ -1,5 +1,6 @@
 package io.promptbatch.core.prompt;
 
+import io.promptbatch.core.chat.Message;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

@@ -1,5 +1,5 @@
 /**
- * Prompts: records, messages, and reading them from CSV and JSONL files.
+ * Prompts: the records and reading them from CSV, TSV and JSONL files, with the input's errors.
  */
 @NullMarked
 package io.promptbatch.core.prompt;

@@ -2,6 +2,7 @@ package io.promptbatch.core.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.score.ChoiceScores;
 import io.promptbatch.core.score.Scorer;
 import java.util.Arrays;

@@ -1,9 +1,11 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -171,6 +173,32 @@ class ChatClientIntegrationTests {
 			assertThat(b).isInstanceOf(ChatOutcome.Answered.class);
 			assertThat(sim.counters().peakInFlight()).isEqualTo(1);
 			assertThat(b.latencyMillis()).isBetween(450L, 850L);
+		}
+	}
+
+	@Test
+	void aRowsLatencyOnAnInjectedClockStartsWhenItsFirstAttemptGoesOut() throws Exception {
+		// given: a clock that stands still until the slot is free, then moves 7 ms at each reading
+		java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+		java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+		io.promptbatch.core.limit.ConcurrencyLimit limit = io.promptbatch.core.limit.ConcurrencyLimit.fixed(1);
+		try (ScriptedServer server = new ScriptedServer(Reply.ok());
+				ChatClient client = ChatClient.builder()
+					.baseUrl(server.baseUrl())
+					.attemptLimit(limit)
+					.clock(() -> ticking.get() ? now.addAndGet(7_000_000) : now.get())
+					.build()) {
+			limit.acquire();
+
+			// when: the row waits 5 s (on its clock) for the slot another holds
+			var outcome = client.send(REQUEST);
+			now.addAndGet(5_000_000_000L);
+			ticking.set(true);
+			limit.release();
+
+			// then: its latency is the 7 ms between its attempt going out and its answer, not the 5 s wait
+			assertThat(outcome.join()).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(outcome.join().latencyMillis()).isEqualTo(7);
 		}
 	}
 

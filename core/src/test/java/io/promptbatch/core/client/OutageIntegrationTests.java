@@ -1,15 +1,16 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.SimulatorConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.SimulatorConfig;
 import org.junit.jupiter.api.Test;
 
 class OutageIntegrationTests {

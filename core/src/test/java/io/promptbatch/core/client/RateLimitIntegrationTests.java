@@ -1,8 +1,9 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.util.ArrayList;

@@ -17,38 +17,38 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP server on a free local port that answers from a script: each request takes the next
  * scripted response, and the last one repeats. Counts the requests it saw.
  */
-final class ScriptedServer implements AutoCloseable {
+public final class ScriptedServer implements AutoCloseable {
 
-	static final String OK_BODY = "{\"id\":\"chatcmpl-1\",\"model\":\"kimi-k2.5\",\"choices\":[{\"index\":0,"
+	public static final String OK_BODY = "{\"id\":\"chatcmpl-1\",\"model\":\"kimi-k2.5\",\"choices\":[{\"index\":0,"
 			+ "\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\",\"reasoning_content\":\"thinking\"},"
 			+ "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15,"
 			+ "\"cached_tokens\":4}}";
 
 	/** One scripted answer. {@code status} 0 hangs (never answers); -1 cuts the connection mid-body. */
-	record Reply(int status, String body, Map<String, String> headers) {
+	public record Reply(int status, String body, Map<String, String> headers) {
 
-		static Reply ok() {
+		public static Reply ok() {
 			return new Reply(200, OK_BODY, Map.of());
 		}
 
-		static Reply of(int status, String body) {
+		public static Reply of(int status, String body) {
 			return new Reply(status, body, Map.of());
 		}
 
-		static Reply hang() {
+		public static Reply hang() {
 			return new Reply(0, "", Map.of());
 		}
 
-		static Reply cut() {
+		public static Reply cut() {
 			return new Reply(-1, "", Map.of());
 		}
 
-		static Reply sse(String body) {
+		public static Reply sse(String body) {
 			return new Reply(200, body, Map.of("Content-Type", "text/event-stream"));
 		}
 
 		/** Sends the start of an event stream, then nothing more. */
-		static Reply stall(String partial) {
+		public static Reply stall(String partial) {
 			return new Reply(-2, partial, Map.of("Content-Type", "text/event-stream"));
 		}
 	}
@@ -58,9 +58,9 @@ final class ScriptedServer implements AutoCloseable {
 	private final List<HttpExchange> hanging = new ArrayList<>();
 	private final AtomicInteger requests = new AtomicInteger();
 	private volatile Reply last = Reply.ok();
-	final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+	public final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-	ScriptedServer(Reply... replies) throws IOException {
+	public ScriptedServer(Reply... replies) throws IOException {
 		server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
 		server.setExecutor(Executors.newCachedThreadPool());
 		server.createContext("/", this::handle);
@@ -73,11 +73,11 @@ final class ScriptedServer implements AutoCloseable {
 		server.start();
 	}
 
-	String baseUrl() {
+	public String baseUrl() {
 		return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
 	}
 
-	int requests() {
+	public int requests() {
 		return requests.get();
 	}
 

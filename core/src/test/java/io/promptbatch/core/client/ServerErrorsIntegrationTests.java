@@ -1,9 +1,10 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;

@@ -1,9 +1,11 @@
 package io.promptbatch.core.client;
 
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ScriptedServer.Reply;
-import io.promptbatch.core.prompt.Message;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.promptbatch.core.cost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.promptbatch.core.client.Usage;
+import io.promptbatch.core.chat.Usage;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 

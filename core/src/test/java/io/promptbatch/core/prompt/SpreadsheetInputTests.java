@@ -1,5 +1,6 @@
 package io.promptbatch.core.prompt;
 
+import io.promptbatch.core.chat.Message;
 import static io.promptbatch.core.prompt.PromptReaderTests.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

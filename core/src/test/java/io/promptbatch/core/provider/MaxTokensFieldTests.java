@@ -3,9 +3,9 @@ package io.promptbatch.core.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.internal.WireFormat;
-import io.promptbatch.core.prompt.Message;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.client.NonRetriableChatException;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.client.ServerError;
+import io.promptbatch.core.limit.ProviderOutageException;
 import java.net.ConnectException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
@@ -15,8 +16,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -90,9 +89,12 @@ public final class ErrorMapper {
 
 	/** A failure before any response: connection refused or reset, timeout. */
 	public ChatException fromTransport(Throwable failure, String target, Duration timeout) {
-		Throwable t = unwrap(failure);
+		Throwable t = ChatException.unwrap(failure);
 		if (t instanceof ChatException ce) {
 			return ce;
+		}
+		if (t instanceof ProviderOutageException outage) {
+			return new FatalChatException(0, "provider_outage", outage.getMessage(), null, outage);
 		}
 		if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
 			return new RetriableChatException(0, "timeout", "no answer from " + target + " within " + timeout.toMillis()
@@ -107,15 +109,6 @@ public final class ErrorMapper {
 					+ describe(t) + ")", null, null, t);
 		}
 		return new NonRetriableChatException(0, "client_error", "unexpected failure: " + describe(t), null, t);
-	}
-
-	public static Throwable unwrap(Throwable t) {
-		Throwable current = t;
-		while ((current instanceof CompletionException || current instanceof ExecutionException)
-				&& current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
 	}
 
 	private static String describe(Throwable t) {

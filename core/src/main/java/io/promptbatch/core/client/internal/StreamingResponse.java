@@ -3,7 +3,6 @@ package io.promptbatch.core.client.internal;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.RetriableChatException;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
@@ -21,9 +20,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reads a streamed chat completion (server-sent events) as it arrives, without blocking a thread:
- * {@code data:} lines framed by blank lines, CRLF or LF, comment and keep-alive lines ignored,
- * {@code data: [DONE]} at the end. The chunks are added up into the non-streaming body
+ * Reads a streamed chat completion (server-sent events) as it arrives, without blocking a thread: the
+ * {@link SseFramer} frames the bytes into events, and this handles the events, {@code data: [DONE]} at
+ * the end. The chunks are added up into the non-streaming body
  * ({@link StreamedBody}), kept whole in the answer; its first choice gives the answer's content,
  * reasoning and finish reason, and its usage (possibly from a final chunk with empty choices) the token
  * counts. A
@@ -34,8 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 
 	private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-	private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-	private final StringBuilder data = new StringBuilder();
+	private final SseFramer framer = new SseFramer(this::onEvent);
 	private final StreamedBody body = new StreamedBody();
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;
@@ -94,15 +92,7 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		lastBytes = System.nanoTime();
 		try {
 			for (ByteBuffer buffer : buffers) {
-				while (buffer.hasRemaining()) {
-					byte b = buffer.get();
-					if (b == '\n') {
-						onLine();
-					}
-					else {
-						line.write(b);
-					}
-				}
+				framer.feed(buffer);
 			}
 		}
 		catch (ChatException e) {
@@ -114,32 +104,8 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		}
 	}
 
-	private void onLine() {
-		byte[] bytes = line.toByteArray();
-		line.reset();
-		int length = bytes.length;
-		if (length > 0 && bytes[length - 1] == '\r') {
-			length--;
-		}
-		String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
-		if (text.isEmpty()) {
-			dispatch();
-		}
-		else if (text.startsWith("data:")) {
-			if (data.length() > 0) {
-				data.append('\n');
-			}
-			data.append(text.startsWith("data: ") ? text.substring(6) : text.substring(5));
-		}
-		// ':' comments (keep-alives), 'event:', 'id:' and 'retry:' lines carry nothing we need
-	}
-
-	private void dispatch() {
-		if (data.length() == 0) {
-			return;
-		}
-		String event = data.toString().strip();
-		data.setLength(0);
+	/** One event's data: a chunk, an error, or the end. */
+	private void onEvent(String event) {
 		if (event.equals("[DONE]")) {
 			done = true;
 			return;
@@ -160,11 +126,8 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 
 	@Override
 	public void onComplete() {
-		if (line.size() > 0) {
-			onLine();
-		}
 		try {
-			dispatch();
+			framer.finish();
 		}
 		catch (ChatException e) {
 			fail(e);

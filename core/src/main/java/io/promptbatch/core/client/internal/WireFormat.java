@@ -1,9 +1,9 @@
 package io.promptbatch.core.client.internal;
 
-import io.promptbatch.core.client.ChatRequest;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
+import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.client.ChatResponse;
-import io.promptbatch.core.client.Usage;
-import io.promptbatch.core.prompt.Message;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

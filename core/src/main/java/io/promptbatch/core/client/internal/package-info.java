@@ -1,5 +1,6 @@
 /**
- * Wire plumbing of the client: JSON bodies and mapping HTTP errors to meaning. Not public API.
+ * How the client does its work, not public API: the HTTP transport, the attempt gate and outage breaker,
+ * the retry policy, SSE framing and chunk assembly, the wire format and the mapping of HTTP errors to meaning.
  */
 @NullMarked
 package io.promptbatch.core.client.internal;

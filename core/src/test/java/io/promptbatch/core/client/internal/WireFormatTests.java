@@ -3,8 +3,8 @@ package io.promptbatch.core.client.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.promptbatch.core.client.ChatRequest;
-import io.promptbatch.core.prompt.Message;
+import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.chat.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,5 @@
-package io.promptbatch.core.client;
+package io.promptbatch.core.chat;
 
-import io.promptbatch.core.prompt.Message;
 import io.promptbatch.core.provider.MaxTokensField;
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.promptbatch.core.client;
+package io.promptbatch.core.chat;
 
 /**
  * Token counts as the provider reported them.

@@ -1,4 +1,4 @@
-package io.promptbatch.core.prompt;
+package io.promptbatch.core.chat;
 
 import java.util.Map;
 import java.util.TreeMap;

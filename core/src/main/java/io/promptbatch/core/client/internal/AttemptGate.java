@@ -1,0 +1,112 @@
+package io.promptbatch.core.client.internal;
+
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.FatalChatException;
+import io.promptbatch.core.client.RetriableChatException;
+import io.promptbatch.core.limit.ConcurrencyLimit;
+import io.promptbatch.core.limit.OutageBreaker;
+import io.promptbatch.core.limit.ProviderOutageException;
+import io.promptbatch.core.limit.RateLimiter;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every attempt (each retry too) passes before it goes out, in this order: pacing to the request and
+ * token rates, the {@link OutageBreaker} (held while the provider is down), then a slot of the attempt
+ * limit, held only while the attempt is in flight. Each attempt's outcome is told back: to the breaker
+ * (a server failure or not), to an adaptive limit (overloaded or not) and to the token rate (the tokens
+ * the provider reported against those reserved). Built once per client; thread-safe.
+ */
+public final class AttemptGate {
+
+	/** Runs an action after a wait, on the client's threads. */
+	@FunctionalInterface
+	public interface Delay {
+
+		Executor after(Duration wait);
+	}
+
+	private final @Nullable RateLimiter requestRate;
+	private final @Nullable RateLimiter tokenRate;
+	private final OutageBreaker breaker;
+	private final @Nullable ConcurrencyLimit limit;
+	private final Delay delay;
+
+	/**
+	 * @param requestRate requests per minute, or null for no limit
+	 * @param tokenRate tokens per minute, or null for no limit
+	 * @param limit attempts in flight at most, or null for no limit
+	 * @param delay how a paced attempt waits
+	 */
+	public AttemptGate(@Nullable RateLimiter requestRate, @Nullable RateLimiter tokenRate, OutageBreaker breaker,
+			@Nullable ConcurrencyLimit limit, Delay delay) {
+		this.requestRate = requestRate;
+		this.tokenRate = tokenRate;
+		this.breaker = breaker;
+		this.limit = limit;
+		this.delay = delay;
+	}
+
+	/**
+	 * Sends one attempt through the gate.
+	 *
+	 * @param tokenEstimate the tokens the request reserves of the token rate (0 without one)
+	 * @param send the attempt itself, started once the gate lets it go
+	 */
+	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
+		Duration wait = pace(tokenEstimate);
+		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send)
+				: CompletableFuture.runAsync(() -> {
+				}, delay.after(wait)).thenCompose(ignored -> admitted(send));
+		RateLimiter tokens = tokenRate;
+		if (tokens == null) {
+			return attempt;
+		}
+		return attempt.whenComplete((response, failure) -> tokens
+			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
+	}
+
+	/** How long to wait so that this attempt keeps to the request and token rates. */
+	private Duration pace(long tokenEstimate) {
+		Duration wait = requestRate == null ? Duration.ZERO : requestRate.reserve(1);
+		if (tokenRate != null) {
+			Duration tokenWait = tokenRate.reserve(tokenEstimate);
+			wait = tokenWait.compareTo(wait) > 0 ? tokenWait : wait;
+		}
+		return wait;
+	}
+
+	/** Past the breaker and within the limit; the outcome is told to both. */
+	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send) {
+		ConcurrencyLimit slots = limit;
+		return breaker.permit().thenCompose(permitted -> {
+			if (slots == null) {
+				return send.get();
+			}
+			return slots.acquireAsync().thenCompose(slot -> send.get().whenComplete((r, e) -> {
+				slots.onAttempt(e != null && isOverload(e));
+				slots.release();
+			}));
+		}).whenComplete((r, e) -> {
+			Throwable cause = e == null ? null : ChatException.unwrap(e);
+			if (!(cause instanceof FatalChatException || cause instanceof ProviderOutageException)) {
+				breaker.record(isServerFailure(cause));
+			}
+		});
+	}
+
+	/** The server failed the attempt (5xx, timeout, connection): what the outage breaker counts. */
+	static boolean isServerFailure(@Nullable Throwable cause) {
+		return cause instanceof RetriableChatException rc && (rc.status() == 0 || rc.status() >= 500);
+	}
+
+	/** The provider said it was overloaded (429 other than quota, 503, 529): what an adaptive limit counts. */
+	static boolean isOverload(Throwable failure) {
+		return ChatException.unwrap(failure) instanceof RetriableChatException r
+				&& (r.status() == 429 || r.status() == 503 || r.status() == 529);
+	}
+}

@@ -1,0 +1,215 @@
+package io.promptbatch.core.client.internal;
+
+import io.promptbatch.core.client.ChatException;
+import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.RetriableChatException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One HTTP exchange with a chat-completions server and nothing more: a plain or a streamed attempt, or a
+ * JSON POST, each ending in the response or in the {@link ChatException} that {@link ErrorMapper} makes
+ * of the failure. No retry, pacing or limit: the client composes those around it. Thread-safe.
+ */
+public final class HttpTransport implements AutoCloseable {
+
+	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+	private final URI endpoint;
+	private final @Nullable String apiKey;
+	private final Duration timeout;
+	private final Duration idleTimeout;
+	private final ErrorMapper errors;
+	private final ScheduledExecutorService timer;
+	private final ThreadGroup httpThreads = new ThreadGroup("promptbatch-http-client");
+	private final HttpClient http;
+
+	/**
+	 * @param endpoint where chat requests go ({@code .../chat/completions})
+	 * @param apiKey the bearer key, or null; never logged
+	 * @param timeout time allowed for one attempt (with streaming: until the first byte)
+	 * @param idleTimeout with streaming: the longest silence allowed between bytes
+	 * @param executor the client's few threads, on which the HTTP client completes its exchanges
+	 * @param timer checks streams for silence
+	 */
+	public HttpTransport(URI endpoint, @Nullable String apiKey, Duration timeout, Duration idleTimeout,
+			ErrorMapper errors, ExecutorService executor, ScheduledExecutorService timer) {
+		this.endpoint = endpoint;
+		this.apiKey = apiKey;
+		this.timeout = timeout;
+		this.idleTimeout = idleTimeout;
+		this.errors = errors;
+		this.timer = timer;
+		// the client's own few threads, rather than the HTTP client's default pool, which grows a thread per
+		// concurrent exchange
+		this.http = inGroup(httpThreads, () -> {
+			HttpClient.Builder builder = HttpClient.newBuilder()
+				.executor(executor)
+				.version(HttpClient.Version.HTTP_1_1)
+				.connectTimeout(CONNECT_TIMEOUT);
+			if ("http".equalsIgnoreCase(endpoint.getScheme())) {
+				builder.sslContext(new PlainHttpTls()).sslParameters(PlainHttpTls.parameters());
+			}
+			return builder.build();
+		});
+	}
+
+	/** Who the transport talks to ({@code host:port}), for messages. */
+	public String target() {
+		return endpoint.getAuthority();
+	}
+
+	/** The failure of an exchange as a {@link ChatException} (one already is one). */
+	public ChatException failure(Throwable failure) {
+		return errors.fromTransport(failure, endpoint.getAuthority(), timeout);
+	}
+
+	/** One attempt of a chat request: streamed (the body asks for a stream) or plain. */
+	public CompletableFuture<ChatResponse> attempt(byte[] body, boolean stream) {
+		return stream ? streamAttempt(body) : plainAttempt(body);
+	}
+
+	/** POSTs a body and gives the 2xx response body, or fails with the mapped {@link ChatException}. */
+	public CompletableFuture<byte[]> post(URI uri, byte[] body) {
+		CompletableFuture<byte[]> result = new CompletableFuture<>();
+		http.sendAsync(request(uri, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray())
+			.whenComplete((response, failure) -> {
+				if (failure != null) {
+					result.completeExceptionally(errors.fromTransport(failure, uri.getAuthority(), timeout));
+				}
+				else if (response.statusCode() / 100 != 2) {
+					result.completeExceptionally(errors.fromResponse(response.statusCode(), response.headers(),
+							response.body()));
+				}
+				else {
+					result.complete(response.body());
+				}
+			});
+		return result;
+	}
+
+	/** A JSON POST with the key; the timeout covers the wait for the response's headers. */
+	private HttpRequest request(URI uri, byte[] body, String accept) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+			.timeout(timeout)
+			.header("Content-Type", "application/json")
+			.header("Accept", accept)
+			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+		if (apiKey != null) {
+			request.header("Authorization", "Bearer " + apiKey);
+		}
+		return request.build();
+	}
+
+	private CompletableFuture<ChatResponse> plainAttempt(byte[] body) {
+		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request(endpoint, body, "application/json"),
+				HttpResponse.BodyHandlers.ofByteArray());
+		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenComplete((response, failure) -> {
+			if (failure != null) {
+				exchange.cancel(true);
+				result.completeExceptionally(failure(failure));
+				return;
+			}
+			int status = response.statusCode();
+			if (status / 100 != 2) {
+				result.completeExceptionally(errors.fromResponse(status, response.headers(), response.body()));
+				return;
+			}
+			try {
+				result.complete(WireFormat.parseResponse(response.body()));
+			}
+			catch (IllegalArgumentException e) {
+				result.completeExceptionally(new RetriableChatException(status, "bad_response",
+						e.getMessage() + " (the response may have been cut)", null, null, e));
+			}
+		});
+		return result;
+	}
+
+	/**
+	 * One streamed attempt: the request timeout covers the wait for the response's first byte; after
+	 * that only silence longer than the idle timeout ends it, so a long answer that keeps streaming is
+	 * never cut.
+	 */
+	private CompletableFuture<ChatResponse> streamAttempt(byte[] body) {
+		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+		http.sendAsync(request(endpoint, body, "text/event-stream"), info -> {
+			int status = info.statusCode();
+			if (status / 100 != 2) {
+				return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
+						bytes -> (Object) errors.fromResponse(status, info.headers(), bytes));
+			}
+			if (info.headers().firstValue("Content-Type").orElse("").contains("event-stream")) {
+				return HttpResponse.BodySubscribers.mapping(
+						new StreamingResponse(idleTimeout, timer, errors, info.headers()), r -> (Object) r);
+			}
+			// a server that ignored "stream": a plain completion
+			return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), bytes -> {
+				try {
+					return (Object) WireFormat.parseResponse(bytes);
+				}
+				catch (IllegalArgumentException e) {
+					return new RetriableChatException(status, "bad_response", e.getMessage(), null, null, e);
+				}
+			});
+		}).whenComplete((response, failure) -> {
+			if (failure != null) {
+				result.completeExceptionally(failure(failure));
+			}
+			else if (response.body() instanceof ChatResponse r) {
+				result.complete(r);
+			}
+			else {
+				result.completeExceptionally((ChatException) response.body());
+			}
+		});
+		return result;
+	}
+
+	/**
+	 * Java 17's HttpClient cannot be closed: its selector thread waits in epoll until the client is
+	 * collected, and a JVM that exits while a thread waits in native code pauses 300 ms for it. The thread
+	 * was started in this transport's thread group; an interrupt ends it.
+	 */
+	@Override
+	public void close() {
+		httpThreads.interrupt();
+	}
+
+	/** Runs {@code action} on a thread of {@code group}, so that threads it starts belong to the group. */
+	private static <T> T inGroup(ThreadGroup group, Supplier<T> action) {
+		AtomicReference<T> result = new AtomicReference<>();
+		AtomicReference<RuntimeException> failure = new AtomicReference<>();
+		Thread t = new Thread(group, () -> {
+			try {
+				result.set(action.get());
+			}
+			catch (RuntimeException e) {
+				failure.set(e);
+			}
+		}, group.getName() + "-start");
+		t.start();
+		try {
+			t.join();
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while starting the HTTP client", e);
+		}
+		if (failure.get() != null) {
+			throw failure.get();
+		}
+		return result.get();
+	}
+}
