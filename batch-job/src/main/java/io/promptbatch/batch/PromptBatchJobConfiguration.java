@@ -84,10 +84,12 @@ public class PromptBatchJobConfiguration {
 			RunProgress progress) {
 		RunSpec spec = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters());
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
-		PriceTable runPrices = spec.prices() == null ? prices : prices.withOverrides(spec.prices());
+		RunSpec.Accounting accounting = spec.accounting();
+		PriceTable runPrices = accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
 		reportResumption(stepExecution, journal, runId, progress);
 		Halt halt = new Halt(stopSignal);
-		RowFinisher finisher = new RowFinisher(runPrices, spec.score(), spec.budgetUsd(), spec.maxTokens(), halt);
+		RowFinisher finisher = new RowFinisher(runPrices, accounting.score(), accounting.budgetUsd(),
+				spec.request().maxTokens(), halt);
 		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
 				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress),
 				finisher, halt, stepExecution::setTerminateOnly);
@@ -98,16 +100,20 @@ public class PromptBatchJobConfiguration {
 
 	/** Where prompts come from: the input's record range. */
 	private static PromptSource promptSource(RunSpec spec) {
-		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
-		return new PromptSource(() -> PromptReader.open(spec.input(), options), spec.from(), spec.to());
+		RunSpec.Files files = spec.files();
+		PromptOptions options = new PromptOptions(spec.request().system(), spec.request().template(),
+				files.skipInvalid());
+		return new PromptSource(() -> PromptReader.open(files.input(), options), files.from(), files.to());
 	}
 
 	/** What the journal or the cache already holds for a row's request. */
 	private static RowResolver rowResolver(RunSpec spec, ResponseJournal journal, long runId, PriceTable prices,
 			RowFinisher finisher) {
-		RequestFactory requests = new RequestFactory(spec.model(), spec.modelGiven(), spec.maxTokens(),
-				spec.temperature(), spec.params(), spec.baseUrl(), spec.maxTokensField());
-		return new RowResolver(requests, spec.baseUrl(), journal, runId, spec.cache(), prices, finisher);
+		RunSpec.Target target = spec.target();
+		RunSpec.RequestShape shape = spec.request();
+		RequestFactory requests = new RequestFactory(target.model(), target.modelGiven(), shape.maxTokens(),
+				shape.temperature(), shape.params(), target.baseUrl(), shape.maxTokensField());
+		return new RowResolver(requests, target.baseUrl(), journal, runId, spec.accounting().cache(), prices, finisher);
 	}
 
 	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
@@ -115,29 +121,32 @@ public class PromptBatchJobConfiguration {
 			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress) {
 		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
 		// below it, so that a row waiting out a Retry-After does not hold a slot
-		ConcurrencyLimit rows = ConcurrencyLimit.fixed(spec.concurrency());
-		ConcurrencyLimit attempts = spec.autoConcurrency() ? ConcurrencyLimit.adaptive(spec.concurrency()) : null;
+		Concurrency concurrency = spec.throughput().concurrency();
+		ConcurrencyLimit rows = concurrency.rowGate();
+		ConcurrencyLimit attempts = concurrency.attemptGate();
+		RunSpec.Resilience resilience = spec.resilience();
 		progress.adaptiveConcurrency(attempts);
 		ChatClient.Builder client = ChatClient.builder()
 			.attemptLimit(attempts)
-			.baseUrl(endpoints.resolve(spec.baseUrl()))
-			.timeout(spec.timeout())
-			.maxRetries(spec.maxRetries())
-			.stream(spec.stream())
-			.idleTimeout(spec.idleTimeout())
-			.requestsPerMinute(spec.rpm())
-			.tokensPerMinute(spec.tpm())
-			.maxOutage(spec.maxOutage())
-			.maxRowTime(spec.maxRowTime());
-		if (spec.keyVariable() != null) {
-			client.apiKey(apiKeys.lookup(spec.keyVariable())).keyHint("the key in " + spec.keyVariable());
+			.baseUrl(endpoints.resolve(spec.target().baseUrl()))
+			.timeout(resilience.timeout())
+			.maxRetries(resilience.maxRetries())
+			.stream(resilience.stream())
+			.idleTimeout(resilience.idleTimeout())
+			.requestsPerMinute(spec.throughput().rpm())
+			.tokensPerMinute(spec.throughput().tpm())
+			.maxOutage(resilience.maxOutage())
+			.maxRowTime(resilience.maxRowTime());
+		String keyVariable = spec.target().keyVariable();
+		if (keyVariable != null) {
+			client.apiKey(apiKeys.lookup(keyVariable)).keyHint("the key in " + keyVariable);
 		}
 		ChatClient chat = client.build();
 		progress.outage(chat::outage);
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
-		int buffer = Math.max(spec.concurrency() * 32, 4096);
-		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, spec.concurrency(), buffer,
+		int buffer = Math.max(concurrency.max() * 32, 4096);
+		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, concurrency.max(), buffer,
 				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
 	}
@@ -163,10 +172,10 @@ public class PromptBatchJobConfiguration {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
 		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)),
-				spec.score() != null);
-		OutputFormat format = spec.outputFormat();
+				spec.accounting().score() != null);
+		OutputFormat format = spec.files().format();
 		FlatFileItemWriterBuilder<AnswerRow> file = new FlatFileItemWriterBuilder<AnswerRow>().name(WRITER_NAME)
-			.resource(new FileSystemResource(spec.output()))
+			.resource(new FileSystemResource(spec.files().output()))
 			.encoding("UTF-8")
 			.lineSeparator("\n")
 			.lineAggregator(format.aggregator(columns));
@@ -175,6 +184,6 @@ public class PromptBatchJobConfiguration {
 			file.headerCallback(writer -> writer.write(header));
 		}
 		FlatFileItemWriter<AnswerRow> writer = file.build();
-		return new ResultFileWriter(writer, WRITER_NAME, spec.output(), progress);
+		return new ResultFileWriter(writer, WRITER_NAME, spec.files().output(), progress);
 	}
 }

@@ -47,7 +47,7 @@ public final class RunLauncher {
 	 * parameters, or nothing when that run already completed.
 	 */
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns) throws Exception {
-		return run(spec, expectedRows, columns, InputFingerprint.of(spec.input()), false);
+		return run(spec, expectedRows, columns, InputFingerprint.of(spec.files().input()), false);
 	}
 
 	/**
@@ -62,7 +62,7 @@ public final class RunLauncher {
 		recoverAbandoned();
 		JobExecution previous = repository.getLastJobExecution(job.getName(), parameters);
 		if (previous == null && !overwrite) {
-			refuseOutputOfAnother(spec.output(), parameters);
+			refuseOutputOfAnother(spec.files().output(), parameters);
 		}
 		if (previous != null && previous.getStatus() == BatchStatus.UNKNOWN) {
 			recoverUnknown(previous);
@@ -175,7 +175,7 @@ public final class RunLauncher {
 		if (recorded == null) {
 			return;
 		}
-		java.nio.file.Path input = RunParameters.toSpec(target.getJobParameters()).input();
+		java.nio.file.Path input = RunParameters.toSpec(target.getJobParameters()).files().input();
 		long run = target.getJobInstance().getInstanceId();
 		if (!java.nio.file.Files.isRegularFile(input)) {
 			throw new RunRefusedException("the input " + input + " of run " + run + " is gone; restore it to continue "
@@ -268,7 +268,7 @@ public final class RunLauncher {
 		long tokens = 0;
 		int runs = 0;
 		for (RunRecord r : runs(500)) {
-			if (r.spec().model().equals(model) && r.totals().ok() > 0 && !Endpoints.isSimulator(r.spec().baseUrl())) {
+			if (r.spec().target().model().equals(model) && r.totals().ok() > 0 && !Endpoints.isSimulator(r.spec().target().baseUrl())) {
 				rows += r.totals().ok();
 				tokens += r.totals().completionTokens();
 				runs++;
@@ -283,7 +283,7 @@ public final class RunLauncher {
 		if (execution == null) {
 			throw new IllegalArgumentException("there is no run execution " + executionId);
 		}
-		return RunParameters.toSpec(execution.getJobParameters()).output();
+		return RunParameters.toSpec(execution.getJobParameters()).files().output();
 	}
 
 	private @Nullable JobExecution lastRestartable() {
@@ -372,6 +372,6 @@ public final class RunLauncher {
 		Duration runWall = wallOf(repository.getJobExecutions(execution.getJobInstance()));
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
-				RunParameters.toSpec(execution.getJobParameters()).output(), runWall, stopMessage);
+				RunParameters.toSpec(execution.getJobParameters()).files().output(), runWall, stopMessage);
 	}
 }

@@ -4,6 +4,7 @@ import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.core.prompt.InputFingerprint;
 import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -78,119 +79,154 @@ public final class RunParameters {
 	 */
 	public static JobParameters of(RunSpec spec, long total, List<String> columns, InputFingerprint input) {
 		JobParametersBuilder b = new JobParametersBuilder()
-			.addString(INPUT, spec.input().toString())
 			.addString(INPUT_SHA256, input.sha256())
 			.addLong(INPUT_SIZE, input.size(), false)
 			.addLong(INPUT_MODIFIED, input.modified(), false)
-			.addString(OUTPUT, spec.output().toString())
-			.addString(BASE_URL, spec.baseUrl())
-			.addString(MODEL, spec.model())
-			.addLong(FROM, spec.from())
-			.addLong(TO, spec.to())
-			.addLong(CONCURRENCY, (long) spec.concurrency(), false)
-			.addLong(MAX_RETRIES, (long) spec.maxRetries(), false)
-			.addLong(TIMEOUT_MS, spec.timeout().toMillis(), false)
-			.addLong(CHUNK_SIZE, (long) spec.chunkSize(), false)
 			.addLong(TOTAL, total, false)
 			.addString(COLUMNS, String.join("\u001f", columns), false);
-		if (spec.system() != null) {
-			b.addString(SYSTEM, spec.system());
-		}
-		if (spec.template() != null) {
-			b.addString(TEMPLATE, spec.template());
-		}
-		if (spec.skipInvalid()) {
-			b.addString(SKIP_INVALID, "true");
-		}
-		if (spec.maxTokens() != null) {
-			b.addLong(MAX_TOKENS, spec.maxTokens().longValue());
-		}
-		if (spec.temperature() != null) {
-			b.addDouble(TEMPERATURE, spec.temperature());
-		}
-		// which field carries the cap is how the cap is spelt, not what is asked (like --stream): the same command
-		// with another field continues the run, so the rows already answered are not paid again
-		if (spec.maxTokensField() != null) {
-			b.addString(MAX_TOKENS_FIELD, spec.maxTokensField().wireName(), false);
-		}
-		if (spec.runKey() != null) {
-			b.addString(RUN_KEY, spec.runKey());
-		}
-		if (spec.modelGiven()) {
-			b.addString(MODEL_GIVEN, "true");
-		}
-		if (!spec.params().isEmpty()) {
-			ObjectNode params = JSON.createObjectNode();
-			spec.params().forEach(params::set);
-			b.addString(PARAMS, JSON.writeValueAsString(params));
-		}
-		if (spec.outputFormat() != OutputFormat.forExtension(spec.output())) {
-			b.addString(OUTPUT_FORMAT, spec.outputFormat().id());
-		}
-		// the cache mode and the scorer change what the rows say, so a change makes another run
-		if (spec.cache() != CacheMode.USE) {
-			b.addString(CACHE, spec.cache().id());
-		}
-		if (spec.score() != null) {
-			b.addString(SCORE, spec.score().id());
-		}
-		b.addString(STREAM, Boolean.toString(spec.stream()), false);
-		b.addLong(RPM, spec.rpm(), false);
-		b.addString(AUTO_CONCURRENCY, Boolean.toString(spec.autoConcurrency()), false);
-		b.addLong(TPM, spec.tpm(), false);
-		b.addLong(IDLE_TIMEOUT_MS, spec.idleTimeout().toMillis(), false);
-		b.addLong(MAX_OUTAGE_MS, spec.maxOutage().toMillis(), false);
-		b.addLong(MAX_ROW_TIME_MS, spec.maxRowTime().toMillis(), false);
-		b.addString(REPORT, Boolean.toString(spec.report()), false);
-		if (spec.budgetUsd() != null) {
-			b.addString(BUDGET_USD, spec.budgetUsd().toPlainString(), false);
-		}
-		if (spec.prices() != null) {
-			b.addString(PRICES, spec.prices().toAbsolutePath().toString(), false);
-		}
-		if (spec.keyVariable() != null) {
-			b.addString(KEY_VARIABLE, spec.keyVariable(), false);
-		}
+		put(b, spec.files());
+		put(b, spec.target());
+		put(b, spec.request());
+		put(b, spec.resilience());
+		put(b, spec.throughput());
+		put(b, spec.accounting());
 		return b.toJobParameters();
 	}
 
 	/** The spec a job execution was started with (for {@code resume}). */
 	public static RunSpec toSpec(JobParameters p) {
-		Long maxTokens = p.getLong(MAX_TOKENS);
+		return new RunSpec(files(p), target(p), request(p), resilience(p), throughput(p), accounting(p));
+	}
+
+	// each group of settings is mapped both ways in one place; a parameter an older run did not record reads as
+	// the group's default
+
+	private static void put(JobParametersBuilder b, RunSpec.Files files) {
+		b.addString(INPUT, files.input().toString()).addString(OUTPUT, files.output().toString());
+		b.addLong(FROM, files.from()).addLong(TO, files.to());
+		if (files.format() != OutputFormat.forExtension(files.output())) {
+			b.addString(OUTPUT_FORMAT, files.format().id());
+		}
+		if (files.skipInvalid()) {
+			b.addString(SKIP_INVALID, "true");
+		}
+		b.addString(REPORT, Boolean.toString(files.report()), false);
+	}
+
+	private static RunSpec.Files files(JobParameters p) {
 		Path output = Path.of(required(p, OUTPUT));
-		RunSpec.Builder b = RunSpec.builder(Path.of(required(p, INPUT)), output, required(p, BASE_URL), required(p, MODEL))
-			.modelGiven("true".equals(p.getString(MODEL_GIVEN)))
-			.keyVariable(p.getString(KEY_VARIABLE))
-			.system(p.getString(SYSTEM))
-			.template(p.getString(TEMPLATE))
-			.skipInvalid("true".equals(p.getString(SKIP_INVALID)))
-			.maxTokens(maxTokens == null ? null : maxTokens.intValue())
-			.maxTokensField(p.getString(MAX_TOKENS_FIELD) == null ? null : MaxTokensField.of(p.getString(MAX_TOKENS_FIELD)))
-			.temperature(p.getDouble(TEMPERATURE))
-			.params(params(p.getString(PARAMS)))
-			.retries(longOr(p, MAX_RETRIES, 6).intValue(), Duration.ofMillis(longOr(p, TIMEOUT_MS, 120_000)))
-			.chunkSize(longOr(p, CHUNK_SIZE, 100).intValue())
-			.range(longOr(p, FROM, 0), longOr(p, TO, Long.MAX_VALUE))
-			.runKey(p.getString(RUN_KEY))
-			.budgetUsd(p.getString(BUDGET_USD) == null ? null : new java.math.BigDecimal(p.getString(BUDGET_USD)))
-			.prices(p.getString(PRICES) == null ? null : Path.of(p.getString(PRICES)))
-			.stream("true".equals(p.getString(STREAM)))
-			.idleTimeout(Duration.ofMillis(longOr(p, IDLE_TIMEOUT_MS, 60_000)))
-			.rates(longOr(p, RPM, 0), longOr(p, TPM, 0))
-			.outputFormat(p.getString(OUTPUT_FORMAT) == null ? OutputFormat.of(output)
-					: OutputFormat.named(p.getString(OUTPUT_FORMAT)))
-			.cache(p.getString(CACHE) == null ? CacheMode.USE : CacheMode.of(p.getString(CACHE)))
-			.score(p.getString(SCORE) == null ? null : Scorer.of(p.getString(SCORE)))
-			.limits(Duration.ofMillis(longOr(p, MAX_OUTAGE_MS, 300_000)), Duration.ofMillis(longOr(p, MAX_ROW_TIME_MS, 900_000)))
-			.report("true".equals(p.getString(REPORT)));
-		int concurrency = longOr(p, CONCURRENCY, 16).intValue();
-		if ("true".equals(p.getString(AUTO_CONCURRENCY))) {
-			b.autoConcurrency(concurrency);
+		String format = p.getString(OUTPUT_FORMAT);
+		return new RunSpec.Files(Path.of(required(p, INPUT)), output,
+				format == null ? OutputFormat.of(output) : OutputFormat.named(format), longOr(p, FROM, 0),
+				longOr(p, TO, Long.MAX_VALUE), flag(p, SKIP_INVALID), flag(p, REPORT));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.Target target) {
+		b.addString(BASE_URL, target.baseUrl()).addString(MODEL, target.model());
+		if (target.modelGiven()) {
+			b.addString(MODEL_GIVEN, "true");
 		}
-		else {
-			b.concurrency(concurrency);
+		if (target.keyVariable() != null) {
+			b.addString(KEY_VARIABLE, target.keyVariable(), false);
 		}
-		return b.build();
+	}
+
+	private static RunSpec.Target target(JobParameters p) {
+		return new RunSpec.Target(required(p, BASE_URL), required(p, MODEL), flag(p, MODEL_GIVEN),
+				p.getString(KEY_VARIABLE));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.RequestShape request) {
+		if (request.system() != null) {
+			b.addString(SYSTEM, request.system());
+		}
+		if (request.template() != null) {
+			b.addString(TEMPLATE, request.template());
+		}
+		if (request.maxTokens() != null) {
+			b.addLong(MAX_TOKENS, request.maxTokens().longValue());
+		}
+		// which field carries the cap is how the cap is spelt, not what is asked (like --stream): the same command
+		// with another field continues the run, so the rows already answered are not paid again
+		if (request.maxTokensField() != null) {
+			b.addString(MAX_TOKENS_FIELD, request.maxTokensField().wireName(), false);
+		}
+		if (request.temperature() != null) {
+			b.addDouble(TEMPERATURE, request.temperature());
+		}
+		if (!request.params().isEmpty()) {
+			ObjectNode params = JSON.createObjectNode();
+			request.params().forEach(params::set);
+			b.addString(PARAMS, JSON.writeValueAsString(params));
+		}
+	}
+
+	private static RunSpec.RequestShape request(JobParameters p) {
+		Long maxTokens = p.getLong(MAX_TOKENS);
+		String field = p.getString(MAX_TOKENS_FIELD);
+		return new RunSpec.RequestShape(p.getString(SYSTEM), p.getString(TEMPLATE),
+				maxTokens == null ? null : maxTokens.intValue(), field == null ? null : MaxTokensField.of(field),
+				p.getDouble(TEMPERATURE), params(p.getString(PARAMS)));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.Resilience resilience) {
+		b.addLong(MAX_RETRIES, (long) resilience.maxRetries(), false);
+		b.addLong(TIMEOUT_MS, resilience.timeout().toMillis(), false);
+		b.addString(STREAM, Boolean.toString(resilience.stream()), false);
+		b.addLong(IDLE_TIMEOUT_MS, resilience.idleTimeout().toMillis(), false);
+		b.addLong(MAX_OUTAGE_MS, resilience.maxOutage().toMillis(), false);
+		b.addLong(MAX_ROW_TIME_MS, resilience.maxRowTime().toMillis(), false);
+	}
+
+	private static RunSpec.Resilience resilience(JobParameters p) {
+		RunSpec.Resilience d = RunSpec.Resilience.DEFAULTS;
+		return new RunSpec.Resilience((int) longOr(p, MAX_RETRIES, d.maxRetries()), millisOr(p, TIMEOUT_MS, d.timeout()),
+				flag(p, STREAM), millisOr(p, IDLE_TIMEOUT_MS, d.idleTimeout()), millisOr(p, MAX_OUTAGE_MS, d.maxOutage()),
+				millisOr(p, MAX_ROW_TIME_MS, d.maxRowTime()));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.Throughput throughput) {
+		b.addLong(CONCURRENCY, (long) throughput.concurrency().max(), false);
+		b.addString(AUTO_CONCURRENCY, Boolean.toString(throughput.concurrency().auto()), false);
+		b.addLong(RPM, throughput.rpm(), false);
+		b.addLong(TPM, throughput.tpm(), false);
+		b.addLong(CHUNK_SIZE, (long) throughput.chunkSize(), false);
+	}
+
+	private static RunSpec.Throughput throughput(JobParameters p) {
+		RunSpec.Throughput d = RunSpec.Throughput.DEFAULTS;
+		return new RunSpec.Throughput(new Concurrency((int) longOr(p, CONCURRENCY, d.concurrency().max()),
+				flag(p, AUTO_CONCURRENCY)), longOr(p, RPM, d.rpm()), longOr(p, TPM, d.tpm()),
+				(int) longOr(p, CHUNK_SIZE, d.chunkSize()));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.Accounting accounting) {
+		if (accounting.budgetUsd() != null) {
+			b.addString(BUDGET_USD, accounting.budgetUsd().toPlainString(), false);
+		}
+		if (accounting.prices() != null) {
+			b.addString(PRICES, accounting.prices().toAbsolutePath().toString(), false);
+		}
+		// the cache mode and the scorer change what the rows say, so a change makes another run
+		if (accounting.cache() != RunSpec.Accounting.DEFAULTS.cache()) {
+			b.addString(CACHE, accounting.cache().id());
+		}
+		if (accounting.score() != null) {
+			b.addString(SCORE, accounting.score().id());
+		}
+		if (accounting.runKey() != null) {
+			b.addString(RUN_KEY, accounting.runKey());
+		}
+	}
+
+	private static RunSpec.Accounting accounting(JobParameters p) {
+		String budget = p.getString(BUDGET_USD);
+		String prices = p.getString(PRICES);
+		String cache = p.getString(CACHE);
+		String score = p.getString(SCORE);
+		return new RunSpec.Accounting(budget == null ? null : new BigDecimal(budget),
+				prices == null ? null : Path.of(prices), cache == null ? RunSpec.Accounting.DEFAULTS.cache() : CacheMode.of(cache),
+				score == null ? null : Scorer.of(score), p.getString(RUN_KEY));
 	}
 
 	/** The input file as the run read it, or null for a run recorded before inputs were fingerprinted. */
@@ -266,8 +302,17 @@ public final class RunParameters {
 		return value;
 	}
 
-	private static Long longOr(JobParameters p, String name, long fallback) {
+	private static long longOr(JobParameters p, String name, long fallback) {
 		Long value = p.getLong(name);
 		return value == null ? fallback : value;
+	}
+
+	private static Duration millisOr(JobParameters p, String name, Duration fallback) {
+		Long value = p.getLong(name);
+		return value == null ? fallback : Duration.ofMillis(value);
+	}
+
+	private static boolean flag(JobParameters p, String name) {
+		return "true".equals(p.getString(name));
 	}
 }

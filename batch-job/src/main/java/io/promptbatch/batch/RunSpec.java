@@ -7,89 +7,165 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Everything one run needs, as the user gave it. The API key is not here: it is looked up from the
- * environment by variable name when the run starts, and never stored.
+ * Everything one run needs, as the user gave it, grouped by what it is about. Each group declares its
+ * defaults (as the text the command's options show, read by the options, this builder and the job
+ * parameters alike) and checks its values when it is made. It is one piece, over 350 lines, because the groups,
+ * their defaults and the builder that fills them from those defaults are the one place each setting is declared;
+ * split up, a default or a check would be declared twice again. The API key is not here: it is looked up from
+ * the environment by variable name when the run starts, and never stored.
  *
- * @param input the prompts file (.csv or .jsonl)
- * @param output the answers file (.jsonl or .csv)
- * @param baseUrl the OpenAI-style base URL
- * @param model the model for records that name none
- * @param modelGiven the model was named by the user (it then overrides the model in an OpenAI Batch line's body)
- * @param keyVariable the environment variable that holds the key, or null for a server that needs none
- * @param system the system message for records without one, or null
- * @param template the user-message template, or null
- * @param skipInvalid leave out invalid records (listed in {@code <output>.rejects.jsonl}) instead of refusing the file
- * @param maxTokens the completion token limit, or null
- * @param temperature the sampling temperature, or null
- * @param params other request body fields ({@code --param key=value}), by name
- * @param concurrency requests in flight at most
- * @param maxRetries retries per request after the first attempt
- * @param timeout time allowed for one attempt
- * @param chunkSize rows written per commit
- * @param from first record (0-based) of the range this run covers
- * @param to end of the range, exclusive; {@link Long#MAX_VALUE} for the end of the file
- * @param runKey distinguishes runs of the same input and output (e.g. a date), or null
- * @param budgetUsd spending limit of the whole run in USD, never exceeded, or null
- * @param prices a price file adding to or replacing the bundled table, or null
- * @param stream stream answers (same rows as without; only the transport differs)
- * @param idleTimeout with streaming, the longest silence allowed between bytes
- * @param rpm requests per minute at most, 0 for no limit
- * @param tpm tokens per minute at most, 0 for no limit
- * @param autoConcurrency adapt the number in flight to the provider, up to {@code concurrency}
- * @param outputFormat the output file's format
- * @param cache how the response cache is used
- * @param score how answers are scored against the rows' {@code expected} values, or null for no scoring
- * @param maxOutage how long the run waits out a provider outage before it stops (resumably)
- * @param maxRowTime the longest one row may take, retries and their waits included
- * @param maxTokensField the body field that carries the cap ({@code --max-tokens-field}), or null to send the
- *     one the provider and model family honour
- * @param report write the run's HTML page at the end (not part of the run's identity)
+ * @param files what is read and written
+ * @param target where the requests go and which model they name
+ * @param request what each request carries besides the prompt
+ * @param resilience how failures, slow answers and outages are met
+ * @param throughput how fast the run sends and how much it commits at once
+ * @param accounting what the run may spend, how it prices, caches and scores, and what tells it apart
  */
-public record RunSpec(Path input, Path output, String baseUrl, String model, boolean modelGiven,
-		@Nullable String keyVariable, @Nullable String system, @Nullable String template, boolean skipInvalid,
-		@Nullable Integer maxTokens, @Nullable Double temperature, Map<String, JsonNode> params, int concurrency,
-		int maxRetries, Duration timeout, int chunkSize, long from, long to, @Nullable String runKey,
-		@Nullable BigDecimal budgetUsd, @Nullable Path prices, boolean stream, Duration idleTimeout, long rpm, long tpm,
-		boolean autoConcurrency, OutputFormat outputFormat, CacheMode cache, @Nullable Scorer score, Duration maxOutage,
-		Duration maxRowTime, @Nullable MaxTokensField maxTokensField, boolean report) {
+public record RunSpec(Files files, Target target, RequestShape request, Resilience resilience, Throughput throughput,
+		Accounting accounting) {
 
-	public RunSpec {
-		input = input.toAbsolutePath().normalize();
-		output = output.toAbsolutePath().normalize();
-		params = Collections.unmodifiableMap(new TreeMap<>(params));
-		if (concurrency < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
+	/**
+	 * @param input the prompts file (.csv or .jsonl)
+	 * @param output the answers file (.jsonl or .csv)
+	 * @param format the output file's format
+	 * @param from first record (0-based) of the range this run covers
+	 * @param to end of the range, exclusive; {@link Long#MAX_VALUE} for the end of the file
+	 * @param skipInvalid leave out invalid records (listed in {@code <output>.rejects.jsonl}) instead of refusing
+	 *     the file
+	 * @param report write the run's HTML page at the end (not part of the run's identity)
+	 */
+	public record Files(Path input, Path output, OutputFormat format, long from, long to, boolean skipInvalid,
+			boolean report) {
+
+		public Files {
+			input = input.toAbsolutePath().normalize();
+			output = output.toAbsolutePath().normalize();
+			if (from < 0 || to < from) {
+				throw new IllegalArgumentException("record range must satisfy 0 <= from <= to, was [" + from + ", " + to
+						+ ")");
+			}
 		}
-		if (maxRetries < 0) {
-			throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
+	}
+
+	/**
+	 * @param baseUrl the OpenAI-style base URL
+	 * @param model the model for records that name none
+	 * @param modelGiven the model was named by the user (it then overrides the model in an OpenAI Batch line's
+	 *     body)
+	 * @param keyVariable the environment variable that holds the key, or null for a server that needs none
+	 */
+	public record Target(String baseUrl, String model, boolean modelGiven, @Nullable String keyVariable) {
+	}
+
+	/**
+	 * @param system the system message for records without one, or null
+	 * @param template the user-message template, or null
+	 * @param maxTokens the completion token limit, or null
+	 * @param maxTokensField the body field that carries the cap ({@code --max-tokens-field}), or null to send the
+	 *     one the provider and model family honour
+	 * @param temperature the sampling temperature, or null
+	 * @param params other request body fields ({@code --param key=value}), by name
+	 */
+	public record RequestShape(@Nullable String system, @Nullable String template, @Nullable Integer maxTokens,
+			@Nullable MaxTokensField maxTokensField, @Nullable Double temperature, Map<String, JsonNode> params) {
+
+		public static final RequestShape DEFAULTS = new RequestShape(null, null, null, null, null, Map.of());
+
+		public RequestShape {
+			params = Collections.unmodifiableMap(new TreeMap<>(params));
+			if (maxTokens != null && maxTokens < 1) {
+				throw new IllegalArgumentException("max tokens must be at least 1, was " + maxTokens);
+			}
 		}
-		if (chunkSize < 1) {
-			throw new IllegalArgumentException("chunk size must be at least 1, was " + chunkSize);
+	}
+
+	/**
+	 * @param maxRetries retries per request after the first attempt
+	 * @param timeout time allowed for one attempt
+	 * @param stream stream answers (same rows as without; only the transport differs)
+	 * @param idleTimeout with streaming, the longest silence allowed between bytes
+	 * @param maxOutage how long the run waits out a provider outage before it stops (resumably)
+	 * @param maxRowTime the longest one row may take, retries and their waits included
+	 */
+	public record Resilience(int maxRetries, Duration timeout, boolean stream, Duration idleTimeout,
+			Duration maxOutage, Duration maxRowTime) {
+
+		public static final String MAX_RETRIES = "6";
+		public static final String TIMEOUT = "120s";
+		public static final String IDLE_TIMEOUT = "60s";
+		public static final String MAX_OUTAGE = "5m";
+		public static final String MAX_ROW_TIME = "15m";
+
+		public static final Resilience DEFAULTS = new Resilience(Integer.parseInt(MAX_RETRIES), duration(TIMEOUT),
+				false, duration(IDLE_TIMEOUT), duration(MAX_OUTAGE), duration(MAX_ROW_TIME));
+
+		public Resilience {
+			if (maxRetries < 0) {
+				throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
+			}
+			if (timeout.isNegative() || timeout.isZero()) {
+				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+			}
+			if (maxOutage.isNegative() || maxOutage.isZero() || maxRowTime.isNegative() || maxRowTime.isZero()) {
+				throw new IllegalArgumentException("the outage and row time limits must be positive, were " + maxOutage
+						+ " and " + maxRowTime);
+			}
 		}
-		if (from < 0 || to < from) {
-			throw new IllegalArgumentException("record range must satisfy 0 <= from <= to, was [" + from + ", " + to + ")");
+
+		/** A default's text ({@code 120s}, {@code 5m}) as a duration. */
+		private static Duration duration(String text) {
+			return Duration.parse("PT" + text.toUpperCase(Locale.ROOT));
 		}
-		if (timeout.isNegative() || timeout.isZero()) {
-			throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+	}
+
+	/**
+	 * @param concurrency rows in flight at most, fixed or adapted to the provider
+	 * @param rpm requests per minute at most, 0 for no limit
+	 * @param tpm tokens per minute at most, 0 for no limit
+	 * @param chunkSize rows written per commit
+	 */
+	public record Throughput(Concurrency concurrency, long rpm, long tpm, int chunkSize) {
+
+		public static final String RPM = "0";
+		public static final String TPM = "0";
+		public static final String CHUNK_SIZE = "100";
+
+		public static final Throughput DEFAULTS = new Throughput(Concurrency.fixed(Integer.parseInt(Concurrency.DEFAULT)),
+				Long.parseLong(RPM), Long.parseLong(TPM), Integer.parseInt(CHUNK_SIZE));
+
+		public Throughput {
+			if (rpm < 0 || tpm < 0) {
+				throw new IllegalArgumentException("rate limits must not be negative, were rpm " + rpm + ", tpm " + tpm);
+			}
+			if (chunkSize < 1) {
+				throw new IllegalArgumentException("chunk size must be at least 1, was " + chunkSize);
+			}
 		}
-		if (budgetUsd != null && budgetUsd.signum() <= 0) {
-			throw new IllegalArgumentException("budget must be more than 0 USD, was " + budgetUsd);
-		}
-		if (rpm < 0 || tpm < 0) {
-			throw new IllegalArgumentException("rate limits must not be negative, were rpm " + rpm + ", tpm " + tpm);
-		}
-		if (maxTokens != null && maxTokens < 1) {
-			throw new IllegalArgumentException("max tokens must be at least 1, was " + maxTokens);
-		}
-		if (maxOutage.isNegative() || maxOutage.isZero() || maxRowTime.isNegative() || maxRowTime.isZero()) {
-			throw new IllegalArgumentException("the outage and row time limits must be positive, were " + maxOutage
-					+ " and " + maxRowTime);
+	}
+
+	/**
+	 * @param budgetUsd spending limit of the whole run in USD, never exceeded, or null
+	 * @param prices a price file adding to or replacing the bundled table, or null
+	 * @param cache how the response cache is used
+	 * @param score how answers are scored against the rows' {@code expected} values, or null for no scoring
+	 * @param runKey distinguishes runs of the same input and output (e.g. a date), or null
+	 */
+	public record Accounting(@Nullable BigDecimal budgetUsd, @Nullable Path prices, CacheMode cache,
+			@Nullable Scorer score, @Nullable String runKey) {
+
+		public static final Accounting DEFAULTS = new Accounting(null, null, CacheMode.USE, null, null);
+
+		public Accounting {
+			if (budgetUsd != null && budgetUsd.signum() <= 0) {
+				throw new IllegalArgumentException("budget must be more than 0 USD, was " + budgetUsd);
+			}
 		}
 	}
 
@@ -103,155 +179,103 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 	 * format follows the output's extension.
 	 */
 	public static Builder builder(Path input, Path output, String baseUrl, String model) {
-		return new Builder(input, output, baseUrl, model);
+		return new Builder(input, output, new Target(baseUrl, model, false, null));
 	}
 
 	/** A builder holding this spec's values. */
 	public Builder toBuilder() {
-		Builder b = new Builder(input, output, baseUrl, model);
-		b.modelGiven = modelGiven;
-		b.keyVariable = keyVariable;
-		b.system = system;
-		b.template = template;
-		b.skipInvalid = skipInvalid;
-		b.maxTokens = maxTokens;
-		b.maxTokensField = maxTokensField;
-		b.temperature = temperature;
-		b.params = params;
-		b.concurrency = concurrency;
-		b.maxRetries = maxRetries;
-		b.timeout = timeout;
-		b.chunkSize = chunkSize;
-		b.from = from;
-		b.to = to;
-		b.runKey = runKey;
-		b.budgetUsd = budgetUsd;
-		b.prices = prices;
-		b.stream = stream;
-		b.idleTimeout = idleTimeout;
-		b.rpm = rpm;
-		b.tpm = tpm;
-		b.autoConcurrency = autoConcurrency;
-		b.outputFormat = outputFormat;
-		b.cache = cache;
-		b.score = score;
-		b.maxOutage = maxOutage;
-		b.maxRowTime = maxRowTime;
-		b.report = report;
+		Builder b = new Builder(files.input(), files.output(), target);
+		b.format = files.format();
+		b.from = files.from();
+		b.to = files.to();
+		b.skipInvalid = files.skipInvalid();
+		b.report = files.report();
+		b.request = request;
+		b.resilience = resilience;
+		b.throughput = throughput;
+		b.accounting = accounting;
 		return b;
 	}
 
-	/** Builds a {@link RunSpec}; each setter returns the builder. */
+	/**
+	 * Builds a {@link RunSpec} from the groups' defaults; each setter returns the builder and checks its group
+	 * as it goes.
+	 */
 	public static final class Builder {
 
 		private final Path input;
 		private final Path output;
-		private final String baseUrl;
-		private final String model;
-		private boolean modelGiven;
-		private @Nullable String keyVariable;
-		private @Nullable String system;
-		private @Nullable String template;
-		private boolean skipInvalid;
-		private @Nullable Integer maxTokens;
-		private @Nullable MaxTokensField maxTokensField;
-		private @Nullable Double temperature;
-		private Map<String, JsonNode> params = Map.of();
-		private int concurrency = 16;
-		private int maxRetries = 6;
-		private Duration timeout = Duration.ofSeconds(120);
-		private int chunkSize = 100;
+		private @Nullable OutputFormat format;
 		private long from;
 		private long to = Long.MAX_VALUE;
-		private @Nullable String runKey;
-		private @Nullable BigDecimal budgetUsd;
-		private @Nullable Path prices;
-		private boolean stream;
-		private Duration idleTimeout = Duration.ofSeconds(60);
-		private long rpm;
-		private long tpm;
-		private boolean autoConcurrency;
-		private @Nullable OutputFormat outputFormat;
-		private CacheMode cache = CacheMode.USE;
-		private @Nullable Scorer score;
-		private Duration maxOutage = Duration.ofMinutes(5);
-		private Duration maxRowTime = Duration.ofMinutes(15);
+		private boolean skipInvalid;
 		private boolean report;
+		private Target target;
+		private RequestShape request = RequestShape.DEFAULTS;
+		private Resilience resilience = Resilience.DEFAULTS;
+		private Throughput throughput = Throughput.DEFAULTS;
+		private Accounting accounting = Accounting.DEFAULTS;
 
-		private Builder(Path input, Path output, String baseUrl, String model) {
+		private Builder(Path input, Path output, Target target) {
 			this.input = input;
 			this.output = output;
-			this.baseUrl = baseUrl;
-			this.model = model;
+			this.target = target;
 		}
 
 		public Builder modelGiven(boolean given) {
-			this.modelGiven = given;
+			target = new Target(target.baseUrl(), target.model(), given, target.keyVariable());
 			return this;
 		}
 
 		public Builder keyVariable(@Nullable String variable) {
-			this.keyVariable = variable;
+			target = new Target(target.baseUrl(), target.model(), target.modelGiven(), variable);
+			return this;
+		}
+
+		/** What each request carries besides the prompt. */
+		public Builder request(RequestShape shape) {
+			request = shape;
 			return this;
 		}
 
 		public Builder system(@Nullable String text) {
-			this.system = text;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(text, r.template(), r.maxTokens(), r.maxTokensField(), r.temperature(),
+					r.params()));
 		}
 
 		public Builder template(@Nullable String text) {
-			this.template = text;
-			return this;
-		}
-
-		public Builder skipInvalid(boolean skip) {
-			this.skipInvalid = skip;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(r.system(), text, r.maxTokens(), r.maxTokensField(), r.temperature(),
+					r.params()));
 		}
 
 		public Builder maxTokens(@Nullable Integer limit) {
-			this.maxTokens = limit;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(r.system(), r.template(), limit, r.maxTokensField(), r.temperature(),
+					r.params()));
 		}
 
 		/** The body field that carries the cap, or null to send the one the provider and model honour. */
 		public Builder maxTokensField(@Nullable MaxTokensField field) {
-			this.maxTokensField = field;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(r.system(), r.template(), r.maxTokens(), field, r.temperature(), r.params()));
 		}
 
 		public Builder temperature(@Nullable Double value) {
-			this.temperature = value;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(r.system(), r.template(), r.maxTokens(), r.maxTokensField(), value,
+					r.params()));
 		}
 
 		public Builder params(Map<String, JsonNode> fields) {
-			this.params = fields;
-			return this;
+			RequestShape r = request;
+			return request(new RequestShape(r.system(), r.template(), r.maxTokens(), r.maxTokensField(), r.temperature(),
+					fields));
 		}
 
-		public Builder concurrency(int n) {
-			this.concurrency = n;
-			this.autoConcurrency = false;
-			return this;
-		}
-
-		/** Adapts the number in flight to the provider, up to {@code max}. */
-		public Builder autoConcurrency(int max) {
-			this.concurrency = max;
-			this.autoConcurrency = true;
-			return this;
-		}
-
-		public Builder retries(int retries, Duration attemptTimeout) {
-			this.maxRetries = retries;
-			this.timeout = attemptTimeout;
-			return this;
-		}
-
-		public Builder chunkSize(int size) {
-			this.chunkSize = size;
+		public Builder skipInvalid(boolean skip) {
+			this.skipInvalid = skip;
 			return this;
 		}
 
@@ -261,56 +285,8 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 			return this;
 		}
 
-		public Builder runKey(@Nullable String key) {
-			this.runKey = key;
-			return this;
-		}
-
-		public Builder budgetUsd(@Nullable BigDecimal usd) {
-			this.budgetUsd = usd;
-			return this;
-		}
-
-		public Builder prices(@Nullable Path file) {
-			this.prices = file;
-			return this;
-		}
-
-		public Builder stream(boolean streaming) {
-			this.stream = streaming;
-			return this;
-		}
-
-		public Builder idleTimeout(Duration timeout) {
-			this.idleTimeout = timeout;
-			return this;
-		}
-
-		public Builder rates(long requestsPerMinute, long tokensPerMinute) {
-			this.rpm = requestsPerMinute;
-			this.tpm = tokensPerMinute;
-			return this;
-		}
-
-		public Builder outputFormat(@Nullable OutputFormat format) {
-			this.outputFormat = format;
-			return this;
-		}
-
-		public Builder cache(CacheMode mode) {
-			this.cache = mode;
-			return this;
-		}
-
-		public Builder score(@Nullable Scorer scorer) {
-			this.score = scorer;
-			return this;
-		}
-
-		/** How long a provider outage is waited out, and how long one row may take in all. */
-		public Builder limits(Duration outage, Duration rowTime) {
-			this.maxOutage = outage;
-			this.maxRowTime = rowTime;
+		public Builder outputFormat(@Nullable OutputFormat outputFormat) {
+			this.format = outputFormat;
 			return this;
 		}
 
@@ -320,12 +296,101 @@ public record RunSpec(Path input, Path output, String baseUrl, String model, boo
 			return this;
 		}
 
+		/** How failures, slow answers and outages are met. */
+		public Builder resilience(Resilience settings) {
+			resilience = settings;
+			return this;
+		}
+
+		public Builder retries(int retries, Duration attemptTimeout) {
+			Resilience r = resilience;
+			return resilience(new Resilience(retries, attemptTimeout, r.stream(), r.idleTimeout(), r.maxOutage(),
+					r.maxRowTime()));
+		}
+
+		public Builder stream(boolean streaming) {
+			Resilience r = resilience;
+			return resilience(new Resilience(r.maxRetries(), r.timeout(), streaming, r.idleTimeout(), r.maxOutage(),
+					r.maxRowTime()));
+		}
+
+		public Builder idleTimeout(Duration timeout) {
+			Resilience r = resilience;
+			return resilience(new Resilience(r.maxRetries(), r.timeout(), r.stream(), timeout, r.maxOutage(),
+					r.maxRowTime()));
+		}
+
+		/** How long a provider outage is waited out, and how long one row may take in all. */
+		public Builder limits(Duration outage, Duration rowTime) {
+			Resilience r = resilience;
+			return resilience(new Resilience(r.maxRetries(), r.timeout(), r.stream(), r.idleTimeout(), outage, rowTime));
+		}
+
+		/** How fast the run sends and how much it commits at once. */
+		public Builder throughput(Throughput settings) {
+			throughput = settings;
+			return this;
+		}
+
+		public Builder concurrency(Concurrency inFlight) {
+			Throughput t = throughput;
+			return throughput(new Throughput(inFlight, t.rpm(), t.tpm(), t.chunkSize()));
+		}
+
+		public Builder concurrency(int n) {
+			return concurrency(Concurrency.fixed(n));
+		}
+
+		/** Adapts the number in flight to the provider, up to {@code max}. */
+		public Builder autoConcurrency(int max) {
+			return concurrency(Concurrency.auto(max));
+		}
+
+		public Builder rates(long requestsPerMinute, long tokensPerMinute) {
+			Throughput t = throughput;
+			return throughput(new Throughput(t.concurrency(), requestsPerMinute, tokensPerMinute, t.chunkSize()));
+		}
+
+		public Builder chunkSize(int size) {
+			Throughput t = throughput;
+			return throughput(new Throughput(t.concurrency(), t.rpm(), t.tpm(), size));
+		}
+
+		/** What the run may spend, how it prices, caches and scores, and what tells it apart. */
+		public Builder accounting(Accounting settings) {
+			accounting = settings;
+			return this;
+		}
+
+		public Builder budgetUsd(@Nullable BigDecimal usd) {
+			Accounting a = accounting;
+			return accounting(new Accounting(usd, a.prices(), a.cache(), a.score(), a.runKey()));
+		}
+
+		public Builder prices(@Nullable Path file) {
+			Accounting a = accounting;
+			return accounting(new Accounting(a.budgetUsd(), file, a.cache(), a.score(), a.runKey()));
+		}
+
+		public Builder cache(CacheMode mode) {
+			Accounting a = accounting;
+			return accounting(new Accounting(a.budgetUsd(), a.prices(), mode, a.score(), a.runKey()));
+		}
+
+		public Builder score(@Nullable Scorer scorer) {
+			Accounting a = accounting;
+			return accounting(new Accounting(a.budgetUsd(), a.prices(), a.cache(), scorer, a.runKey()));
+		}
+
+		public Builder runKey(@Nullable String key) {
+			Accounting a = accounting;
+			return accounting(new Accounting(a.budgetUsd(), a.prices(), a.cache(), a.score(), key));
+		}
+
 		public RunSpec build() {
-			OutputFormat format = outputFormat != null ? outputFormat : OutputFormat.of(output);
-			return new RunSpec(input, output, baseUrl, model, modelGiven, keyVariable, system, template, skipInvalid,
-					maxTokens, temperature, params, concurrency, maxRetries, timeout, chunkSize, from, to, runKey,
-					budgetUsd, prices, stream, idleTimeout, rpm, tpm, autoConcurrency, format, cache, score, maxOutage,
-					maxRowTime, maxTokensField, report);
+			Files f = new Files(input, output, format != null ? format : OutputFormat.of(output), from, to, skipInvalid,
+					report);
+			return new RunSpec(f, target, request, resilience, throughput, accounting);
 		}
 	}
 }

@@ -54,6 +54,52 @@ class RunParametersTests {
 	}
 
 	@Test
+	void theKeyNamesTypesAndIdentifyingFlagsAreThoseEarlierRunsWereStoredWith() {
+		// given: a spec with every optional setting given, so that every key is written
+		RunSpec spec = RunSpec.builder(Path.of("in.jsonl"), Path.of("out.jsonl"), "http://127.0.0.1:9/v1", "kimi-k2.5")
+			.modelGiven(true)
+			.keyVariable("ACEDATA_API_TOKEN")
+			.system("Be brief.")
+			.template("Q: {{q}}")
+			.skipInvalid(true)
+			.maxTokens(64)
+			.maxTokensField(io.promptbatch.core.provider.MaxTokensField.of("max_tokens"))
+			.temperature(0.3)
+			.params(Map.of("top_p", JSON.readTree("0.9")))
+			.runKey("2026-11-25")
+			.budgetUsd(new BigDecimal("2.50"))
+			.prices(Path.of("prices.csv"))
+			.outputFormat(OutputFormat.OPENAI_BATCH)
+			.cache(CacheMode.ONLY)
+			.score(Scorer.REGEX)
+			.build();
+
+		// when
+		JobParameters parameters = RunParameters.of(spec, 10, List.of("expected"), FILE);
+
+		// then: a state database written before keeps resuming, so these may never change
+		Map<String, String> keys = new java.util.TreeMap<>();
+		parameters.forEach(p -> keys.put(p.name(), p.type().getSimpleName() + (p.identifying() ? " identifying" : "")));
+		assertThat(keys).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("input", "String identifying"),
+				Map.entry("input.sha256", "String identifying"), Map.entry("output", "String identifying"),
+				Map.entry("base.url", "String identifying"), Map.entry("model", "String identifying"),
+				Map.entry("range.from", "Long identifying"), Map.entry("range.to", "Long identifying"),
+				Map.entry("system", "String identifying"), Map.entry("template", "String identifying"),
+				Map.entry("skip.invalid", "String identifying"), Map.entry("max.tokens", "Long identifying"),
+				Map.entry("temperature", "Double identifying"), Map.entry("run.key", "String identifying"),
+				Map.entry("model.given", "String identifying"), Map.entry("params", "String identifying"),
+				Map.entry("output.format", "String identifying"), Map.entry("cache", "String identifying"),
+				Map.entry("score", "String identifying"), Map.entry("input.size", "Long"),
+				Map.entry("input.modified", "Long"), Map.entry("concurrency", "Long"), Map.entry("max.retries", "Long"),
+				Map.entry("timeout.ms", "Long"), Map.entry("chunk.size", "Long"), Map.entry("records.total", "Long"),
+				Map.entry("columns", "String"), Map.entry("max.tokens.field", "String"), Map.entry("stream", "String"),
+				Map.entry("rpm", "Long"), Map.entry("concurrency.auto", "String"), Map.entry("tpm", "Long"),
+				Map.entry("idle.timeout.ms", "Long"), Map.entry("max.outage.ms", "Long"),
+				Map.entry("max.row.time.ms", "Long"), Map.entry("report", "String"), Map.entry("budget.usd", "String"),
+				Map.entry("prices", "String"), Map.entry("key.variable", "String")));
+	}
+
+	@Test
 	void whatChangesTheAnswersMakesAnotherRunAndWhatDoesNotResumesTheSame() {
 		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
 		JobParameters base = RunParameters.of(spec, 10, List.of(), FILE);

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,26 +47,11 @@ final class EstimateCommand implements Callable<Integer> {
 	@Spec
 	CommandSpec spec;
 
-	@picocli.CommandLine.Mixin
+	@Mixin
 	StateOptions state;
 
-	@Option(names = "--input", required = true, paramLabel = "FILE", description = "Prompts: .csv or .jsonl.")
-	Path input;
-
-	@Option(names = "--model", paramLabel = "M", description = "Model for records without a 'model' column (default: kimi-k2.5).")
-	@Nullable String model;
-
-	@Option(names = "--max-tokens", paramLabel = "N", description = "Completion token limit per request: taken as the expected (and highest) completion.")
-	@Nullable Integer maxTokens;
-
-	@Option(names = "--system", paramLabel = "TEXT", description = "System message for records without one, as in 'run'.")
-	@Nullable String system;
-
-	@Option(names = "--template", paramLabel = "TEXT", description = "User message template, as in 'run'.")
-	@Nullable String template;
-
-	@Option(names = "--prices", paramLabel = "FILE", description = "Price file adding or replacing models of the bundled table.")
-	@Nullable Path pricesFile;
+	@Mixin
+	PromptFileOptions prompts;
 
 	@Option(names = "--json", description = "Print the estimate as JSON.")
 	boolean json;
@@ -85,10 +71,11 @@ final class EstimateCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();
-		String runModel = model != null ? model : Provider.ACEDATA_KIMI.defaultModel();
-		PromptOptions options = new PromptOptions(system, template);
-		InputScan.of(input, options);
-		PriceTable prices = pricesFile == null ? PriceTable.bundled() : PriceTable.bundled().withOverrides(pricesFile);
+		String runModel = prompts.model != null ? prompts.model : Provider.ACEDATA_KIMI.defaultModel();
+		PromptOptions options = prompts.promptOptions(false);
+		InputScan.of(prompts.input, options);
+		PriceTable prices = prompts.pricesFile == null ? PriceTable.bundled()
+				: PriceTable.bundled().withOverrides(prompts.pricesFile);
 		Map<String, Optional<double[]>> history = new HashMap<>();
 		TokenEstimator tokens = new TokenEstimator();
 		List<CostEstimate> estimates;
@@ -96,8 +83,8 @@ final class EstimateCommand implements Callable<Integer> {
 			estimates = countWithProvider(runModel, options, new CostEstimate.Tally(m -> guess(m, history)), prices);
 		}
 		else {
-			try (PromptReader reader = PromptReader.open(input, options)) {
-				estimates = CostEstimate.of(reader, p -> p.modelFor(runModel, model != null), tokens, m -> guess(m, history), prices);
+			try (PromptReader reader = PromptReader.open(prompts.input, options)) {
+				estimates = CostEstimate.of(reader, p -> p.modelFor(runModel, prompts.model != null), tokens, m -> guess(m, history), prices);
 			}
 		}
 		if (json) {
@@ -131,10 +118,10 @@ final class EstimateCommand implements Callable<Integer> {
 			.baseUrl(url)
 			.apiKey(key)
 			.keyHint(chosen.keyHint(env))
-			.build(); PromptReader reader = PromptReader.open(input, options)) {
+			.build(); PromptReader reader = PromptReader.open(prompts.input, options)) {
 			io.promptbatch.core.prompt.Prompt p;
 			while ((p = reader.read()) != null) {
-				String m = p.modelFor(runModel, model != null);
+				String m = p.modelFor(runModel, prompts.model != null);
 				tally.add(m, p.settings().maxTokens());
 				window.acquire();
 				pending.add(client.countTokens(new io.promptbatch.core.chat.ChatRequest(m, p.messages(), null, null))
@@ -164,6 +151,7 @@ final class EstimateCommand implements Callable<Integer> {
 	}
 
 	private CompletionGuess guess(String m, Map<String, Optional<double[]>> history) {
+		Integer maxTokens = prompts.maxTokens;
 		if (maxTokens != null) {
 			return CompletionGuess.limit(maxTokens, "--max-tokens " + maxTokens
 					+ " per row (an upper bound: answers may stop earlier)");

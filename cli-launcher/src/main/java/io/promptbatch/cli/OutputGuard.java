@@ -50,4 +50,18 @@ final class OutputGuard {
 			return false;
 		}
 	}
+
+	/** Refuses an output whose directory is missing or not writable, or that is a directory itself. */
+	static void checkLocation(Path output) {
+		Path parentDir = output.toAbsolutePath().getParent();
+		if (parentDir == null || !Files.isDirectory(parentDir)) {
+			throw new PromptbatchCommand.UsageException(output + ": the output's directory does not exist; create it first");
+		}
+		if (!Files.isWritable(parentDir) || (Files.exists(output) && !Files.isWritable(output))) {
+			throw new PromptbatchCommand.UsageException(output + ": cannot write the output here; check permissions");
+		}
+		if (Files.isDirectory(output)) {
+			throw new PromptbatchCommand.UsageException(output + ": is a directory; --output takes a file name");
+		}
+	}
 }

@@ -78,11 +78,20 @@ public final class PromptbatchCommand implements Runnable {
 		PrintWriter err = cl.getErr();
 		String source = e.getArgSpec() instanceof OptionSpec option && !typed(option, given) ? defaults.sourceOf(option)
 				: null;
-		err.println("promptbatch: " + e.getMessage() + (source != null ? " (the value comes from " + source + ")" : ""));
+		err.println("promptbatch: " + (e instanceof CommandLine.MutuallyExclusiveArgsException ? contradiction(e)
+				: e.getMessage()) + (source != null ? " (the value comes from " + source + ")" : ""));
 		CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
 		err.println("see '" + cl.getCommandSpec().qualifiedName() + " --help'");
 		err.flush();
 		return 2;
+	}
+
+	/** Options of an exclusive group given together, as the user would say it: "--a and --b contradict each other". */
+	private static String contradiction(CommandLine.ParameterException e) {
+		String names = e.getMessage().replaceFirst("^Error: ", "").replaceFirst(" are mutually exclusive.*$", "");
+		int last = names.lastIndexOf(", ");
+		return (last < 0 ? names : names.substring(0, last) + " and " + names.substring(last + 2))
+				+ " contradict each other; give one";
 	}
 
 	/**

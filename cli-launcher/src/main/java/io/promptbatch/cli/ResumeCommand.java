@@ -52,9 +52,10 @@ final class ResumeCommand implements Callable<Integer> {
 				if (resumable != null && resumable.run().status() != BatchStatus.COMPLETED) {
 					RunSpec run = resumable.run().spec();
 					err.printf("promptbatch: resuming run %d: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n",
-							resumable.run().id(), resumable.expectedRows(), run.input(), run.output(),
-							Endpoints.SIMULATOR.equals(run.baseUrl()) ? "built-in simulator" : run.baseUrl(), run.model(),
-							run.autoConcurrency() ? "auto up to " + run.concurrency() : Integer.toString(run.concurrency()));
+							resumable.run().id(), resumable.expectedRows(), run.files().input(), run.files().output(),
+							Endpoints.SIMULATOR.equals(run.target().baseUrl()) ? "built-in simulator" : run.target().baseUrl(),
+							run.target().model(),
+							run.throughput().concurrency().describe());
 					err.flush();
 				}
 				if (resumable == null) {
@@ -64,15 +65,15 @@ final class ResumeCommand implements Callable<Integer> {
 				}
 				RunOutcome outcome;
 				// one run per output file, as for 'run'
-				try (OutputLock lock = lockOf(resumable.run().spec().output())) {
+				try (OutputLock lock = lockOf(resumable.run().spec().files().output())) {
 					try (ProgressPrinter progress = ProgressPrinter.start(session.progress(), err,
 							resumable.expectedRows(), System.console() != null, progressInterval)) {
 						outcome = session.launcher().resume(runId);
 					}
 					Path output = session.launcher().outputOf(outcome.executionId());
 					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency(),
-							Endpoints.isSimulator(resumable.run().spec().baseUrl()));
-					if (resumable.run().spec().report() && !outcome.alreadyComplete()) {
+							Endpoints.isSimulator(resumable.run().spec().target().baseUrl()));
+					if (resumable.run().spec().files().report() && !outcome.alreadyComplete()) {
 						RunCommand.writeReport(session, outcome, err);
 					}
 				}

@@ -3,6 +3,7 @@ package io.promptbatch.cli;
 import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunRecord;
+import io.promptbatch.batch.Concurrency;
 import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.core.prompt.PromptOptions;
@@ -33,65 +34,66 @@ final class RunReports {
 
 	static Path write(JobSession session, RunRecord run, @Nullable Path to) throws IOException {
 		RunSpec spec = run.spec();
-		if (!Files.isRegularFile(spec.output())) {
-			throw new PromptbatchCommand.UsageException("run " + run.id() + "'s output " + spec.output()
+		if (!Files.isRegularFile(spec.files().output())) {
+			throw new PromptbatchCommand.UsageException("run " + run.id() + "'s output " + spec.files().output()
 					+ " is not there any more; the page is drawn from it");
 		}
 		ZoneId zone = ZoneId.systemDefault();
 		RunInfo info = new RunInfo(run.id(), run.status().name().toLowerCase(Locale.ROOT),
 				run.started() == null ? null : run.started().atZone(zone).toInstant(),
-				run.ended() == null ? null : run.ended().atZone(zone).toInstant(), run.wall(), spec.input(),
-				spec.output(), spec.baseUrl(), spec.model(), spec.outputFormat() == OutputFormat.OPENAI_BATCH,
-				settings(spec), Endpoints.isSimulator(spec.baseUrl()));
-		PromptOptions options = new PromptOptions(spec.system(), spec.template(), spec.skipInvalid());
+				run.ended() == null ? null : run.ended().atZone(zone).toInstant(), run.wall(), spec.files().input(),
+				spec.files().output(), spec.target().baseUrl(), spec.target().model(), spec.files().format() == OutputFormat.OPENAI_BATCH,
+				settings(spec), Endpoints.isSimulator(spec.target().baseUrl()));
+		PromptOptions options = new PromptOptions(spec.request().system(), spec.request().template(), spec.files().skipInvalid());
 		ReportData data = ReportData.of(info,
-				() -> OutputRows.open(spec.output(), spec.outputFormat() == OutputFormat.OPENAI_BATCH),
-				Files.isRegularFile(spec.input()) ? () -> PromptReader.open(spec.input(), options) : null,
+				() -> OutputRows.open(spec.files().output(), spec.files().format() == OutputFormat.OPENAI_BATCH),
+				Files.isRegularFile(spec.files().input()) ? () -> PromptReader.open(spec.files().input(), options) : null,
 				session.journal().answersPerSecond(run.id()));
-		return HtmlReport.write(data, to != null ? to : defaultPath(spec.output()));
+		return HtmlReport.write(data, to != null ? to : defaultPath(spec.files().output()));
 	}
 
 	/** The command's settings as the page shows them; the key itself is never part of a run's settings. */
 	private static Map<String, String> settings(RunSpec spec) {
 		Map<String, String> s = new LinkedHashMap<>();
-		s.put("concurrency", spec.autoConcurrency() ? "auto, up to " + spec.concurrency() : Integer.toString(spec.concurrency()));
-		s.put("retries", spec.maxRetries() + " per request, timeout " + spec.timeout().toSeconds() + " s");
-		if (spec.stream()) {
-			s.put("stream", "on, idle timeout " + spec.idleTimeout().toSeconds() + " s");
+		Concurrency concurrency = spec.throughput().concurrency();
+		s.put("concurrency", concurrency.auto() ? "auto, up to " + concurrency.max() : Integer.toString(concurrency.max()));
+		s.put("retries", spec.resilience().maxRetries() + " per request, timeout " + spec.resilience().timeout().toSeconds() + " s");
+		if (spec.resilience().stream()) {
+			s.put("stream", "on, idle timeout " + spec.resilience().idleTimeout().toSeconds() + " s");
 		}
-		if (spec.rpm() > 0 || spec.tpm() > 0) {
-			s.put("rate limits", (spec.rpm() > 0 ? spec.rpm() + " requests/min " : "")
-					+ (spec.tpm() > 0 ? spec.tpm() + " tokens/min" : ""));
+		if (spec.throughput().rpm() > 0 || spec.throughput().tpm() > 0) {
+			s.put("rate limits", (spec.throughput().rpm() > 0 ? spec.throughput().rpm() + " requests/min " : "")
+					+ (spec.throughput().tpm() > 0 ? spec.throughput().tpm() + " tokens/min" : ""));
 		}
-		if (spec.maxTokens() != null) {
-			s.put("max tokens", spec.maxTokens().toString());
+		if (spec.request().maxTokens() != null) {
+			s.put("max tokens", spec.request().maxTokens().toString());
 		}
-		if (spec.temperature() != null) {
-			s.put("temperature", spec.temperature().toString());
+		if (spec.request().temperature() != null) {
+			s.put("temperature", spec.request().temperature().toString());
 		}
-		if (spec.system() != null) {
-			s.put("system", spec.system());
+		if (spec.request().system() != null) {
+			s.put("system", spec.request().system());
 		}
-		if (spec.template() != null) {
-			s.put("template", spec.template());
+		if (spec.request().template() != null) {
+			s.put("template", spec.request().template());
 		}
-		spec.params().forEach((k, v) -> s.put("param " + k, v.toString()));
-		if (spec.cache() != CacheMode.USE) {
-			s.put("cache", spec.cache() == CacheMode.BYPASS ? "not used (--no-cache)" : "only (--cache-only)");
+		spec.request().params().forEach((k, v) -> s.put("param " + k, v.toString()));
+		if (spec.accounting().cache() != CacheMode.USE) {
+			s.put("cache", spec.accounting().cache() == CacheMode.BYPASS ? "not used (--no-cache)" : "only (--cache-only)");
 		}
-		if (spec.score() != null) {
-			s.put("score", spec.score().id());
+		if (spec.accounting().score() != null) {
+			s.put("score", spec.accounting().score().id());
 		}
-		if (spec.budgetUsd() != null) {
-			s.put("budget", "$" + spec.budgetUsd().toPlainString());
+		if (spec.accounting().budgetUsd() != null) {
+			s.put("budget", "$" + spec.accounting().budgetUsd().toPlainString());
 		}
-		if (spec.runKey() != null) {
-			s.put("run key", spec.runKey());
+		if (spec.accounting().runKey() != null) {
+			s.put("run key", spec.accounting().runKey());
 		}
-		if (spec.keyVariable() != null) {
-			s.put("API key from", spec.keyVariable());
+		if (spec.target().keyVariable() != null) {
+			s.put("API key from", spec.target().keyVariable());
 		}
-		s.put("output format", spec.outputFormat().id());
+		s.put("output format", spec.files().format().id());
 		return s;
 	}
 }

@@ -60,9 +60,9 @@ final class RunsCommand implements Callable<Integer> {
 					r.started() == null ? "-" : TIME.format(r.started()), r.ended() == null ? "-" : TIME.format(r.ended()),
 					r.status().name().toLowerCase(Locale.ROOT), r.totals().ok(), r.totals().failed(),
 					r.totals().promptTokens(), r.totals().completionTokens(),
-					r.totals().costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), r.spec().input(),
-					r.spec().output(), (r.spec().runKey() == null ? "" : "  (key " + r.spec().runKey() + ")")
-							+ (Endpoints.isSimulator(r.spec().baseUrl()) ? "  " + SIMULATED : ""));
+					r.totals().costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), r.spec().files().input(),
+					r.spec().files().output(), (r.spec().accounting().runKey() == null ? "" : "  (key " + r.spec().accounting().runKey() + ")")
+							+ (Endpoints.isSimulator(r.spec().target().baseUrl()) ? "  " + SIMULATED : ""));
 		}
 		out.flush();
 		return 0;
