@@ -20,16 +20,21 @@ class RunParametersTests {
 
 	static final InputFingerprint FILE = new InputFingerprint(1204, 1_764_000_000_000L, "ab".repeat(32));
 
-	@Test
-	void aRunsSpecSurvivesItsJobParametersForResume() {
-		RunSpec spec = RunSpec.builder(Path.of("in.jsonl"), Path.of("out.jsonl"), "http://127.0.0.1:9/v1", "kimi-k2.5")
+	/** A builder with the target's and the request's optional settings all given. */
+	static RunSpec.Builder everyRequestSetting() {
+		return RunSpec.builder(Path.of("in.jsonl"), Path.of("out.jsonl"), "http://127.0.0.1:9/v1", "kimi-k2.5")
 			.modelGiven(true)
 			.keyVariable("ACEDATA_API_TOKEN")
 			.system("Be brief.")
 			.template("Q: {{q}}")
 			.skipInvalid(true)
 			.maxTokens(64)
-			.temperature(0.3)
+			.temperature(0.3);
+	}
+
+	@Test
+	void aRunsSpecSurvivesItsJobParametersForResume() {
+		RunSpec spec = everyRequestSetting()
 			.params(Map.of("top_p", JSON.readTree("0.9"), "response_format", JSON.readTree("{\"type\":\"json_object\"}")))
 			.autoConcurrency(48)
 			.retries(3, Duration.ofSeconds(30))
@@ -56,15 +61,8 @@ class RunParametersTests {
 	@Test
 	void theKeyNamesTypesAndIdentifyingFlagsAreThoseEarlierRunsWereStoredWith() {
 		// given: a spec with every optional setting given, so that every key is written
-		RunSpec spec = RunSpec.builder(Path.of("in.jsonl"), Path.of("out.jsonl"), "http://127.0.0.1:9/v1", "kimi-k2.5")
-			.modelGiven(true)
-			.keyVariable("ACEDATA_API_TOKEN")
-			.system("Be brief.")
-			.template("Q: {{q}}")
-			.skipInvalid(true)
-			.maxTokens(64)
+		RunSpec spec = everyRequestSetting()
 			.maxTokensField(io.promptbatch.core.provider.MaxTokensField.of("max_tokens"))
-			.temperature(0.3)
 			.params(Map.of("top_p", JSON.readTree("0.9")))
 			.runKey("2026-11-25")
 			.budgetUsd(new BigDecimal("2.50"))
