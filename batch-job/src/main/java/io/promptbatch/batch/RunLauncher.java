@@ -81,15 +81,7 @@ public final class RunLauncher {
 
 	/** Continues the given run (by its id, as {@code runs} lists it), or the most recent failed or stopped run when null. */
 	public RunOutcome resume(@Nullable Long runId) throws Exception {
-		recoverAbandoned();
-		JobExecution target;
-		if (runId == null) {
-			target = lastRestartable();
-		}
-		else {
-			JobInstance instance = repository.getJobInstance(runId);
-			target = instance == null ? null : repository.getLastJobExecution(instance);
-		}
+		JobExecution target = toResume(runId);
 		if (target == null) {
 			throw new IllegalArgumentException(runId == null ? "there is no failed or stopped run to resume"
 					: "there is no run " + runId);
@@ -107,21 +99,23 @@ public final class RunLauncher {
 		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
+	/** The last execution of the given run, or of the most recent failed or stopped run when null; or null. */
+	private @Nullable JobExecution toResume(@Nullable Long runId) {
+		recoverAbandoned();
+		if (runId == null) {
+			return lastRestartable();
+		}
+		JobInstance instance = repository.getJobInstance(runId);
+		return instance == null ? null : repository.getLastJobExecution(instance);
+	}
+
 	/** A run {@link #resume} would continue, with the records its input holds. */
 	public record Resumable(RunRecord run, long expectedRows) {
 	}
 
 	/** The run {@link #resume} would continue for the same argument, when there is one. */
 	public java.util.Optional<Resumable> resumable(@Nullable Long runId) {
-		recoverAbandoned();
-		JobExecution target;
-		if (runId == null) {
-			target = lastRestartable();
-		}
-		else {
-			JobInstance instance = repository.getJobInstance(runId);
-			target = instance == null ? null : repository.getLastJobExecution(instance);
-		}
+		JobExecution target = toResume(runId);
 		RunRecord record = target == null ? null : record(target.getJobInstance());
 		return record == null ? java.util.Optional.empty()
 				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L)));

@@ -161,33 +161,13 @@ final class Defaults implements IDefaultValueProvider {
 		String best = null;
 		int bestDistance = Integer.MAX_VALUE;
 		for (String candidate : known) {
-			int d = distance(name.toLowerCase(Locale.ROOT), candidate);
+			int d = io.promptbatch.core.prompt.Spelling.distance(name.toLowerCase(Locale.ROOT), candidate);
 			if (d < bestDistance) {
 				best = candidate;
 				bestDistance = d;
 			}
 		}
 		return best != null && bestDistance <= Math.max(2, name.length() / 3) ? best : null;
-	}
-
-	/** Levenshtein distance. */
-	private static int distance(String a, String b) {
-		int[] previous = new int[b.length() + 1];
-		int[] current = new int[b.length() + 1];
-		for (int j = 0; j <= b.length(); j++) {
-			previous[j] = j;
-		}
-		for (int i = 1; i <= a.length(); i++) {
-			current[0] = i;
-			for (int j = 1; j <= b.length(); j++) {
-				int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-				current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-			}
-			int[] swap = previous;
-			previous = current;
-			current = swap;
-		}
-		return previous[b.length()];
 	}
 
 	private static String variable(OptionSpec option) {

@@ -3,7 +3,6 @@ package io.promptbatch.batch.state;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -47,13 +46,7 @@ public final class OutputLock implements AutoCloseable {
 		for (int attempt = 0; attempt < 10; attempt++) {
 			Object before = fileKey(file);
 			FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-			FileLock lock;
-			try {
-				lock = channel.tryLock();
-			}
-			catch (OverlappingFileLockException e) {
-				lock = null;
-			}
+			FileLock lock = StateLock.tryLock(channel);
 			if (lock == null) {
 				channel.close();
 				throw new IllegalStateException("another promptbatch run is writing " + output + " (it holds " + file

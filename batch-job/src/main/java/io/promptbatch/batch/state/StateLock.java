@@ -30,19 +30,23 @@ public final class StateLock implements AutoCloseable {
 		Files.createDirectories(stateDir);
 		Path file = stateDir.resolve("promptbatch.lock");
 		FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-		FileLock lock;
-		try {
-			lock = channel.tryLock();
-		}
-		catch (OverlappingFileLockException e) {
-			lock = null;
-		}
+		FileLock lock = tryLock(channel);
 		if (lock == null) {
 			channel.close();
 			throw new IllegalStateException("another promptbatch process is using the state directory " + stateDir
 					+ "; wait for it to finish, or give this run its own --state-dir");
 		}
 		return new StateLock(channel, lock);
+	}
+
+	/** The channel's lock, or null when another process (or this one) holds it. */
+	static @org.jspecify.annotations.Nullable FileLock tryLock(FileChannel channel) throws IOException {
+		try {
+			return channel.tryLock();
+		}
+		catch (OverlappingFileLockException e) {
+			return null;
+		}
 	}
 
 	@Override

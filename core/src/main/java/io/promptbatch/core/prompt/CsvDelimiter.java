@@ -72,18 +72,7 @@ record CsvDelimiter(char delimiter, @Nullable String note) {
 
 	/** How often {@code c} occurs outside double quotes. */
 	private static int count(String line, char c) {
-		int n = 0;
-		boolean quoted = false;
-		for (int i = 0; i < line.length(); i++) {
-			char ch = line.charAt(i);
-			if (ch == '"') {
-				quoted = !quoted;
-			}
-			else if (ch == c && !quoted) {
-				n++;
-			}
-		}
-		return n;
+		return split(line, c).size() - 1;
 	}
 
 	/** The line's fields split at {@code c} outside double quotes, with the quotes removed. */

@@ -138,7 +138,7 @@ final class CsvHeader {
 		String w = key(wanted);
 		for (String name : names) {
 			String k = key(name);
-			if (!k.isEmpty() && !name.equals(wanted) && (k.contains(w) || distance(k, w) <= 2)) {
+			if (!k.isEmpty() && !name.equals(wanted) && (k.contains(w) || Spelling.distance(k, w) <= 2)) {
 				return name;
 			}
 		}
@@ -156,25 +156,5 @@ final class CsvHeader {
 
 	static String quoted(String name) {
 		return "'" + name.replace("\t", "\\t").replace("\uFEFF", "\\uFEFF") + "'";
-	}
-
-	/** Levenshtein distance, for names a few characters long. */
-	private static int distance(String a, String b) {
-		int[] previous = new int[b.length() + 1];
-		int[] current = new int[b.length() + 1];
-		for (int j = 0; j <= b.length(); j++) {
-			previous[j] = j;
-		}
-		for (int i = 1; i <= a.length(); i++) {
-			current[0] = i;
-			for (int j = 1; j <= b.length(); j++) {
-				int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-				current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-			}
-			int[] t = previous;
-			previous = current;
-			current = t;
-		}
-		return previous[b.length()];
 	}
 }
