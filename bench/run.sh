@@ -210,7 +210,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A cpu7 chunks7 rows7
 stream7() { # client tokens repeat -> sets cpu7/chunks7/rows7 [client-tokens-repeat]
   local client=$1 tokens=$2 r=$3 port key=$1-$2-$3
-  port=$((18700 + r * 10 + (tokens == 10 ? 2 : 0) + (client == peer ? 1 : 0)))
+  port=$((18700 + r * 10 + (tokens == 10 ? 2 : 0)))
+  [[ $client == pb ]] || port=$((port + 1))
   simulator $port --latency 200ms --sigma 0.5 --seed "$r" --answer-tokens "$tokens" --chunk-rate 50
   if [[ $client == pb ]]; then
     /usr/bin/time -f "%e %U %S" -o "$work/t7-$key" ./promptbatch run --quiet --state-dir "$work/s7-$key" \
