@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
-only=${2:-12345}   # which benchmarks to run, e.g. 13; 6 (1,000,000 prompts) only when named
+only=${2:-12345}   # which benchmarks to run, e.g. 13; 6 (1,000,000 prompts) and 7 (streaming, ≈ 5 min) only when named
 jar=cli-launcher/target/promptbatch.jar
 [ -f "$jar" ] || mvn -q -B -Dstyle.color=never -DskipTests package
 ./promptbatch --version > /dev/null   # unpacks the jar and makes its start-up archive once, outside the timings
@@ -195,5 +195,60 @@ for n in 100000 1000000; do
   kill %% 2>/dev/null || true; wait 2>/dev/null || true
   rm -f "$work/o6-$n.jsonl" "$work/p$n.csv"
 done
+fi
+if [[ $only == *7* ]]; then
+# 7. Streaming: client CPU (user + system of the client process) per 1,000 streamed chunks, promptbatch
+# (--stream --concurrency 256) against the peer (stream: true, 256 workers), each on a simulator started
+# afresh with the same seed. BENCH7_PROMPTS prompts (512: two waves of 256 concurrent answers) of 1,000
+# tokens each, one chunk a token, 50 chunks a second (≈ 20 s an answer); the chunks are counted by the
+# simulator (role, 1,000 pieces, finish and usage chunks: 1,003 an answer). Then the same with answers of
+# 10 tokens: the difference between the two runs is the CPU of the 990 extra chunks an answer, without
+# the start-up and the per-request work that both runs share.
+n7=${BENCH7_PROMPTS:-512}
+prompts "$n7" "$work/p7.csv"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A cpu7 chunks7 rows7
+stream7() { # client tokens repeat -> sets cpu7/chunks7/rows7 [client-tokens-repeat]
+  local client=$1 tokens=$2 r=$3 port key=$1-$2-$3
+  port=$((18700 + r * 10 + (tokens == 10 ? 2 : 0)))
+  [[ $client == pb ]] || port=$((port + 1))
+  simulator $port --latency 200ms --sigma 0.5 --seed "$r" --answer-tokens "$tokens" --chunk-rate 50
+  if [[ $client == pb ]]; then
+    /usr/bin/time -f "%e %U %S" -o "$work/t7-$key" ./promptbatch run --quiet --state-dir "$work/s7-$key" \
+      --output "$work/o7-$key.jsonl" --input "$work/p7.csv" --base-url "http://127.0.0.1:$port/v1" --model kimi-k2.5 \
+      --stream --concurrency 256
+  else
+    /usr/bin/time -f "%e %U %S" -o "$work/t7-$key" node bench/peer.mjs "$work/p7.csv" "$work/o7-$key.jsonl" \
+      "http://127.0.0.1:$port/v1" kimi-k2.5 256 stream
+  fi
+  local e u s
+  read -r e u s < "$work/t7-$key"
+  cpu7[$key]=$(echo "$u + $s" | bc -l)
+  chunks7[$key]=$(counter $port "['stream_chunks']")
+  rows7[$key]=$(grep -c '"status":"ok"' "$work/o7-$key.jsonl" || true)
+  kill %% 2>/dev/null || true; wait 2>/dev/null || true
+}
+pb_all=(); peer_all=(); pb_net=(); peer_net=(); ratio_all=(); ratio_net=(); detail=()
+for r in $(seq 1 "$repeats"); do
+  for c in pb peer; do stream7 $c 1000 "$r"; done
+  for c in pb peer; do stream7 $c 10 "$r"; done
+  for c in pb peer; do
+    long=$c-1000-$r; short=$c-10-$r
+    all=$(echo "${cpu7[$long]} * 1000000 / ${chunks7[$long]}" | bc -l)
+    net=$(echo "(${cpu7[$long]} - ${cpu7[$short]}) * 1000000 / (${chunks7[$long]} - ${chunks7[$short]})" | bc -l)
+    if [[ $c == pb ]]; then pb_all+=("$all"); pb_net+=("$net"); else peer_all+=("$all"); peer_net+=("$net"); fi
+    detail+=("$(printf '%s r%s: CPU %.2f s for %s chunks (%s/%s rows ok), %.2f s for %s chunks (%s/%s ok)' "$c" "$r" \
+      "${cpu7[$long]}" "${chunks7[$long]}" "${rows7[$long]}" "$n7" "${cpu7[$short]}" "${chunks7[$short]}" "${rows7[$short]}" "$n7")")
+  done
+  ratio_all+=("$(echo "${pb_all[-1]} / ${peer_all[-1]}" | bc -l)"); ratio_net+=("$(echo "${pb_net[-1]} / ${peer_net[-1]}" | bc -l)")
+done
+a=$(printf '%s\n' "${pb_all[@]}" | median); b=$(printf '%s\n' "${peer_all[@]}" | median)
+c=$(printf '%s\n' "${pb_net[@]}" | median); d=$(printf '%s\n' "${peer_net[@]}" | median)
+printf '7. Streaming, %s prompts, 256 concurrent answers of 1,003 chunks at 50 chunks/s: client CPU per 1,000 chunks, whole process: promptbatch **%.1f ms** (runs: %s), peer **%.1f ms** (runs: %s), promptbatch/peer **%.2f** (per repeat: %s)\n' \
+  "$n7" "$a" "$(printf '%.1f ' "${pb_all[@]}")" "$b" "$(printf '%.1f ' "${peer_all[@]}")" "$(echo "$a / $b" | bc -l)" "$(printf '%.2f ' "${ratio_all[@]}")" >> "$out"
+printf '   without start-up and per-request work (1,000-token run minus 10-token run, per 1,000 extra chunks): promptbatch **%.1f ms** (runs: %s), peer **%.1f ms** (runs: %s), promptbatch/peer **%.2f** (per repeat: %s)\n' \
+  "$c" "$(printf '%.1f ' "${pb_net[@]}")" "$d" "$(printf '%.1f ' "${peer_net[@]}")" "$(echo "$c / $d" | bc -l)" "$(printf '%.2f ' "${ratio_net[@]}")" >> "$out"
+printf '   %s\n' "${detail[@]}" >> "$out"
+printf '   load average before %s, after %s\n' "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out"
 fi
 cat "$out"

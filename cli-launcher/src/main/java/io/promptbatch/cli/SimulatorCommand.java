@@ -51,6 +51,12 @@ final class SimulatorCommand implements Callable<Integer> {
 	@Option(names = "--rate-stream-error", defaultValue = "0", description = "Share of streams that send an error event (500) after a few chunks and end without [DONE].")
 	double rateStreamError;
 
+	@Option(names = "--answer-tokens", paramLabel = "N", defaultValue = "0", description = "Every answer exactly N tokens (one streamed chunk each), cut or padded with filler words; 0 for the usual short answer.")
+	int answerTokens;
+
+	@Option(names = "--chunk-rate", paramLabel = "PER_SECOND", defaultValue = "0", description = "Chunks a stream sends per second after its latency; 0 to send them at once.")
+	double chunkRate;
+
 	@Option(names = "--rpm", defaultValue = "0", description = "Requests per minute allowed (per rolling second); 0 for no limit.")
 	int rpm;
 
@@ -74,6 +80,8 @@ final class SimulatorCommand implements Callable<Integer> {
 			.rateReset(rateReset)
 			.rateHang(rateHang)
 			.rateStreamError(rateStreamError)
+			.answerTokens(answerTokens)
+			.chunksPerSecond(chunkRate)
 			.requestsPerMinute(rpm)
 			.maxInFlight(maxInFlight)
 			.requiredKey(requiredKey)

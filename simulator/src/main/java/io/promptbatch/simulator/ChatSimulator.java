@@ -36,7 +36,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code GET /counters} reports what it has seen.
  *
  * <p>With {@link SimulatorConfig.Builder#rateStreamError} some streams send an error event after a few
- * chunks and end without {@code [DONE]}.
+ * chunks and end without {@code [DONE]}. With {@link SimulatorConfig.Builder#answerTokens} every answer
+ * has that many tokens, and with {@link SimulatorConfig.Builder#chunksPerSecond} streams send their
+ * chunks at that pace, as reasoning models stream thousands of chunks.
  *
  * <p>A conversation that ends with the assistant's message is continued (Kimi's partial mode): the
  * answer is only the text added to it.
@@ -288,6 +290,9 @@ public final class ChatSimulator implements AutoCloseable {
 		String answer = "assistant".equals(lastMessage.path("role").asString(""))
 				? SimulatedAnswers.continuationFor(lastMessage.path("content").asString(""))
 				: SimulatedAnswers.answerFor(lastUser, userTurns);
+		if (config.answerTokens > 0) {
+			answer = SimulatedAnswers.ofTokens(answer, config.answerTokens);
+		}
 		String format = request.path("response_format").path("type").asString("text");
 		if (format.equals("json_object") || format.equals("json_schema")) {
 			answer = SimulatedAnswers.jsonAnswerFor(answer);
@@ -358,26 +363,92 @@ public final class ChatSimulator implements AutoCloseable {
 			exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
 			exchange.getResponseHeaders().set("Cache-Control", "no-cache");
 			exchange.sendResponseHeaders(200, 0);
-			try (OutputStream out = exchange.getResponseBody()) {
-				out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+			OutputStream out = exchange.getResponseBody();
+			out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+			if (config.chunksPerSecond > 0) {
+				List<byte[]> events = new ArrayList<>(chunks.size());
 				for (ObjectNode chunk : chunks) {
-					out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-					out.flush();
+					events.add(event(chunk));
 				}
-				if (fail) {
-					out.write(("data: " + streamError() + "\n\n").getBytes(StandardCharsets.UTF_8));
-					out.flush();
-					counters.streamFailed();
-					counters.finished(200, System.nanoTime() - arrival);
-					return;
-				}
-				out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+				new PacedStream(exchange, out, arrival, events, fail, System.nanoTime()).run();
+				return;
 			}
-			counters.finished(200, System.nanoTime() - arrival);
+			for (ObjectNode chunk : chunks) {
+				sendChunk(out, event(chunk));
+			}
+			endStream(exchange, out, arrival, fail);
 		}
 		catch (IOException | RuntimeException e) {
 			counters.finished(-1, System.nanoTime() - arrival);
 			exchange.close();
+		}
+	}
+
+	private byte[] event(ObjectNode chunk) {
+		return ("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8);
+	}
+
+	private void sendChunk(OutputStream out, byte[] event) throws IOException {
+		out.write(event);
+		out.flush();
+		counters.chunkSent();
+	}
+
+	/** After the last chunk: the error event of a failing stream, else {@code [DONE]}; then the stream ends. */
+	private void endStream(HttpExchange exchange, OutputStream out, long arrival, boolean fail) throws IOException {
+		if (fail) {
+			out.write(("data: " + streamError() + "\n\n").getBytes(StandardCharsets.UTF_8));
+			out.flush();
+			counters.streamFailed();
+		}
+		else {
+			out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+		}
+		out.close();
+		counters.finished(200, System.nanoTime() - arrival);
+	}
+
+	/**
+	 * A stream that sends its chunks {@link SimulatorConfig#chunksPerSecond} apart, chunk {@code k} at
+	 * {@code k} intervals after the first (so late runs do not add up), one scheduled task per chunk.
+	 */
+	private final class PacedStream implements Runnable {
+
+		private final HttpExchange exchange;
+		private final OutputStream out;
+		private final long arrival;
+		private final List<byte[]> events;
+		private final boolean fail;
+		private final long startNanos;
+		private final double intervalNanos = 1e9 / config.chunksPerSecond;
+		private int next;
+
+		PacedStream(HttpExchange exchange, OutputStream out, long arrival, List<byte[]> events, boolean fail,
+				long startNanos) {
+			this.exchange = exchange;
+			this.out = out;
+			this.arrival = arrival;
+			this.events = events;
+			this.fail = fail;
+			this.startNanos = startNanos;
+		}
+
+		@Override
+		public void run() {
+			try {
+				if (next == events.size()) {
+					endStream(exchange, out, arrival, fail);
+					return;
+				}
+				sendChunk(out, events.get(next++));
+				long due = startNanos + (long) (next * intervalNanos);
+				// the stream ends right after its last chunk, as the unpaced one does
+				schedule(next == events.size() ? 0 : Math.max(1, due - System.nanoTime()), this);
+			}
+			catch (IOException | RuntimeException e) {
+				counters.finished(-1, System.nanoTime() - arrival);
+				exchange.close();
+			}
 		}
 	}
 

@@ -66,6 +66,18 @@ public final class SimulatedAnswers {
 		return pieces(answer).length;
 	}
 
+	/**
+	 * The answer made exactly {@code tokens} completion tokens long: cut after its first {@code tokens}
+	 * pieces, or followed by the filler word {@code more} until it has them.
+	 */
+	public static String ofTokens(String answer, int tokens) {
+		String[] pieces = pieces(answer);
+		if (pieces.length >= tokens) {
+			return String.join("", java.util.Arrays.copyOf(pieces, tokens)).stripTrailing();
+		}
+		return answer + " more".repeat(tokens - pieces.length);
+	}
+
 	static String[] pieces(String answer) {
 		return answer.split("(?<= )");
 	}

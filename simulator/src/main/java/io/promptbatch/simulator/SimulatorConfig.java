@@ -24,6 +24,8 @@ public final class SimulatorConfig {
 	final int workerThreads;
 	final int recordRequests;
 	final CapFields capFields;
+	final int answerTokens;
+	final double chunksPerSecond;
 
 	private SimulatorConfig(Builder b) {
 		this.host = b.host;
@@ -42,6 +44,8 @@ public final class SimulatorConfig {
 		this.workerThreads = b.workerThreads;
 		this.recordRequests = b.recordRequests;
 		this.capFields = b.capFields;
+		this.answerTokens = b.answerTokens;
+		this.chunksPerSecond = b.chunksPerSecond;
 	}
 
 	public static Builder builder() {
@@ -56,7 +60,9 @@ public final class SimulatorConfig {
 	public String toString() {
 		return "latency " + latency + ", 429 " + rate429 + ", 500 " + rate500 + ", reset " + rateReset + ", hang "
 				+ rateHang + ", stream error " + rateStreamError + ", rpm " + (requestsPerMinute == 0 ? "unlimited" : requestsPerMinute) + ", max in flight "
-				+ (maxInFlight == 0 ? "unlimited" : maxInFlight) + ", key " + (requiredKey == null ? "any" : "required");
+				+ (maxInFlight == 0 ? "unlimited" : maxInFlight) + ", key " + (requiredKey == null ? "any" : "required")
+				+ (answerTokens == 0 ? "" : ", answers of " + answerTokens + " tokens")
+				+ (chunksPerSecond == 0 ? "" : ", " + chunksPerSecond + " chunks/s a stream");
 	}
 
 	/** Builds a {@link SimulatorConfig}, checking each value as it is set. */
@@ -78,6 +84,8 @@ public final class SimulatorConfig {
 		private int workerThreads = 8;
 		private int recordRequests;
 		private CapFields capFields = CapFields.BOTH;
+		private int answerTokens;
+		private double chunksPerSecond;
 
 		private Builder() {
 		}
@@ -194,6 +202,31 @@ public final class SimulatorConfig {
 		 */
 		public Builder capFields(CapFields fields) {
 			this.capFields = java.util.Objects.requireNonNull(fields, "cap fields must not be null");
+			return this;
+		}
+
+		/**
+		 * Makes every answer exactly this many completion tokens (one streamed chunk each), the usual answer
+		 * cut or padded with filler words, as a reasoning model's long answers are; 0 (the default) keeps the
+		 * usual short answer.
+		 */
+		public Builder answerTokens(int tokens) {
+			if (tokens < 0) {
+				throw new IllegalArgumentException("answer tokens must not be negative, was " + tokens);
+			}
+			this.answerTokens = tokens;
+			return this;
+		}
+
+		/**
+		 * Chunks a stream sends per second after its latency, as a model that generates while it streams;
+		 * 0 (the default) sends a stream's chunks at once.
+		 */
+		public Builder chunksPerSecond(double rate) {
+			if (!(rate >= 0) || Double.isInfinite(rate)) {
+				throw new IllegalArgumentException("chunks per second must be a number of at least 0, was " + rate);
+			}
+			this.chunksPerSecond = rate;
 			return this;
 		}
 

@@ -15,6 +15,7 @@ public final class SimulatorCounters {
 	private final Map<Integer, AtomicLong> byStatus = new ConcurrentHashMap<>();
 	private final AtomicLong resets = new AtomicLong();
 	private final AtomicLong streamErrors = new AtomicLong();
+	private final AtomicLong streamChunks = new AtomicLong();
 	private final AtomicLong hangs = new AtomicLong();
 	private final AtomicLong latencyNanos = new AtomicLong();
 	private final AtomicLong tokenCounts = new AtomicLong();
@@ -118,6 +119,10 @@ public final class SimulatorCounters {
 		streamErrors.incrementAndGet();
 	}
 
+	void chunkSent() {
+		streamChunks.incrementAndGet();
+	}
+
 	void hung() {
 		hangs.incrementAndGet();
 	}
@@ -156,6 +161,11 @@ public final class SimulatorCounters {
 		return streamErrors.get();
 	}
 
+	/** Chunks sent in streams ({@code data:} events of a chat completion chunk, not {@code [DONE]} nor an error event). */
+	public long streamChunks() {
+		return streamChunks.get();
+	}
+
 	/** Requests never answered. */
 	public long hangs() {
 		return hangs.get();
@@ -172,6 +182,7 @@ public final class SimulatorCounters {
 		byStatus.clear();
 		resets.set(0);
 		streamErrors.set(0);
+		streamChunks.set(0);
 		hangs.set(0);
 		latencyNanos.set(0);
 		peakInFlight.set(inFlight.get());
@@ -194,6 +205,7 @@ public final class SimulatorCounters {
 		sb.append("{\"requests\":").append(requests()).append(",\"in_flight\":").append(inFlight())
 			.append(",\"peak_in_flight\":").append(peakInFlight()).append(",\"resets\":").append(resets())
 			.append(",\"stream_errors\":").append(streamErrors())
+			.append(",\"stream_chunks\":").append(streamChunks())
 			.append(",\"hangs\":").append(hangs()).append(",\"first_request_epoch_ms\":")
 			.append(firstRequestEpochMillis()).append(",\"last_response_epoch_ms\":")
 			.append(lastResponseEpochMillis()).append(",\"total_latency_ms\":")

@@ -109,6 +109,51 @@ class ChatSimulatorIntegrationTests {
 	}
 
 	@Test
+	void streamsAnswersOfTheConfiguredLengthAtTheConfiguredPaceAndCountsTheChunks() throws Exception {
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().answerTokens(40).chunksPerSecond(100).build());
+				ChatSimulator shortAnswers = ChatSimulator.start(SimulatorConfig.builder().answerTokens(3).build())) {
+			long started = System.nanoTime();
+			HttpResponse<String> response = post(sim,
+					chat("Stream me", ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"), null);
+			long millis = (System.nanoTime() - started) / 1_000_000;
+
+			List<String> data = new ArrayList<>();
+			for (String line : response.body().split("\n")) {
+				if (line.startsWith("data: ")) {
+					data.add(line.substring(6));
+				}
+			}
+			assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+			StringBuilder content = new StringBuilder();
+			int contentChunks = 0;
+			for (String d : data.subList(0, data.size() - 1)) {
+				JsonNode delta = JSON.readTree(d).path("choices").path(0).path("delta");
+				if (delta.has("content")) {
+					contentChunks++;
+					content.append(delta.path("content").asString());
+				}
+			}
+			// one chunk per token; the streamed text is the answer a plain request gets
+			assertThat(contentChunks).isEqualTo(40);
+			JsonNode plain = JSON.readTree(post(sim, chat("Stream me", ""), null).body());
+			assertThat(plain.path("usage").path("completion_tokens").asInt() - SimulatedAnswers.completionTokensFor(
+					SimulatedAnswers.reasoningFor("Stream me"))).isEqualTo(40);
+			assertThat(content.toString()).isEqualTo(plain.path("choices").path(0).path("message").path("content").asString())
+				.startsWith(SimulatedAnswers.answerFor("Stream me"));
+			// role, 40 pieces, finish and usage: 43 chunks, 42 intervals of 10 ms at the least
+			assertThat(sim.counters().streamChunks()).isEqualTo(43);
+			assertThat(millis).isGreaterThanOrEqualTo(420);
+			assertThat(JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sim.port() + "/counters")).build(),
+					HttpResponse.BodyHandlers.ofString()).body()).path("stream_chunks").asLong()).isEqualTo(43);
+			// a shorter length cuts the usual answer
+			JsonNode cut = JSON.readTree(post(shortAnswers, chat("Stream me", ""), null).body());
+			assertThat(cut.path("choices").path(0).path("message").path("content").asString())
+				.isEqualTo(String.join("", java.util.Arrays.copyOf(SimulatedAnswers.pieces(SimulatedAnswers.answerFor("Stream me")), 3)).strip());
+			assertThat(cut.path("choices").path(0).path("finish_reason").asString()).isEqualTo("stop");
+		}
+	}
+
+	@Test
 	void requiresTheKeyWhenConfigured() throws Exception {
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().requiredKey("k1").build())) {
 			assertThat(post(sim, chat("x", ""), "wrong").statusCode()).isEqualTo(401);
