@@ -20,6 +20,10 @@ import tools.jackson.databind.node.ArrayNode;
  * A run's page: one self-contained HTML file (styles, charts and script inline) that makes no network
  * request of any kind, which its Content-Security-Policy also forbids. Every text from the input or the
  * provider is escaped.
+ *
+ * <p>It is one piece, just over 350 lines, because it is the page itself: each method writes one section
+ * of the one document in order, and the inline script that draws the answer table reads the markup those
+ * methods write; the data behind it is {@link ReportData}, the charts {@link Charts}.
  */
 public final class HtmlReport {
 

@@ -43,6 +43,12 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>A conversation that ends with the assistant's message is continued (Kimi's partial mode): the
  * answer is only the text added to it.
  *
+ * <p>It is one piece, over 350 lines, because every way of answering (plain, streamed, paced, cut off,
+ * faulted) shares the exchange's life: the one scheduler that delays responses, the in-flight counters
+ * that must drop before a response leaves, and the fault draw made once per request. The answer's
+ * content is apart ({@link SimulatedAnswers}, {@code SimulatedCompletion}); moving the stream writers
+ * out is the next split if it grows.
+ *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
  * status, {@code [[sim:latency=1500]]} answers after that many milliseconds, {@code [[sim:tool]]}
  * answers with a call of the request's first tool when it has {@code tools}, {@code [[sim:refuse]]}
