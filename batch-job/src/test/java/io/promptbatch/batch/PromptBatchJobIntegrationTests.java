@@ -1,6 +1,7 @@
 package io.promptbatch.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
@@ -272,9 +273,10 @@ class PromptBatchJobIntegrationTests {
 			RunSpec spec = spec(sim, input, output, 4).toBuilder().chunkSize(10).build();
 			Thread remover = new Thread(() -> {
 				try {
-					while (!Files.exists(output) || Files.size(output) == 0) {
-						Thread.sleep(5);
-					}
+					await().atMost(Duration.ofSeconds(60))
+						.pollInterval(Duration.ofMillis(5))
+						.dontCatchUncaughtExceptions()
+						.until(() -> Files.exists(output) && Files.size(output) > 0);
 					Files.delete(output);
 				}
 				catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.promptbatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
@@ -63,10 +64,9 @@ class KillAndResumeIntegrationTests {
 			for (int kill = 0; kill < 5; kill++) {
 				long killAt = sim.counters().requests() + 200 + random.nextInt(400);
 				Process process = start(sim, input, output);
-				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-				while (sim.counters().requests() < killAt && process.isAlive() && System.nanoTime() < deadline) {
-					Thread.sleep(5);
-				}
+				await().atMost(Duration.ofSeconds(60))
+					.pollInterval(Duration.ofMillis(5))
+					.until(() -> sim.counters().requests() >= killAt || !process.isAlive());
 				assertThat(process.isAlive()).as(() -> "still running at the kill point: " + log()).isTrue();
 				// when: SIGKILL, no chance to clean up
 				process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -105,10 +105,9 @@ class KillAndResumeIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(sim, input, output);
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (sim.counters().requests() < 100 && process.isAlive() && System.nanoTime() < deadline) {
-				Thread.sleep(5);
-			}
+			await().atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(5))
+				.until(() -> sim.counters().requests() >= 100 || !process.isAlive());
 			assertThat(process.isAlive()).as(this::log).isTrue();
 
 			// and: a second process on the same state directory is refused at once

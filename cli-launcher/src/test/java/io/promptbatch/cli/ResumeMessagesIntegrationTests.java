@@ -1,6 +1,7 @@
 package io.promptbatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.cli.CliFixtures.Result;
 import io.promptbatch.simulator.ChatSimulator;
@@ -65,10 +66,9 @@ class ResumeMessagesIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(runArgs(sim, input, output));
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (sim.counters().requests() < 600 && process.isAlive() && System.nanoTime() < deadline) {
-				Thread.sleep(5);
-			}
+			await().atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(5))
+				.until(() -> sim.counters().requests() >= 600 || !process.isAlive());
 			assertThat(process.isAlive()).as(this::log).isTrue();
 			process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			long paidBefore = sim.counters().status(200);
@@ -105,10 +105,9 @@ class ResumeMessagesIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(runArgs(sim, input, output, "--report"));
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (sim.counters().requests() < 100 && process.isAlive() && System.nanoTime() < deadline) {
-				Thread.sleep(5);
-			}
+			await().atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(5))
+				.until(() -> sim.counters().requests() >= 100 || !process.isAlive());
 			process.destroy();
 			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 			assertThat(process.exitValue()).as(this::log).isEqualTo(1);

@@ -1,6 +1,7 @@
 package io.promptbatch.batch.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.batch.PromptBatchApplication;
 import io.promptbatch.batch.state.StateSchema;
@@ -9,6 +10,7 @@ import io.promptbatch.core.client.ChatResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -135,10 +137,8 @@ class ResponseJournalIntegrationTests {
 		return jdbc.queryForObject("SELECT COUNT(*) FROM PB_RESPONSE_JOURNAL", Long.class);
 	}
 
-	private static void awaitRows(JdbcTemplate jdbc, long rows) throws InterruptedException {
-		for (int i = 0; i < 500 && count(jdbc) < rows; i++) {
-			Thread.sleep(10);
-		}
+	private static void awaitRows(JdbcTemplate jdbc, long rows) {
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> count(jdbc) >= rows);
 		assertThat(count(jdbc)).isEqualTo(rows);
 	}
 

@@ -1,6 +1,7 @@
 package io.promptbatch.cli.issues;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.cli.PromptbatchMain;
 import io.promptbatch.simulator.ChatSimulator;
@@ -305,11 +306,10 @@ class FilesOfRealUsersIntegrationTests {
 		return pb.start();
 	}
 
-	private void waitForRequests(ChatSimulator sim, Process process, long requests) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-		while (sim.counters().requests() < requests && process.isAlive() && System.nanoTime() < deadline) {
-			Thread.sleep(5);
-		}
+	private void waitForRequests(ChatSimulator sim, Process process, long requests) {
+		await().atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> sim.counters().requests() >= requests || !process.isAlive());
 		assertThat(process.isAlive()).as(this::log).isTrue();
 	}
 

@@ -152,27 +152,29 @@ class ChatClientIntegrationTests {
 
 	@Test
 	void aRowsLatencyDoesNotCountItsWaitForAnAdaptiveSlot() throws Exception {
-		// given: a provider that takes 500 ms, and an adaptive limit of one attempt at a time
-		try (io.promptbatch.simulator.ChatSimulator sim = io.promptbatch.simulator.ChatSimulator
-			.start(io.promptbatch.simulator.SimulatorConfig.builder()
-				.latency(io.promptbatch.simulator.Latency.fixed(Duration.ofMillis(500)))
-				.build());
+		// given: an adaptive limit of one attempt at a time, its slot held by another row, and a clock that stands
+		// still until the slot is free, then moves 7 ms at each reading
+		java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+		java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+		io.promptbatch.core.limit.ConcurrencyLimit limit = io.promptbatch.core.limit.ConcurrencyLimit.adaptive(1);
+		try (ScriptedServer server = new ScriptedServer(Reply.ok());
 				ChatClient client = ChatClient.builder()
-					.baseUrl(sim.baseUrl())
-					.apiKey("sk-test")
-					.attemptLimit(io.promptbatch.core.limit.ConcurrencyLimit.adaptive(1))
+					.baseUrl(server.baseUrl())
+					.attemptLimit(limit)
+					.clock(() -> ticking.get() ? now.addAndGet(7_000_000) : now.get())
 					.build()) {
-			// when: two rows at once
-			var first = client.send(REQUEST);
-			var second = client.send(REQUEST);
-			ChatOutcome a = first.join();
-			ChatOutcome b = second.join();
+			limit.acquire();
 
-			// then: the second waited about 500 ms for the slot, which is not its latency
-			assertThat(a).isInstanceOf(ChatOutcome.Answered.class);
-			assertThat(b).isInstanceOf(ChatOutcome.Answered.class);
-			assertThat(sim.counters().peakInFlight()).isEqualTo(1);
-			assertThat(b.latencyMillis()).isBetween(450L, 850L);
+			// when: the row waits 500 ms (on its clock) for the slot
+			var outcome = client.send(REQUEST);
+			now.addAndGet(500_000_000L);
+			ticking.set(true);
+			limit.release();
+
+			// then: that wait is not its latency; the 7 ms between its attempt going out and its answer is
+			assertThat(outcome.join()).isInstanceOf(ChatOutcome.Answered.class);
+			assertThat(outcome.join().latencyMillis()).isEqualTo(7);
+			assertThat(server.requests()).isEqualTo(1);
 		}
 	}
 
