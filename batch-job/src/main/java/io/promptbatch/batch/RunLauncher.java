@@ -64,6 +64,9 @@ public final class RunLauncher {
 		if (previous == null && !overwrite) {
 			refuseOutputOfAnother(spec.files().output(), parameters);
 		}
+		if (previous != null && previous.getStatus() != BatchStatus.COMPLETED && !overwrite) {
+			refuseOutputWrittenSince(spec.files().output(), previous);
+		}
 		if (previous != null && previous.getStatus() == BatchStatus.UNKNOWN) {
 			recoverUnknown(previous);
 		}
@@ -132,7 +135,7 @@ public final class RunLauncher {
 		}
 		JobInstance writer = instanceWithOutput(output);
 		String ways = "pass --overwrite (or a new --run-key) to replace it with a new run (answers to requests "
-				+ "already answered come from the cache, not paid again), or give another --output";
+				+ "already answered come from the cache, not paid again, unless --no-cache), or give another --output";
 		if (writer == null) {
 			throw new RunRefusedException(output + " exists and no run of this state directory wrote it: pass "
 					+ "--overwrite to replace it, or give another --output"
@@ -151,6 +154,8 @@ public final class RunLauncher {
 		List<String> differences = RunParameters.differences(last.getJobParameters(), parameters);
 		boolean inputChanged = differences.stream().anyMatch(d -> d.startsWith("the input's content"));
 		String toContinue = last.getStatus() == BatchStatus.COMPLETED ? ""
+				: RunParameters.input(last.getJobParameters()) == null ? " Run " + writer.getInstanceId() + " was started "
+						+ "by an earlier version of promptbatch and cannot be continued into this file."
 				: inputChanged ? " To continue " + "run " + writer.getInstanceId() + ", restore the input as it was and run "
 						+ "the same command again."
 						: " To continue run " + writer.getInstanceId() + ", run it with its settings again (or 'promptbatch "
@@ -161,16 +166,37 @@ public final class RunLauncher {
 	}
 
 	/**
+	 * A stopped run continues into its own output only: when a later run of this state directory wrote the file
+	 * since, continuing would replace that run's rows unasked.
+	 */
+	private void refuseOutputWrittenSince(java.nio.file.Path output, JobExecution stopped) throws java.io.IOException {
+		if (!java.nio.file.Files.isRegularFile(output) || java.nio.file.Files.size(output) == 0) {
+			return;
+		}
+		JobInstance writer = instanceWithOutput(output);
+		long run = stopped.getJobInstance().getInstanceId();
+		if (writer != null && writer.getInstanceId() != run) {
+			throw new RunRefusedException(output + " was written by run " + writer.getInstanceId() + " after run " + run
+					+ " stopped: continuing run " + run + " would replace it. Pass --overwrite to continue run " + run
+					+ " into it anew from the first row (its answers come from the journal, not paid again), or give "
+					+ "another --output.");
+		}
+	}
+
+	/**
 	 * A run continues on the input it started on: its committed rows are counted in records, so a file
 	 * changed since would resume on the wrong rows.
 	 */
 	private void refuseChangedInput(JobExecution target) throws java.io.IOException {
 		InputFingerprint recorded = RunParameters.input(target.getJobParameters());
-		if (recorded == null) {
-			return;
-		}
 		java.nio.file.Path input = RunParameters.toSpec(target.getJobParameters()).files().input();
 		long run = target.getJobInstance().getInstanceId();
+		if (recorded == null) {
+			// its input was not recorded, and its output has fewer columns than rows are written with now
+			throw new RunRefusedException("run " + run + " was started by an earlier version of promptbatch and cannot "
+					+ "be continued into the same file; start a new run of it with 'promptbatch run' and --overwrite (or "
+					+ "another --output): the answers it received come from the cache and are not paid again");
+		}
 		if (!java.nio.file.Files.isRegularFile(input)) {
 			throw new RunRefusedException("the input " + input + " of run " + run + " is gone; restore it to continue "
 					+ "the run");
@@ -181,7 +207,7 @@ public final class RunLauncher {
 					+ recorded.changesTo(now) + "): its rows would no longer line up with those already written. "
 					+ "Restore the file as it was to continue run " + run + "; or start a new run over the file as it "
 					+ "is now with 'promptbatch run' and --overwrite, a new --run-key or another --output (answers to unchanged prompts "
-					+ "come from the cache, not paid again).");
+					+ "come from the cache, not paid again, unless --no-cache).");
 		}
 	}
 

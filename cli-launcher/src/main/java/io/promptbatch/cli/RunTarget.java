@@ -72,6 +72,11 @@ record RunTarget(String recordedBaseUrl, String model, @Nullable String keyVaria
 			}
 			keyVariable = own == null || own.isBlank() ? null : chosen.keyVariable();
 		}
+		String unsendable = keyVariable == null ? null
+				: io.promptbatch.core.client.ChatClient.Builder.unsendableKey(env.get(keyVariable), "the key in " + keyVariable);
+		if (unsendable != null) {
+			throw new PromptbatchCommand.UsageException(unsendable);
+		}
 		return new RunTarget(url, m != null ? m : EACH_RECORDS_OWN, keyVariable, false,
 				chosen != null ? chosen.id() + " " + url : url);
 	}

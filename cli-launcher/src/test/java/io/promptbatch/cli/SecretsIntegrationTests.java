@@ -93,4 +93,24 @@ class SecretsIntegrationTests {
 			assertThat(contains(file, CANARY)).as(file.toString()).isFalse();
 		}
 	}
+
+	@Test
+	void aKeyPastedWithACharacterNoHeaderCanCarryIsRefusedBeforeAnyRequestWithoutBeingQuoted() throws Exception {
+		Path input = CliFixtures.csv(dir, 5);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			for (String pasted : List.of("\u201c" + CANARY + "\u201d", CANARY + "\nnext", "sk-canary 7f3a")) {
+				// when
+				Result r = execute(Map.of("PROMPTBATCH_API_KEY", pasted), "run", "--base-url", sim.baseUrl(), "--model",
+						"kimi-k2.5", "--input", input.toString(), "--output", dir.resolve("out.jsonl").toString(),
+						"--state-dir", dir.resolve("state").toString());
+
+				// then: bad usage naming the variable, never the key
+				assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+				assertThat(r.err()).contains("the key in PROMPTBATCH_API_KEY has a character that an HTTP header cannot carry")
+					.doesNotContain("canary");
+			}
+			assertThat(sim.counters().requests()).isZero();
+			assertThat(dir.resolve("out.jsonl")).doesNotExist();
+		}
+	}
 }

@@ -94,6 +94,11 @@ public final class PromptSource implements AutoCloseable {
 					sink.end(e);
 					return;
 				}
+				catch (Error e) {
+					// out of memory or stack on a record: said to the reader, never a thread that dies in silence
+					sink.end(new IllegalStateException("reading the input failed: " + e, e));
+					throw e;
+				}
 			}
 			sink.end(null);
 		}

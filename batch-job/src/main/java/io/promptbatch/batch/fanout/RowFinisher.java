@@ -126,6 +126,12 @@ public final class RowFinisher {
 				? new AnswerRow(prompt, request.model(), entry.response(), cost(request.model(), entry.response()),
 						entry.latencyMillis(), entry.attempts(), null)
 				: new AnswerRow(prompt, request.model(), entry.response(), BigDecimal.ZERO, 0, 0, null, true, null);
+		Budget b = budget;
+		if (ownRun && b != null && row.cost() != null) {
+			// paid for by this run after its last commit (or before an output rewritten from its first row): it
+			// counts against the budget as if it had just been answered
+			b.settle(BigDecimal.ZERO, row.cost());
+		}
 		return scored(row);
 	}
 

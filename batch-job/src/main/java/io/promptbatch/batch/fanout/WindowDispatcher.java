@@ -122,7 +122,15 @@ public final class WindowDispatcher implements Dispatcher {
 			return false;
 		}
 		CompletableFuture<AnswerRow> slot = buffer.add();
-		sender.send(request, body).whenComplete((outcome, failure) -> {
+		CompletableFuture<ChatOutcome> sending;
+		try {
+			sending = sender.send(request, body);
+		}
+		catch (RuntimeException e) {
+			// a request that could not even start is the row's failure, never a slot left open
+			sending = CompletableFuture.failedFuture(e);
+		}
+		sending.whenComplete((outcome, failure) -> {
 			AnswerRow done = finisher.finish(row.prompt(), request, outcome, failure, reserved);
 			if (!(outcome instanceof ChatOutcome.Answered a)) {
 				slot.complete(done);

@@ -110,6 +110,28 @@ class RowFinisherTests {
 	}
 
 	@Test
+	void anAnswerThisRunPaidForAndTakesFromTheJournalCountsAgainstTheBudget() {
+		// given: room for two worst cases ($0.000234 each) under $0.00050
+		RowFinisher finisher = new RowFinisher(prices, null, new BigDecimal("0.00050"), 100, halt);
+		finisher.open(BigDecimal.ZERO);
+		Prompt prompt = Fixtures.prompt(1);
+		ChatRequest request = requests.requestFor(prompt);
+		ChatOutcome.Answered paid = new ChatOutcome.Answered(Fixtures.answer("a", 100), 1, 5);
+
+		// when: this run's own answer comes back from the journal (paid after its last commit), and an earlier
+		// run's (the cache, paid by that run)
+		AnswerRow own = finisher.journaled(prompt, request,
+				new io.promptbatch.batch.journal.ResponseJournal.Entry(7, paid.response(), 1, 5), true);
+		finisher.journaled(prompt, request, new io.promptbatch.batch.journal.ResponseJournal.Entry(3, paid.response(),
+				1, 5), false);
+
+		// then: only the own answer's cost is spent, so one worst case fits and a second no longer does
+		assertThat(own.cost()).isPositive();
+		assertThat(finisher.reserve(prompt, request)).isPositive();
+		assertThat(finisher.reserve(prompt, request)).isNull();
+	}
+
+	@Test
 	void aRequestWhoseModelHasNoPriceFailsUnderABudget() {
 		// given
 		RowFinisher finisher = new RowFinisher(prices, null, BigDecimal.ONE, 100, halt);

@@ -238,6 +238,44 @@ class FilesOfRealUsersIntegrationTests {
 		}
 	}
 
+	@Test
+	void aStoppedRunDoesNotContinueUnaskedIntoAnOutputALaterRunWrote() throws Exception {
+		// given: run 1 stopped part-way; run 2 of the same state directory (a new --run-key) then wrote the output whole
+		int n = 1200;
+		Path input = csv(dir.resolve("prompts.csv"), n);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(20), 0.3))
+			.workerThreads(8)
+			.build())) {
+			Process first = start(sim, input, output, dir.resolve("state"));
+			waitForRequests(sim, first, 300);
+			first.destroy();
+			assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			List<String> keyed = new ArrayList<>(List.of(withModel(args(sim, input, output, dir.resolve("state")),
+					"kimi-k2-thinking")));
+			keyed.addAll(List.of("--run-key", "second"));
+			Result second = execute(keyed.toArray(String[]::new));
+			assertThat(second.exitCode()).as(second.err()).isZero();
+			byte[] secondsOutput = Files.readAllBytes(output);
+
+			// when: run 1's command again
+			Result again = execute(args(sim, input, output, dir.resolve("state")));
+
+			// then: refused, the later run's output untouched
+			assertThat(again.exitCode()).as(again.err()).isEqualTo(2);
+			assertThat(again.err()).contains(output + " was written by run 2 after run 1 stopped").contains("--overwrite");
+			assertThat(Files.readAllBytes(output)).isEqualTo(secondsOutput);
+
+			// when: the user says so, run 1 continues into it from the first row with its own rows
+			Result overwritten = execute(withOverwrite(args(sim, input, output, dir.resolve("state"))));
+			assertThat(overwritten.exitCode()).as(overwritten.err()).isZero();
+			List<JsonNode> rows = jsonl(output);
+			assertThat(rows).allSatisfy(r -> assertThat(r.get("model").asString()).isEqualTo("kimi-k2.5"));
+			assertRowsAnswer(rows, Files.readAllLines(input));
+		}
+	}
+
 	// ---- helpers -------------------------------------------------------------------------------------------
 
 	private static void assertRowsAnswer(List<JsonNode> rows, List<String> csvLines) {

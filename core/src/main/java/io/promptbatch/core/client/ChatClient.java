@@ -255,6 +255,24 @@ public final class ChatClient implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Why a key cannot go in an HTTP header (a curly quote, a line break or another character pasted with it),
+		 * naming where it came from and the position, never the key; null when it can. The HTTP library would
+		 * otherwise refuse the header with a message that quotes the key.
+		 */
+		public static @Nullable String unsendableKey(String key, String where) {
+			String k = key.strip();
+			for (int i = 0; i < k.length(); i++) {
+				char c = k.charAt(i);
+				if (c < 0x21 || c > 0x7E) {
+					return where + " has a character that an HTTP header cannot carry at position " + (i + 1) + " of "
+							+ k.length() + " (a space, a line break, a curly quote or another non-ASCII character pasted "
+							+ "with it?); set it again with the key alone";
+				}
+			}
+			return null;
+		}
+
 		/** Where the key comes from, for the message when it is rejected (e.g. "the key in ACEDATA_API_TOKEN"). */
 		public Builder keyHint(String keyHint) {
 			this.keyHint = keyHint;
@@ -299,6 +317,10 @@ public final class ChatClient implements AutoCloseable {
 		public ChatClient build() {
 			if (baseUrl == null) {
 				throw new IllegalStateException("base URL must be set");
+			}
+			String unsendable = apiKey == null ? null : unsendableKey(apiKey, keyHint);
+			if (unsendable != null) {
+				throw new IllegalArgumentException(unsendable);
 			}
 			return new ChatClient(this);
 		}

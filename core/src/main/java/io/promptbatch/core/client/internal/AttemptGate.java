@@ -85,18 +85,30 @@ public final class AttemptGate {
 		ConcurrencyLimit slots = limit;
 		return breaker.permit().thenCompose(permitted -> {
 			if (slots == null) {
-				return send.get();
+				return sent(send);
 			}
-			return slots.acquireAsync().thenCompose(slot -> send.get().whenComplete((r, e) -> {
+			return slots.acquireAsync().thenCompose(slot -> sent(send).whenComplete((r, e) -> {
 				slots.onAttempt(e != null && isOverload(e));
 				slots.release();
 			}));
 		}).whenComplete((r, e) -> {
 			Throwable cause = e == null ? null : ChatException.unwrap(e);
-			if (!(cause instanceof FatalChatException || cause instanceof ProviderOutageException)) {
+			if (!(cause instanceof ProviderOutageException)) {
+				// a fatal answer (401, 403, quota) is still an answer: the server is up, and a probe that gets one
+				// must end the pause rather than leave every held attempt waiting
 				breaker.record(isServerFailure(cause));
 			}
 		});
+	}
+
+	/** The attempt's future; one that could not even start is a failed future, so its slot is given back. */
+	private static CompletableFuture<ChatResponse> sent(Supplier<CompletableFuture<ChatResponse>> send) {
+		try {
+			return send.get();
+		}
+		catch (RuntimeException e) {
+			return CompletableFuture.failedFuture(e);
+		}
 	}
 
 	/** The server failed the attempt (5xx, timeout, connection): what the outage breaker counts. */

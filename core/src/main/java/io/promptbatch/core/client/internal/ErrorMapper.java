@@ -108,7 +108,10 @@ public final class ErrorMapper {
 			return new RetriableChatException(0, "connection_error", "connection to " + target + " failed ("
 					+ describe(t) + ")", null, null, t);
 		}
-		return new NonRetriableChatException(0, "client_error", "unexpected failure: " + describe(t), null, t);
+		// an IllegalArgumentException from the HTTP library may quote a header, the key's among them: its text is not kept
+		return new NonRetriableChatException(0, "client_error", "unexpected failure: " + (t instanceof IllegalArgumentException
+				? t.getClass().getSimpleName() + " (its message is left out: it may quote a request header)" : describe(t)),
+				null, t);
 	}
 
 	private static String describe(Throwable t) {

@@ -129,7 +129,8 @@ public final class HttpTransport implements AutoCloseable {
 			try {
 				result.complete(WireFormat.parseResponse(response.body()));
 			}
-			catch (IllegalArgumentException e) {
+			catch (RuntimeException e) {
+				// not the JSON expected (IllegalArgumentException, or the JSON library's own): never a row left open
 				result.completeExceptionally(new RetriableChatException(status, "bad_response",
 						e.getMessage() + " (the response may have been cut)", null, null, e));
 			}

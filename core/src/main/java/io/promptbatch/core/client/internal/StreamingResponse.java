@@ -127,6 +127,19 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	@Override
 	public void onComplete() {
 		try {
+			complete();
+		}
+		catch (RuntimeException e) {
+			// a final event that is not JSON, or a body that cannot be put together: said, never an answer left
+			// open for the idle watchdog to fail as silence
+			fail(e instanceof ChatException ce ? ce
+					: new RetriableChatException(200, "bad_stream", "the stream's end could not be read ("
+							+ e.getMessage() + ")", null, null, e));
+		}
+	}
+
+	private void complete() {
+		try {
 			framer.finish();
 		}
 		catch (ChatException e) {

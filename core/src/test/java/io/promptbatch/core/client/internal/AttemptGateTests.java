@@ -112,6 +112,24 @@ class AttemptGateTests {
 	}
 
 	@Test
+	void anAttemptThatCannotEvenStartGivesItsSlotBack() {
+		ConcurrencyLimit limit = ConcurrencyLimit.fixed(1);
+		AttemptGate gate = new AttemptGate(null, null, breaker, limit, delay);
+		AtomicInteger sent = new AtomicInteger();
+
+		// when: building the attempt throws (a header the HTTP library refuses, say)
+		CompletableFuture<ChatResponse> broken = gate.attempt(0, () -> {
+			throw new IllegalArgumentException("refused");
+		});
+
+		// then: that attempt fails, and the one slot is free for the next
+		assertThat(broken.handle((r, e) -> e).join()).hasRootCauseInstanceOf(IllegalArgumentException.class);
+		assertThat(limit.inFlight()).isZero();
+		assertThat(gate.attempt(0, answering(sent)).join()).isSameAs(ANSWER);
+		assertThat(sent).hasValue(1);
+	}
+
+	@Test
 	void tellsAnAdaptiveLimitWhenTheProviderIsOverloaded() {
 		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(8);
 		AttemptGate gate = new AttemptGate(null, null, breaker, limit, delay);
