@@ -77,15 +77,8 @@ class FilesOfRealUsersIntegrationTests {
 		int n = 5000;
 		Path input = csv(dir.resolve("prompts.csv"), n);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(20), 0.3))
-			.workerThreads(8)
-			.build())) {
-			Process process = start(sim, input, output, dir.resolve("state"));
-			waitForRequests(sim, process, 300);
-			process.destroy();
-			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-			assertThat(process.exitValue()).as(this::log).isEqualTo(1);
+		try (ChatSimulator sim = fastSimulator()) {
+			stopPartWay(sim, input, output, dir.resolve("state"), 300);
 			int written = jsonl(output).size();
 			assertThat(written).isPositive().isLessThan(n);
 			byte[] outputAtStop = Files.readAllBytes(output);
@@ -212,14 +205,8 @@ class FilesOfRealUsersIntegrationTests {
 		int n = 1500;
 		Path input = csv(dir.resolve("prompts.csv"), n);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(20), 0.3))
-			.workerThreads(8)
-			.build())) {
-			Process a = start(sim, input, output, dir.resolve("state-a"));
-			waitForRequests(sim, a, 400);
-			a.destroy();
-			assertThat(a.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		try (ChatSimulator sim = fastSimulator()) {
+			stopPartWay(sim, input, output, dir.resolve("state-a"), 400);
 			assertThat(jsonl(output).size()).isPositive().isLessThan(n);
 			Result b = execute(withOverwrite(withModel(args(sim, input, output, dir.resolve("state-b")),
 					"kimi-k2-thinking")));
@@ -244,14 +231,8 @@ class FilesOfRealUsersIntegrationTests {
 		int n = 1200;
 		Path input = csv(dir.resolve("prompts.csv"), n);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(20), 0.3))
-			.workerThreads(8)
-			.build())) {
-			Process first = start(sim, input, output, dir.resolve("state"));
-			waitForRequests(sim, first, 300);
-			first.destroy();
-			assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		try (ChatSimulator sim = fastSimulator()) {
+			stopPartWay(sim, input, output, dir.resolve("state"), 300);
 			List<String> keyed = new ArrayList<>(List.of(withModel(args(sim, input, output, dir.resolve("state")),
 					"kimi-k2-thinking")));
 			keyed.addAll(List.of("--run-key", "second"));
@@ -342,6 +323,23 @@ class FilesOfRealUsersIntegrationTests {
 			.redirectOutput(dir.resolve("process.log").toFile());
 		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
 		return pb.start();
+	}
+
+	/** A simulator answering in about 20 ms, for runs stopped part-way. */
+	private static ChatSimulator fastSimulator() throws IOException {
+		return ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(20), 0.3))
+			.workerThreads(8)
+			.build());
+	}
+
+	/** A run in a process of its own, stopped with SIGTERM once the server saw {@code requests}: it ends stopped, exit 1. */
+	private void stopPartWay(ChatSimulator sim, Path input, Path output, Path state, long requests) throws Exception {
+		Process process = start(sim, input, output, state);
+		waitForRequests(sim, process, requests);
+		process.destroy();
+		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(process.exitValue()).as(this::log).isEqualTo(1);
 	}
 
 	private void waitForRequests(ChatSimulator sim, Process process, long requests) {
