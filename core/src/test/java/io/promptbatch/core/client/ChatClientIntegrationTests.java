@@ -152,38 +152,42 @@ class ChatClientIntegrationTests {
 
 	@Test
 	void aRowsLatencyDoesNotCountItsWaitForAnAdaptiveSlot() throws Exception {
-		// given: an adaptive limit of one attempt at a time, its slot held by another row, and a clock that stands
-		// still until the slot is free, then moves 7 ms at each reading
-		java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
-		java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
+		// given: an adaptive limit of one attempt at a time, its slot held by another row
 		io.promptbatch.core.limit.ConcurrencyLimit limit = io.promptbatch.core.limit.ConcurrencyLimit.adaptive(1);
-		try (ScriptedServer server = new ScriptedServer(Reply.ok());
-				ChatClient client = ChatClient.builder()
-					.baseUrl(server.baseUrl())
-					.attemptLimit(limit)
-					.clock(() -> ticking.get() ? now.addAndGet(7_000_000) : now.get())
-					.build()) {
-			limit.acquire();
 
-			// when: the row waits 500 ms (on its clock) for the slot
-			var outcome = client.send(REQUEST);
-			now.addAndGet(500_000_000L);
-			ticking.set(true);
-			limit.release();
+		// when: the row waits 500 ms (on its clock) for the slot
+		SlotWait waited = sendAfterWaitingForTheSlot(limit, 500_000_000L);
 
-			// then: that wait is not its latency; the 7 ms between its attempt going out and its answer is
-			assertThat(outcome.join()).isInstanceOf(ChatOutcome.Answered.class);
-			assertThat(outcome.join().latencyMillis()).isEqualTo(7);
-			assertThat(server.requests()).isEqualTo(1);
-		}
+		// then: that wait is not its latency; the 7 ms between its attempt going out and its answer is
+		assertThat(waited.outcome()).isInstanceOf(ChatOutcome.Answered.class);
+		assertThat(waited.outcome().latencyMillis()).isEqualTo(7);
+		assertThat(waited.requests()).isEqualTo(1);
 	}
 
 	@Test
 	void aRowsLatencyOnAnInjectedClockStartsWhenItsFirstAttemptGoesOut() throws Exception {
-		// given: a clock that stands still until the slot is free, then moves 7 ms at each reading
+		// given: a fixed limit of one, its slot held by another row
+		io.promptbatch.core.limit.ConcurrencyLimit limit = io.promptbatch.core.limit.ConcurrencyLimit.fixed(1);
+
+		// when: the row waits 5 s (on its clock) for the slot
+		SlotWait waited = sendAfterWaitingForTheSlot(limit, 5_000_000_000L);
+
+		// then: its latency is the 7 ms between its attempt going out and its answer, not the 5 s wait
+		assertThat(waited.outcome()).isInstanceOf(ChatOutcome.Answered.class);
+		assertThat(waited.outcome().latencyMillis()).isEqualTo(7);
+	}
+
+	private record SlotWait(ChatOutcome outcome, long requests) {
+	}
+
+	/**
+	 * One request sent while another holds the limit's only slot, on a clock that stands still for {@code waitNanos}
+	 * until the slot is freed and then moves 7 ms at each reading.
+	 */
+	private static SlotWait sendAfterWaitingForTheSlot(io.promptbatch.core.limit.ConcurrencyLimit limit, long waitNanos)
+			throws Exception {
 		java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
 		java.util.concurrent.atomic.AtomicBoolean ticking = new java.util.concurrent.atomic.AtomicBoolean();
-		io.promptbatch.core.limit.ConcurrencyLimit limit = io.promptbatch.core.limit.ConcurrencyLimit.fixed(1);
 		try (ScriptedServer server = new ScriptedServer(Reply.ok());
 				ChatClient client = ChatClient.builder()
 					.baseUrl(server.baseUrl())
@@ -191,16 +195,11 @@ class ChatClientIntegrationTests {
 					.clock(() -> ticking.get() ? now.addAndGet(7_000_000) : now.get())
 					.build()) {
 			limit.acquire();
-
-			// when: the row waits 5 s (on its clock) for the slot another holds
 			var outcome = client.send(REQUEST);
-			now.addAndGet(5_000_000_000L);
+			now.addAndGet(waitNanos);
 			ticking.set(true);
 			limit.release();
-
-			// then: its latency is the 7 ms between its attempt going out and its answer, not the 5 s wait
-			assertThat(outcome.join()).isInstanceOf(ChatOutcome.Answered.class);
-			assertThat(outcome.join().latencyMillis()).isEqualTo(7);
+			return new SlotWait(outcome.join(), server.requests());
 		}
 	}
 
