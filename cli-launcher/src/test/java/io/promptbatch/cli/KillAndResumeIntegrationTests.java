@@ -1,7 +1,6 @@
 package io.promptbatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
@@ -28,25 +27,19 @@ class KillAndResumeIntegrationTests {
 	Path dir;
 
 	private Process start(ChatSimulator sim, Path input, Path output, String... extra) throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName(), "run", "--base-url",
-				sim.baseUrl(), "--model", "kimi-k2.5", "--concurrency", Integer.toString(CONCURRENCY), "--chunk-size",
-				"50", "--input", input.toString(), "--output", output.toString(), "--state-dir",
-				dir.resolve("state").toString()));
-		command.addAll(List.of(extra));
-		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(dir.resolve("process.log").toFile());
-		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
-		return pb.start();
+		List<String> args = new ArrayList<>(List.of("run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5",
+				"--concurrency", Integer.toString(CONCURRENCY), "--chunk-size", "50", "--input", input.toString(),
+				"--output", output.toString(), "--state-dir", dir.resolve("state").toString()));
+		args.addAll(List.of(extra));
+		return process().start(args.toArray(String[]::new));
+	}
+
+	private CliProcess process() {
+		return new CliProcess(dir.resolve("process.log"));
 	}
 
 	private String log() {
-		try {
-			return java.nio.file.Files.readString(dir.resolve("process.log"));
-		}
-		catch (java.io.IOException e) {
-			return e.toString();
-		}
+		return process().log();
 	}
 
 	@Test
@@ -64,9 +57,7 @@ class KillAndResumeIntegrationTests {
 			for (int kill = 0; kill < 5; kill++) {
 				long killAt = sim.counters().requests() + 200 + random.nextInt(400);
 				Process process = start(sim, input, output);
-				await().atMost(Duration.ofSeconds(60))
-					.pollInterval(Duration.ofMillis(5))
-					.until(() -> sim.counters().requests() >= killAt || !process.isAlive());
+				CliProcess.awaitRequests(sim, process, killAt);
 				assertThat(process.isAlive()).as(() -> "still running at the kill point: " + log()).isTrue();
 				// when: SIGKILL, no chance to clean up
 				process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -105,9 +96,7 @@ class KillAndResumeIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(sim, input, output);
-			await().atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(5))
-				.until(() -> sim.counters().requests() >= 100 || !process.isAlive());
+			CliProcess.awaitRequests(sim, process, 100);
 			assertThat(process.isAlive()).as(this::log).isTrue();
 
 			// and: a second process on the same state directory is refused at once

@@ -1,7 +1,6 @@
 package io.promptbatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.cli.CliFixtures.Result;
 import io.promptbatch.simulator.ChatSimulator;
@@ -38,22 +37,11 @@ class ResumeMessagesIntegrationTests {
 	}
 
 	private Process start(String... args) throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
-		command.addAll(List.of(args));
-		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(dir.resolve("process.log").toFile());
-		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
-		return pb.start();
+		return new CliProcess(dir.resolve("process.log")).start(args);
 	}
 
 	private String log() {
-		try {
-			return Files.readString(dir.resolve("process.log"));
-		}
-		catch (java.io.IOException e) {
-			return e.toString();
-		}
+		return new CliProcess(dir.resolve("process.log")).log();
 	}
 
 	@Test
@@ -66,9 +54,7 @@ class ResumeMessagesIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(runArgs(sim, input, output));
-			await().atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(5))
-				.until(() -> sim.counters().requests() >= 600 || !process.isAlive());
+			CliProcess.awaitRequests(sim, process, 600);
 			assertThat(process.isAlive()).as(this::log).isTrue();
 			process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			long paidBefore = sim.counters().status(200);
@@ -105,9 +91,7 @@ class ResumeMessagesIntegrationTests {
 			.workerThreads(8)
 			.build())) {
 			Process process = start(runArgs(sim, input, output, "--report"));
-			await().atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(5))
-				.until(() -> sim.counters().requests() >= 100 || !process.isAlive());
+			CliProcess.awaitRequests(sim, process, 100);
 			process.destroy();
 			assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 			assertThat(process.exitValue()).as(this::log).isEqualTo(1);

@@ -1,9 +1,8 @@
 package io.promptbatch.cli.issues;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.promptbatch.cli.PromptbatchMain;
+import io.promptbatch.cli.CliProcess;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
 import io.promptbatch.simulator.SimulatedAnswers;
@@ -316,13 +315,7 @@ class FilesOfRealUsersIntegrationTests {
 	}
 
 	private Process start(ChatSimulator sim, Path input, Path output, Path state) throws IOException {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
-		command.addAll(List.of(args(sim, input, output, state)));
-		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(dir.resolve("process.log").toFile());
-		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
-		return pb.start();
+		return new CliProcess(dir.resolve("process.log")).start(args(sim, input, output, state));
 	}
 
 	/** A simulator answering in about 20 ms, for runs stopped part-way. */
@@ -343,19 +336,12 @@ class FilesOfRealUsersIntegrationTests {
 	}
 
 	private void waitForRequests(ChatSimulator sim, Process process, long requests) {
-		await().atMost(Duration.ofSeconds(60))
-			.pollInterval(Duration.ofMillis(5))
-			.until(() -> sim.counters().requests() >= requests || !process.isAlive());
+		CliProcess.awaitRequests(sim, process, requests);
 		assertThat(process.isAlive()).as(this::log).isTrue();
 	}
 
 	private String log() {
-		try {
-			return Files.readString(dir.resolve("process.log"));
-		}
-		catch (IOException e) {
-			return e.toString();
-		}
+		return new CliProcess(dir.resolve("process.log")).log();
 	}
 
 	private record Result(int exitCode, String err) {

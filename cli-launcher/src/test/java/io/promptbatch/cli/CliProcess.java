@@ -1,0 +1,51 @@
+package io.promptbatch.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import io.promptbatch.simulator.ChatSimulator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command in a process of its own (the test's class path, no API key from the environment), its output
+ * and errors in one log file: for tests that stop or kill it.
+ */
+public final class CliProcess {
+
+	private final Path log;
+
+	public CliProcess(Path log) {
+		this.log = log;
+	}
+
+	/** Starts {@code promptbatch ARGS...}. */
+	public Process start(String... args) throws IOException {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
+		command.addAll(List.of(args));
+		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
+		return pb.start();
+	}
+
+	/** What the process wrote so far. */
+	public String log() {
+		try {
+			return Files.readString(log);
+		}
+		catch (IOException e) {
+			return e.toString();
+		}
+	}
+
+	/** Waits (at most 60 s) until the server saw {@code requests} requests, or the process ended. */
+	public static void awaitRequests(ChatSimulator sim, Process process, long requests) {
+		await().atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(5))
+			.until(() -> sim.counters().requests() >= requests || !process.isAlive());
+	}
+}
