@@ -110,7 +110,8 @@ public record StateDatabase(String url, @Nullable String user, @Nullable String 
 		String state = e.getSQLState() == null ? "" : e.getSQLState();
 		String detail = redact(String.valueOf(e.getMessage()));
 		String prefix = "the state database " + shown() + " ";
-		if (state.equals("28P01") || state.equals("28000")) {
+		// 08004: the server asked for a password and none was given (nor found in ~/.pgpass)
+		if (state.equals("28P01") || state.equals("28000") || state.equals("08004")) {
 			return prefix + "refused the login (" + detail + "): give the user and password in "
 					+ "PROMPTBATCH_STATE_DB_USER and PROMPTBATCH_STATE_DB_PASSWORD (or ~/.pgpass)";
 		}
