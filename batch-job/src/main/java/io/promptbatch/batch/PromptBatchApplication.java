@@ -1,6 +1,8 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.batch.partition.PartitionConfiguration;
+import io.promptbatch.batch.partition.Partitioning;
 import io.promptbatch.batch.state.RunLeases;
 import io.promptbatch.batch.state.StateDatabase;
 import io.promptbatch.batch.state.StateDatabaseException;
@@ -122,8 +124,9 @@ public class PromptBatchApplication {
 	@Bean
 	@DependsOn("stateSchema")
 	RunLauncher runLauncher(JobOperator jobOperator, JobRepository jobRepository, Job promptBatchJob,
-			RunLeases runLeases) {
-		return new RunLauncher(jobOperator, jobRepository, promptBatchJob, runLeases);
+			RunLeases runLeases, ObjectProvider<io.promptbatch.batch.partition.PartitionedJob> runJob) {
+		// with a shared state database, runs may also be carried out in partitions
+		return new RunLauncher(jobOperator, jobRepository, runJob.getIfAvailable() != null ? runJob.getObject().job() : promptBatchJob, runLeases);
 	}
 
 	/**
@@ -153,6 +156,15 @@ public class PromptBatchApplication {
 	 */
 	public static ConfigurableApplicationContext start(Path stateDir, @Nullable StateDatabase stateDb,
 			ApiKeys apiKeys, Endpoints endpoints, StopSignal stopSignal) {
+		return start(stateDir, stateDb, apiKeys, endpoints, stopSignal, Partitioning.NONE);
+	}
+
+	/**
+	 * Starts the application, as {@link #start(Path, StateDatabase, ApiKeys, Endpoints, StopSignal)}, taking
+	 * partitions of runs when {@code partitioning} has slots (which needs the shared state database).
+	 */
+	public static ConfigurableApplicationContext start(Path stateDir, @Nullable StateDatabase stateDb,
+			ApiKeys apiKeys, Endpoints endpoints, StopSignal stopSignal, Partitioning partitioning) {
 		if (stateDb != null) {
 			stateDb.check();
 		}
@@ -166,7 +178,14 @@ public class PromptBatchApplication {
 		if (stateDb != null) {
 			context.getBeanFactory().registerSingleton("stateDatabase", stateDb);
 		}
+		context.getBeanFactory().registerSingleton("partitioning", partitioning);
 		context.register(PromptBatchApplication.class);
+		if (stateDb != null) {
+			context.register(PartitionConfiguration.class);
+			if (partitioning.slots() > 0) {
+				context.register(io.promptbatch.batch.partition.PartitionWorkerConfiguration.class);
+			}
+		}
 		try {
 			context.refresh();
 		}

@@ -14,6 +14,7 @@ import io.promptbatch.batch.output.OutputColumns;
 import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.batch.output.OutputRecovery;
 import io.promptbatch.batch.output.ResultFileWriter;
+import io.promptbatch.batch.partition.PartitionSpec;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.limit.ConcurrencyLimit;
@@ -51,7 +52,7 @@ public class PromptBatchJobConfiguration {
 	public static final String STEP_NAME = "prompts";
 
 	/** The output writer's name: its restart state is saved under it. */
-	static final String WRITER_NAME = "results";
+	public static final String WRITER_NAME = "results";
 
 	@Bean
 	Job promptBatchJob(JobRepository jobRepository, Step promptStep) {
@@ -82,7 +83,7 @@ public class PromptBatchJobConfiguration {
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
 			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal,
 			RunProgress progress) {
-		RunSpec spec = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters());
+		RunSpec spec = PartitionSpec.of(stepExecution);
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		RunSpec.Accounting accounting = spec.accounting();
 		PriceTable runPrices = accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
@@ -170,7 +171,7 @@ public class PromptBatchJobConfiguration {
 	ItemStreamWriter<AnswerRow> resultWriter(@Value("#{stepExecution}") StepExecution stepExecution,
 			RunProgress progress) {
 		JobParameters parameters = stepExecution.getJobExecution().getJobParameters();
-		RunSpec spec = RunParameters.toSpec(parameters);
+		RunSpec spec = PartitionSpec.of(stepExecution);
 		OutputColumns columns = new OutputColumns(RunParameters.columns(parameters.getString(RunParameters.COLUMNS)),
 				spec.accounting().score() != null);
 		OutputFormat format = spec.files().format();

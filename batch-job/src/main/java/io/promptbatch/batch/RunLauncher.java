@@ -41,6 +41,7 @@ public final class RunLauncher {
 	private final JobRepository repository;
 	private final Job job;
 	private final RunLeases leases;
+	private final java.util.function.UnaryOperator<JobParameters> extraParameters;
 
 	public RunLauncher(JobOperator operator, JobRepository repository, Job job) {
 		this(operator, repository, job, RunLeases.none());
@@ -51,10 +52,27 @@ public final class RunLauncher {
 	 *     marked as running is taken over only from a process that is gone)
 	 */
 	public RunLauncher(JobOperator operator, JobRepository repository, Job job, RunLeases leases) {
+		this(operator, repository, job, leases, p -> p);
+	}
+
+	private RunLauncher(JobOperator operator, JobRepository repository, Job job, RunLeases leases,
+			java.util.function.UnaryOperator<JobParameters> extraParameters) {
 		this.operator = operator;
 		this.repository = repository;
 		this.job = job;
 		this.leases = leases;
+		this.extraParameters = extraParameters;
+	}
+
+	/**
+	 * This launcher for runs in partitions: the run's parameters also name the number of partitions (part of the
+	 * run's identity) and the manager's version, which the workers must run.
+	 */
+	public RunLauncher partitioned(int partitions, String version) {
+		return new RunLauncher(operator, repository, job, leases, p -> new org.springframework.batch.core.job.parameters.JobParametersBuilder(p)
+			.addLong(io.promptbatch.batch.partition.PartitionedJob.PARTITIONS, (long) partitions)
+			.addString(io.promptbatch.batch.partition.PartitionedJob.VERSION, version, false)
+			.toJobParameters());
 	}
 
 	/**
@@ -73,7 +91,7 @@ public final class RunLauncher {
 	 */
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
 			boolean overwrite) throws Exception {
-		JobParameters parameters = RunParameters.of(spec, expectedRows, columns, input);
+		JobParameters parameters = extraParameters.apply(RunParameters.of(spec, expectedRows, columns, input));
 		JobInstance known = repository.getJobInstance(job.getName(), parameters);
 		try (RunLeases.Lease lease = lease(parameters, known == null ? null : known.getInstanceId())) {
 			return run(spec, expectedRows, parameters, overwrite);

@@ -30,7 +30,13 @@ final class JobSession implements AutoCloseable {
 
 	/** Opens the state of a command's options: its state directory, and its shared database when given. */
 	static JobSession open(StateOptions state, ApiKeys keys, Endpoints endpoints, StopSignal stop) throws IOException {
-		return open(state.stateDir.toAbsolutePath(), state.database(), keys, endpoints, stop);
+		return open(state, keys, endpoints, stop, io.promptbatch.batch.partition.Partitioning.NONE);
+	}
+
+	/** Opens the state of a command's options, taking partitions of runs as {@code partitioning} says. */
+	static JobSession open(StateOptions state, ApiKeys keys, Endpoints endpoints, StopSignal stop,
+			io.promptbatch.batch.partition.Partitioning partitioning) throws IOException {
+		return open(state.stateDir.toAbsolutePath(), state.database(), keys, endpoints, stop, partitioning);
 	}
 
 	/**
@@ -38,6 +44,11 @@ final class JobSession implements AutoCloseable {
 	 */
 	static JobSession open(Path stateDir, @Nullable StateDatabase stateDb, ApiKeys keys, Endpoints endpoints,
 			StopSignal stop) throws IOException {
+		return open(stateDir, stateDb, keys, endpoints, stop, io.promptbatch.batch.partition.Partitioning.NONE);
+	}
+
+	private static JobSession open(Path stateDir, @Nullable StateDatabase stateDb, ApiKeys keys, Endpoints endpoints,
+			StopSignal stop, io.promptbatch.batch.partition.Partitioning partitioning) throws IOException {
 		StateLock lock;
 		try {
 			lock = StateLock.acquire(stateDir);
@@ -52,7 +63,8 @@ final class JobSession implements AutoCloseable {
 			// promptbatch configures its own logging; keep Spring Boot from replacing it
 			System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
 			LoggingSetup.toFile(stateDir.resolve("promptbatch.log"));
-			return new JobSession(lock, PromptBatchApplication.start(stateDir, stateDb, keys, endpoints, stop));
+			return new JobSession(lock, PromptBatchApplication.start(stateDir, stateDb, keys, endpoints, stop,
+					partitioning));
 		}
 		catch (StateDatabaseException e) {
 			lock.close();
@@ -70,6 +82,22 @@ final class JobSession implements AutoCloseable {
 
 	io.promptbatch.batch.journal.ResponseJournal journal() {
 		return context.getBean(io.promptbatch.batch.journal.ResponseJournal.class);
+	}
+
+	/** This process's intake of partitions, when it takes any. */
+	java.util.Optional<io.promptbatch.batch.partition.PartitionIntake> partitionIntake() {
+		return java.util.Optional.ofNullable(context.getBeanProvider(io.promptbatch.batch.partition.PartitionIntake.class)
+			.getIfAvailable());
+	}
+
+	io.promptbatch.batch.partition.PartitionWorker partitionWorker() {
+		return context.getBean(io.promptbatch.batch.partition.PartitionWorker.class);
+	}
+
+	/** The partitions of a run, each attempt; empty for a run on one machine. */
+	java.util.List<io.promptbatch.batch.partition.PartitionListing.Attempt> partitions(long runId) {
+		return io.promptbatch.batch.partition.PartitionListing.of(
+				context.getBean(org.springframework.batch.core.repository.JobRepository.class), runId);
 	}
 
 	RunLauncher launcher() {

@@ -155,6 +155,12 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = { "-q", "--quiet" }, description = "No progress and no summary; the exit code and <output>.summary.json say how it went.")
 	boolean quiet;
 
+	@Option(names = "--partitions", paramLabel = "N", description = "With --state-db: split the input into N record ranges run by 'promptbatch worker' processes (and this one, unless --no-local-worker); one output, in input order.")
+	@Nullable Integer partitions;
+
+	@Option(names = "--no-local-worker", description = "With --partitions: this process only sends and watches the partitions, and merges the output; workers run them all.")
+	boolean noLocalWorker;
+
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = Throughput.CHUNK_SIZE, hidden = true, description = "Rows per commit.")
 	int chunkSize;
 
@@ -183,6 +189,7 @@ final class RunCommand implements Callable<Integer> {
 		catch (IllegalArgumentException e) {
 			throw new PromptbatchCommand.UsageException((outputFormat != null ? "--output-format: " : "") + e.getMessage());
 		}
+		io.promptbatch.batch.partition.Partitioning partitioning = partitioning();
 		OutputGuard.checkLocation(output);
 		OutputGuard.refuseWritingOnto(output, pricesFile == null ? List.of(input) : List.of(input, pricesFile));
 		Map<String, JsonNode> params = ParamTexts.parse(paramTexts);
@@ -241,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
 			}
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();
-					JobSession session = JobSession.open(state, keys, endpoints, stop.signal())) {
+					JobSession session = JobSession.open(state, keys, endpoints, stop.signal(), partitioning)) {
 				InputScan scan = Background.join(scanning);
 				target.requireModels(input, scan);
 				if (scorer != null && scorer.needsExpected()
@@ -268,7 +275,8 @@ final class RunCommand implements Callable<Integer> {
 				try (AutoCloseable progress = quiet ? () -> {
 				} : ProgressPrinter.start(session.progress(), err, scan.records(), System.console() != null,
 						progressInterval)) {
-					outcome = session.launcher().run(run, scan.records(), scan.carriedColumns(), Background.join(fingerprinting),
+					outcome = (partitions == null ? session.launcher()
+							: session.launcher().partitioned(partitions, WorkerCommand.version())).run(run, scan.records(), scan.carriedColumns(), Background.join(fingerprinting),
 							overwrite);
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
@@ -285,6 +293,24 @@ final class RunCommand implements Callable<Integer> {
 				simulator.close();
 			}
 		}
+	}
+
+	/** What this process does with partitions: with {@code --partitions}, runs one at a time unless told not to. */
+	private io.promptbatch.batch.partition.Partitioning partitioning() {
+		if (partitions == null) {
+			if (noLocalWorker) {
+				throw new PromptbatchCommand.UsageException("--no-local-worker needs --partitions N");
+			}
+			return io.promptbatch.batch.partition.Partitioning.NONE;
+		}
+		if (state.stateDb == null || state.stateDb.isBlank()) {
+			throw new PromptbatchCommand.UsageException("--partitions needs --state-db JDBC_URL: the partitions and their "
+					+ "workers meet in a shared PostgreSQL database");
+		}
+		if (partitions < 1 || partitions > 10_000) {
+			throw new PromptbatchCommand.UsageException("--partitions must be between 1 and 10000, was " + partitions);
+		}
+		return new io.promptbatch.batch.partition.Partitioning(noLocalWorker ? 0 : 1, 0, WorkerCommand.version());
 	}
 
 	static void writeReport(JobSession session, RunOutcome outcome, PrintWriter err) {

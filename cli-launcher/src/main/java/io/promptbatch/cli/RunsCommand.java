@@ -48,10 +48,14 @@ final class RunsCommand implements Callable<Integer> {
 			return 0;
 		}
 		List<RunRecord> runs;
+		java.util.Map<Long, List<io.promptbatch.batch.partition.PartitionListing.Attempt>> partitions = new java.util.HashMap<>();
 		try (GracefulStop stop = GracefulStop.install();
 				JobSession session = JobSession.open(state, v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
 			runs = session.launcher().runs(limit);
+			for (RunRecord r : runs) {
+				partitions.put(r.id(), session.partitions(r.id()));
+			}
 		}
 		out.printf(Locale.ROOT, "%-4s %-19s %-19s %-9s %8s %7s %12s %12s %10s  %s%n", "RUN", "STARTED", "ENDED", "STATUS",
 				"OK", "FAILED", "TOKENS IN", "TOKENS OUT", "COST USD", "INPUT -> OUTPUT");
@@ -63,6 +67,12 @@ final class RunsCommand implements Callable<Integer> {
 					r.totals().costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), r.spec().files().input(),
 					r.spec().files().output(), (r.spec().accounting().runKey() == null ? "" : "  (key " + r.spec().accounting().runKey() + ")")
 							+ (Endpoints.isSimulator(r.spec().target().baseUrl()) ? "  " + SIMULATED : ""));
+			for (var p : partitions.getOrDefault(r.id(), List.of())) {
+				out.printf(Locale.ROOT, "     partition %s  records [%d, %d)  %-9s %8d rows  %s%s%n", p.name(), p.from(), p.to(),
+						p.status().name().toLowerCase(Locale.ROOT), p.rows(),
+						p.worker() == null ? "not taken" : "on " + p.worker(),
+						p.exitDescription().isBlank() ? "" : "  (" + p.exitDescription().lines().findFirst().orElse("") + ")");
+			}
 		}
 		out.flush();
 		return 0;

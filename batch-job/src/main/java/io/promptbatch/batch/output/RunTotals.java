@@ -69,6 +69,23 @@ public final class RunTotals {
 		ctx.putString(PREFIX + "scores", sb.toString());
 	}
 
+	/** The sums of these totals and another's: a partitioned run's totals over its partitions. */
+	public RunTotals plus(RunTotals other) {
+		RunTotals t = new RunTotals();
+		RowTally a = tally;
+		RowTally b = other.tally;
+		String latencies = a.latency().encode() + (a.latency().count() > 0 && b.latency().count() > 0 ? "," : "")
+				+ b.latency().encode();
+		t.tally = RowTally.of(a.ok() + b.ok(), a.failed() + b.failed(), a.cached() + b.cached(),
+				a.promptTokens() + b.promptTokens(), a.completionTokens() + b.completionTokens(), a.retries() + b.retries(),
+				a.unpriced() + b.unpriced(), a.cost().add(b.cost()), LatencyHistogram.decode(latencies));
+		for (RunTotals each : new RunTotals[] { this, other }) {
+			each.scores.forEach((model, counts) -> t.scores.merge(model, counts.clone(), (x, y) -> new long[] {
+					x[0] + y[0], x[1] + y[1], x[2] + y[2], Math.max(x[3], y[3]) }));
+		}
+		return t;
+	}
+
 	void add(AnswerRow row) {
 		if (row.score() != null) {
 			long[] counts = scores.computeIfAbsent(row.model(), m -> new long[] { 0, 0, 0, 1 });

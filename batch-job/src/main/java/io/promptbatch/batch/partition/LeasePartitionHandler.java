@@ -1,0 +1,176 @@
+package io.promptbatch.batch.partition;
+
+import io.promptbatch.batch.StopSignal;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.partition.support.AbstractPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.dao.OptimisticLockingFailureException;
+
+/**
+ * Sends one request per partition and watches the partitions in the job repository (it does not wait for replies).
+ * A partition whose worker went silent, no commit for the lease period as measured on this process's own clock, is
+ * marked failed and sent again as a new step execution carrying the last committed state (the record position, the
+ * part file's committed length, the totals): a live worker continues it from there, with the answers already received
+ * taken from the journal. The silent worker, should it come back, cannot commit again: its step execution's version
+ * changed, so its next commit fails and is rolled back.
+ *
+ * <p>A partition a worker stopped (its process was asked to end) is sent again the same way. A partition a worker
+ * refused (another version, a path it cannot reach) or that failed is not: the step fails with its message.
+ */
+public final class LeasePartitionHandler extends AbstractPartitionHandler {
+
+	private static final Logger log = LoggerFactory.getLogger(LeasePartitionHandler.class);
+
+	/** How many times a partition is taken over from a silent worker before the run fails. */
+	static final int MAX_TAKEOVERS = 3;
+
+	/** The partitions taken over from silent workers, in the manager step's execution context. */
+	public static final String TAKEOVERS = "partition.takeovers";
+
+	private final JobRepository repository;
+	private final PartitionRequests requests;
+	private final String workerStep;
+	private final Duration lease;
+	private final Duration pollInterval;
+	private final StopSignal stop;
+
+	/**
+	 * @param lease how long a partition may go without a commit before its worker is taken for dead
+	 * @param pollInterval how often the job repository is read
+	 */
+	public LeasePartitionHandler(JobRepository repository, PartitionRequests requests, String workerStep, int partitions,
+			Duration lease, Duration pollInterval, StopSignal stop) {
+		this.repository = repository;
+		this.requests = requests;
+		this.workerStep = workerStep;
+		this.lease = lease;
+		this.pollInterval = pollInterval;
+		this.stop = stop;
+		setGridSize(partitions);
+	}
+
+	@Override
+	protected Set<StepExecution> doHandle(StepExecution manager, Set<StepExecution> partitions) throws Exception {
+		Map<String, StepExecution> current = new TreeMap<>();
+		Map<String, Integer> takeovers = new HashMap<>();
+		// step execution id -> {version, System.nanoTime() when first seen at that version}
+		Map<Long, long[]> seen = new HashMap<>();
+		for (StepExecution partition : partitions) {
+			current.put(partition.getStepName(), partition);
+		}
+		for (StepExecution partition : current.values()) {
+			requests.send(workerStep, partition);
+		}
+		log.info("Sent {} partition requests", current.size());
+		int takenOver = manager.getExecutionContext().getInt(TAKEOVERS, 0);
+		while (true) {
+			Thread.sleep(pollInterval.toMillis());
+			boolean running = false;
+			for (Map.Entry<String, StepExecution> entry : current.entrySet()) {
+				StepExecution fresh = repository.getStepExecution(entry.getValue().getId());
+				if (fresh == null) {
+					throw new IllegalStateException("partition " + entry.getKey() + " is gone from the job repository");
+				}
+				entry.setValue(fresh);
+				if (fresh.getStatus() == BatchStatus.STOPPED && !stop.requested()) {
+					// its worker was asked to end: it committed what it had, another worker continues
+					entry.setValue(resend(manager, fresh));
+					running = true;
+					continue;
+				}
+				if (!fresh.getStatus().isRunning()) {
+					continue;
+				}
+				running = true;
+				if (fresh.getStatus() != BatchStatus.STARTED || !silent(fresh, seen)) {
+					continue;
+				}
+				fresh.setStatus(BatchStatus.FAILED);
+				fresh.setExitStatus(ExitStatus.FAILED.addExitDescription("no commit from its worker for "
+						+ lease.toSeconds() + " s: taken over by another worker"));
+				fresh.setEndTime(LocalDateTime.now());
+				try {
+					// fails when the worker committed in the meantime: it is alive
+					repository.update(fresh);
+				}
+				catch (OptimisticLockingFailureException alive) {
+					continue;
+				}
+				int times = takeovers.merge(fresh.getStepName(), 1, Integer::sum);
+				if (times > MAX_TAKEOVERS) {
+					log.warn("Partition {} was taken over {} times; giving up", fresh.getStepName(), MAX_TAKEOVERS);
+					continue;
+				}
+				takenOver++;
+				manager.getExecutionContext().putInt(TAKEOVERS, takenOver);
+				repository.updateExecutionContext(manager);
+				log.warn("Partition {} (execution {}) had no commit for {} s: its worker is taken for dead; sent again "
+						+ "from its last commit", fresh.getStepName(), fresh.getId(), lease.toSeconds());
+				entry.setValue(resend(manager, fresh));
+			}
+			if (!running) {
+				refuseFailed(current.values());
+				return new HashSet<>(current.values());
+			}
+		}
+	}
+
+	/** Whether a started partition has had no commit for the lease period. */
+	private boolean silent(StepExecution partition, Map<Long, long[]> seen) {
+		long now = System.nanoTime();
+		long[] last = seen.get(partition.getId());
+		long version = partition.getVersion() == null ? -1 : partition.getVersion();
+		if (last == null || last[0] != version) {
+			seen.put(partition.getId(), new long[] { version, now });
+			return false;
+		}
+		return now - last[1] >= lease.toNanos();
+	}
+
+	/** A new step execution of the partition with its last committed state, and a request for it. */
+	private StepExecution resend(StepExecution manager, StepExecution last) {
+		StepExecution next = repository.createStepExecution(last.getStepName(), manager.getJobExecution());
+		next.setExecutionContext(last.getExecutionContext());
+		next.getExecutionContext().remove(PartitionWorker.WORKER);
+		repository.updateExecutionContext(next);
+		requests.send(workerStep, next);
+		return next;
+	}
+
+	/** Fails the step with the partitions' own messages when any of them failed. */
+	private static void refuseFailed(Iterable<StepExecution> partitions) {
+		List<String> failures = new ArrayList<>();
+		for (StepExecution p : partitions) {
+			if (p.getStatus() == BatchStatus.FAILED) {
+				String why = p.getExitStatus().getExitDescription();
+				failures.add(p.getStepName() + (why.isBlank() ? " failed" : ": " + why.lines().findFirst().orElse(why)));
+			}
+		}
+		if (!failures.isEmpty()) {
+			throw new PartitionFailedException(String.join("; ", failures));
+		}
+	}
+
+	/** A partition failed: a worker refused it, or it failed on its worker. */
+	public static final class PartitionFailedException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		PartitionFailedException(String message) {
+			super(message);
+		}
+	}
+}

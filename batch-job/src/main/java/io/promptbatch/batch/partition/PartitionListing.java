@@ -1,0 +1,56 @@
+package io.promptbatch.batch.partition;
+
+import io.promptbatch.batch.output.RunTotals;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+
+/** The partitions of a run as the job repository holds them: each attempt, its range, its worker and its rows. */
+public final class PartitionListing {
+
+	/**
+	 * One attempt of a partition.
+	 * @param name the partition ({@code p0003})
+	 * @param worker the worker that ran it ({@code host (pid N)}), or null when none took it
+	 * @param rows the rows it had committed
+	 * @param exitDescription why it ended as it did, when it says
+	 */
+	public record Attempt(String name, long stepExecutionId, BatchStatus status, @Nullable String worker, long from,
+			long to, long rows, String exitDescription) {
+	}
+
+	private PartitionListing() {
+	}
+
+	/** Every attempt of every partition of the run, by partition and then in order; empty for a run on one machine. */
+	public static List<Attempt> of(JobRepository repository, long runId) {
+		JobInstance instance = repository.getJobInstance(runId);
+		List<Attempt> attempts = new ArrayList<>();
+		if (instance == null) {
+			return attempts;
+		}
+		String prefix = PartitionWorker.STEP_NAME + ":";
+		for (JobExecution execution : repository.getJobExecutions(instance)) {
+			for (StepExecution step : execution.getStepExecutions()) {
+				if (!step.getStepName().startsWith(prefix)) {
+					continue;
+				}
+				StepExecution full = repository.getStepExecution(step.getId());
+				StepExecution s = full == null ? step : full;
+				var context = s.getExecutionContext();
+				attempts.add(new Attempt(s.getStepName().substring(prefix.length()), s.getId(), s.getStatus(),
+						context.containsKey(PartitionWorker.WORKER) ? context.getString(PartitionWorker.WORKER) : null,
+						context.getLong(RecordRangePartitioner.FROM, 0L), context.getLong(RecordRangePartitioner.TO, 0L),
+						RunTotals.from(context).rows(), s.getExitStatus().getExitDescription()));
+			}
+		}
+		attempts.sort(Comparator.comparing(Attempt::name).thenComparingLong(Attempt::stepExecutionId));
+		return attempts;
+	}
+}
