@@ -176,12 +176,18 @@ final class RunCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter err = spec.commandLine().getErr();
+		io.promptbatch.batch.partition.Partitioning partitioning = partitioning();
 		Map<String, String> env = parent.environment();
 		Path input = prompts.input;
 		Path pricesFile = prompts.pricesFile;
 		CacheMode cache = cacheOptions == null ? RunSpec.Accounting.DEFAULTS.cache() : cacheOptions.mode();
 		RunTarget target = RunTarget.of(provider, baseUrl, prompts.model, cache == CacheMode.ONLY, env, err);
 		Concurrency concurrency = concurrency(err);
+		if (partitions != null && target.simulator()) {
+			throw new PromptbatchCommand.UsageException("--partitions needs --base-url (or --provider): the built-in "
+					+ "simulator runs inside this process, where workers cannot reach it; start 'promptbatch simulator' and "
+					+ "give its URL");
+		}
 		OutputFormat format;
 		try {
 			format = outputFormat != null ? OutputFormat.named(outputFormat) : OutputFormat.of(output);
@@ -189,7 +195,6 @@ final class RunCommand implements Callable<Integer> {
 		catch (IllegalArgumentException e) {
 			throw new PromptbatchCommand.UsageException((outputFormat != null ? "--output-format: " : "") + e.getMessage());
 		}
-		io.promptbatch.batch.partition.Partitioning partitioning = partitioning();
 		OutputGuard.checkLocation(output);
 		OutputGuard.refuseWritingOnto(output, pricesFile == null ? List.of(input) : List.of(input, pricesFile));
 		Map<String, JsonNode> params = ParamTexts.parse(paramTexts);
@@ -281,6 +286,12 @@ final class RunCommand implements Callable<Integer> {
 				}
 				Summary.print(quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err, outcome,
 						run.files().output(), state.stateDir, session.progress().adaptiveConcurrency(), target.simulator());
+				if (partitions != null && !quiet) {
+					var attempts = session.partitions(outcome.instanceId());
+					err.printf("  partitions: %d, run by %d workers; %d taken over from a silent worker%n", partitions,
+							io.promptbatch.batch.partition.PartitionListing.workers(attempts).size(),
+							io.promptbatch.batch.partition.PartitionListing.takeovers(attempts));
+				}
 				if (report) {
 					writeReport(session, outcome, quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err);
 				}

@@ -45,25 +45,35 @@ class PartitionsIntegrationTests {
 	}
 
 	@AfterEach
-	void stopWorkers() throws InterruptedException {
+	void stopWorkers() throws Exception {
 		for (Process p : workers) {
 			p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 		}
+
 	}
 
 	private Map<String, String> login() {
 		return Map.of("PROMPTBATCH_STATE_DB_USER", pg.user(), "PROMPTBATCH_STATE_DB_PASSWORD", pg.password());
 	}
 
-	private CliProcess worker(String name, int concurrency) throws Exception {
-		CliProcess worker = new CliProcess(dir.resolve(name + ".log"));
-		Process process = worker.start(login(), List.of("-Xmx256m"), "worker", "--state-db", url, "--state-dir",
-				dir.resolve(name).toString(), "--state-db-lease", "3s", "--concurrency", Integer.toString(concurrency));
-		workers.add(process);
-		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
-			.until(() -> worker.log().contains("taking partitions from") || !process.isAlive());
-		assertThat(process.isAlive()).as(worker::log).isTrue();
-		return worker;
+	/** Starts worker processes, each with this --concurrency, and waits until each takes partitions. */
+	private List<CliProcess> workers(int count, int concurrency) throws Exception {
+		List<CliProcess> started = new ArrayList<>();
+		for (int i = 1; i <= count; i++) {
+			CliProcess worker = new CliProcess(dir.resolve("worker-" + i + ".log"));
+			workers.add(worker.start(login(), List.of("-Xmx256m"), "worker", "--state-db", url, "--state-dir",
+					dir.resolve("worker-" + i).toString(), "--state-db-lease", "3s", "--concurrency",
+					Integer.toString(concurrency)));
+			started.add(worker);
+		}
+		for (int i = 0; i < count; i++) {
+			CliProcess worker = started.get(i);
+			Process process = workers.get(workers.size() - count + i);
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+				.until(() -> worker.log().contains("taking partitions from") || !process.isAlive());
+			assertThat(process.isAlive()).as(worker::log).isTrue();
+		}
+		return started;
 	}
 
 	private CliFixtures.Result manager(ChatSimulator sim, Path input, Path output, int partitions, String... more) {
@@ -111,11 +121,14 @@ class PartitionsIntegrationTests {
 			.latency(Latency.lognormal(Duration.ofMillis(15), 0.3))
 			.workerThreads(8)
 			.build())) {
-			worker("worker-1", 8);
-			worker("worker-2", 8);
+			long t0 = System.nanoTime();
+			workers(2, 8);
+			System.out.printf("partitions test: workers ready after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 
 			// when: the manager splits the run into 8 partitions and runs none itself
+			long t1 = System.nanoTime();
 			CliFixtures.Result result = manager(sim, input, output, 8, "--no-local-worker");
+			System.out.printf("partitions test: manager took %d ms%n", (System.nanoTime() - t1) / 1_000_000);
 
 			// then: one output, one row per record in order, each the answer to its own prompt, one request per row
 			assertThat(result.exitCode()).as(result.err()).isZero();
@@ -129,6 +142,96 @@ class PartitionsIntegrationTests {
 			try (var files = java.nio.file.Files.list(dir)) {
 				assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".part-"));
 			}
+		}
+	}
+
+	@Test
+	void aWorkerKilledMidPartitionIsTakenOverAndTheRunCompletesPayingAgainOnlyItsRequestsInFlight() throws Exception {
+		// given: two workers allowing 4 requests in flight each, and a run of 8 partitions none of which the manager runs
+		int rows = 1200;
+		int workerConcurrency = 4;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(30), 0.3))
+			.workerThreads(8)
+			.build())) {
+			workers(2, workerConcurrency);
+			Path workerLog = dir.resolve("worker-1").resolve("promptbatch.log");
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
+				.supplyAsync(() -> manager(sim, input, output, 8, "--no-local-worker"));
+
+			// when: worker 1 is killed (SIGKILL) while it runs a partition
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+				.until(() -> java.nio.file.Files.exists(workerLog)
+						&& java.nio.file.Files.readString(workerLog).contains("started on"));
+			Thread.sleep(1000);
+			Process killed = workers.get(0);
+			killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			long killedAt = System.nanoTime();
+			String partitionsLeft = java.nio.file.Files.readString(workerLog);
+			assertThat(partitionsLeft).as("worker 1 was killed while it ran a partition")
+				.containsPattern("started on[^\\n]*\\n(?![\\s\\S]*ended)");
+
+			// then: the run completes without anyone running it again, with one row per record in input order
+			CliFixtures.Result result = run.get(180, TimeUnit.SECONDS);
+			System.out.printf("partitions kill test: run ended %d ms after the kill%n",
+					(System.nanoTime() - killedAt) / 1_000_000);
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			// and: the killed worker's partition was taken over, and the summary counts it
+			assertThat(result.err()).containsPattern("partitions: 8, run by 2 workers; [1-9] taken over");
+			// and: the answers paid twice are at most the killed worker's requests in flight
+			long paidAgain = sim.counters().requests() - rows;
+			System.out.printf("partitions kill test: %d rows, %d requests, %d paid again (worker in flight at most %d)%n",
+					rows, sim.counters().requests(), paidAgain, workerConcurrency);
+			assertThat(paidAgain).isBetween(0L, (long) workerConcurrency);
+		}
+	}
+
+	@Test
+	void sixtyFourPartitionsCompleteBetweenTheManagersOwnWorkerAndAWorkerProcess() throws Exception {
+		// given: one worker process, and a manager that also runs partitions itself
+		int rows = 640;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(5), 0.3))
+			.workerThreads(8)
+			.build())) {
+			workers(1, 8);
+
+			// when: the run is split into 64 partitions
+			CliFixtures.Result result = manager(sim, input, output, 64);
+
+			// then: every partition completed (none left waiting), and the output is exact
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			assertThat(sim.counters().requests()).isEqualTo(rows);
+			Map<String, String> by = completedBy();
+			assertThat(by).hasSize(64);
+			assertThat(result.err()).contains("partitions: 64, run by 2 workers; 0 taken over");
+		}
+	}
+
+	@Test
+	void partitionsWithoutAStateDatabaseAndAWorkerWithoutOneAreRefusedBeforeAnyRequest() throws Exception {
+		// given: a server that counts requests
+		Path input = CliFixtures.csv(dir, 10);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().build())) {
+			// when: partitions are asked for without --state-db
+			CliFixtures.Result run = CliFixtures.execute(Map.of(), "run", "--base-url", sim.baseUrl(), "--input",
+					input.toString(), "--output", dir.resolve("a.jsonl").toString(), "--state-dir",
+					dir.resolve("s").toString(), "--partitions", "4");
+			// and: a worker is started without one
+			CliFixtures.Result worker = CliFixtures.execute(Map.of(), "worker", "--state-dir", dir.resolve("w").toString());
+
+			// then: both are refused with exit 2, saying what is missing, and nothing was sent
+			assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+			assertThat(run.err()).contains("--partitions needs --state-db JDBC_URL");
+			assertThat(worker.exitCode()).as(worker.err()).isEqualTo(2);
+			assertThat(worker.err()).contains("worker needs --state-db JDBC_URL");
+			assertThat(sim.counters().requests()).isZero();
 		}
 	}
 }

@@ -40,6 +40,9 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 	/** The partitions taken over from silent workers, in the manager step's execution context. */
 	public static final String TAKEOVERS = "partition.takeovers";
 
+	/** The exit description of a partition taken over from a silent worker starts so. */
+	static final String TAKEN_OVER = "taken over: no commit from its worker for ";
+
 	private final JobRepository repository;
 	private final PartitionRequests requests;
 	private final String workerStep;
@@ -95,12 +98,15 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 					continue;
 				}
 				running = true;
-				if (fresh.getStatus() != BatchStatus.STARTED || !silent(fresh, seen)) {
+				// a partition still STARTING is either queued or claimed by a worker that has not started it yet
+				boolean claimed = fresh.getStatus() == BatchStatus.STARTED
+						|| fresh.getExecutionContext().containsKey(PartitionWorker.WORKER);
+				if (!claimed || !silent(fresh, seen)) {
 					continue;
 				}
 				fresh.setStatus(BatchStatus.FAILED);
-				fresh.setExitStatus(ExitStatus.FAILED.addExitDescription("no commit from its worker for "
-						+ lease.toSeconds() + " s: taken over by another worker"));
+				fresh.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
+						+ " s; sent again from its last commit"));
 				fresh.setEndTime(LocalDateTime.now());
 				try {
 					// fails when the worker committed in the meantime: it is alive

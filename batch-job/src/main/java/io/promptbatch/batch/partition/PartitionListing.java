@@ -28,6 +28,16 @@ public final class PartitionListing {
 	private PartitionListing() {
 	}
 
+	/** How many of these attempts were taken over from a silent worker. */
+	public static long takeovers(List<Attempt> attempts) {
+		return attempts.stream().filter(a -> a.exitDescription().startsWith(LeasePartitionHandler.TAKEN_OVER)).count();
+	}
+
+	/** The workers that ran these attempts, each once, in the order first seen. */
+	public static List<String> workers(List<Attempt> attempts) {
+		return attempts.stream().map(Attempt::worker).filter(java.util.Objects::nonNull).distinct().toList();
+	}
+
 	/** Every attempt of every partition of the run, by partition and then in order; empty for a run on one machine. */
 	public static List<Attempt> of(JobRepository repository, long runId) {
 		JobInstance instance = repository.getJobInstance(runId);

@@ -95,6 +95,9 @@ public final class PartitionWorker {
 		if (concurrency > 0) {
 			partition.getExecutionContext().putInt(PartitionSpec.WORKER_CONCURRENCY, concurrency);
 		}
+		// the claim, before anything else: a worker that dies before its step starts is seen to have taken it (the
+		// context has no version of its own, so this does not move the step execution's)
+		repository.updateExecutionContext(partition);
 		log.info("Partition {} (execution {}) started on {}, records [{}, {})", partition.getStepName(),
 				partition.getId(), identity, partition.getExecutionContext().getLong(RecordRangePartitioner.FROM),
 				partition.getExecutionContext().getLong(RecordRangePartitioner.TO));
