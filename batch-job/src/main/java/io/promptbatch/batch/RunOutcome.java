@@ -35,7 +35,8 @@ public record RunOutcome(long executionId, long instanceId, BatchStatus status, 
 		if (status == BatchStatus.COMPLETED) {
 			return totals.failed() > 0 ? 3 : 0;
 		}
-		if (find(InputException.class) != null) {
+		if (find(InputException.class) != null
+				|| find(io.promptbatch.batch.partition.LeasePartitionHandler.PartitionRefusedException.class) != null) {
 			return 2;
 		}
 		return 1;

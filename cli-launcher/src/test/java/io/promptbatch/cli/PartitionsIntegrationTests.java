@@ -57,13 +57,15 @@ class PartitionsIntegrationTests {
 	}
 
 	/** Starts worker processes, each with this --concurrency, and waits until each takes partitions. */
-	private List<CliProcess> workers(int count, int concurrency) throws Exception {
+	private List<CliProcess> workers(int count, int concurrency, String... more) throws Exception {
 		List<CliProcess> started = new ArrayList<>();
 		for (int i = 1; i <= count; i++) {
 			CliProcess worker = new CliProcess(dir.resolve("worker-" + i + ".log"));
-			workers.add(worker.start(login(), List.of("-Xmx256m"), "worker", "--state-db", url, "--state-dir",
+			List<String> args = new ArrayList<>(List.of("worker", "--state-db", url, "--state-dir",
 					dir.resolve("worker-" + i).toString(), "--state-db-lease", "3s", "--concurrency",
 					Integer.toString(concurrency)));
+			args.addAll(List.of(more));
+			workers.add(worker.start(login(), List.of("-Xmx256m"), args.toArray(String[]::new)));
 			started.add(worker);
 		}
 		for (int i = 0; i < count; i++) {
@@ -232,6 +234,46 @@ class PartitionsIntegrationTests {
 			assertThat(worker.exitCode()).as(worker.err()).isEqualTo(2);
 			assertThat(worker.err()).contains("worker needs --state-db JDBC_URL");
 			assertThat(sim.counters().requests()).isZero();
+		}
+	}
+
+	@Test
+	void aWorkerStoppedWithSigtermHandsItsPartitionBackAndAnIdleWorkerExitsOnItsOwn() throws Exception {
+		// given: two workers, the second one exiting once idle for 2 s, and a run of 4 partitions
+		int rows = 800;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(40), 0.3))
+			.workerThreads(8)
+			.build())) {
+			List<CliProcess> started = workers(2, 4, "--exit-when-idle", "2s");
+			Path workerLog = dir.resolve("worker-1").resolve("promptbatch.log");
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
+				.supplyAsync(() -> manager(sim, input, output, 4, "--no-local-worker"));
+
+			// when: worker 1 gets SIGTERM while it runs a partition
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+				.until(() -> java.nio.file.Files.exists(workerLog)
+						&& java.nio.file.Files.readString(workerLog).contains("started on"));
+			Thread.sleep(1000);
+			Process stopped = workers.get(0);
+			stopped.destroy();
+
+			// then: it ends by itself, its partition ended STOPPED (not failed), and the run completes exactly
+			assertThat(stopped.waitFor(60, TimeUnit.SECONDS)).as(started.get(0)::log).isTrue();
+			assertThat(java.nio.file.Files.readString(workerLog)).containsPattern("ended STOPPED");
+			CliFixtures.Result result = run.get(180, TimeUnit.SECONDS);
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			// and: a stop commits the answers in flight: nothing is paid twice
+			assertThat(sim.counters().requests()).isEqualTo(rows);
+			assertThat(result.err()).contains("0 taken over");
+			// and: the other worker, idle once the run is over, exits by itself
+			Process idle = workers.get(1);
+			assertThat(idle.waitFor(30, TimeUnit.SECONDS)).as(started.get(1)::log).isTrue();
+			assertThat(idle.exitValue()).isZero();
+			assertThat(started.get(1).log()).contains("idle for 2 s; exiting");
 		}
 	}
 }

@@ -159,23 +159,38 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 	/** Fails the step with the partitions' own messages when any of them failed. */
 	private static void refuseFailed(Iterable<StepExecution> partitions) {
 		List<String> failures = new ArrayList<>();
+		boolean refused = false;
 		for (StepExecution p : partitions) {
 			if (p.getStatus() == BatchStatus.FAILED) {
+				refused |= PartitionWorker.REFUSED.equals(p.getExitStatus().getExitCode());
 				String why = p.getExitStatus().getExitDescription();
 				failures.add(p.getStepName() + (why.isBlank() ? " failed" : ": " + why.lines().findFirst().orElse(why)));
 			}
+		}
+		if (refused) {
+			throw new PartitionRefusedException(String.join("; ", failures));
 		}
 		if (!failures.isEmpty()) {
 			throw new PartitionFailedException(String.join("; ", failures));
 		}
 	}
 
-	/** A partition failed: a worker refused it, or it failed on its worker. */
-	public static final class PartitionFailedException extends RuntimeException {
+	/** A partition failed on its worker. */
+	public static class PartitionFailedException extends RuntimeException {
 
 		private static final long serialVersionUID = 1L;
 
 		PartitionFailedException(String message) {
+			super(message);
+		}
+	}
+
+	/** A worker refused a partition before any request: the setup is wrong (another version, a path it cannot reach). */
+	public static final class PartitionRefusedException extends PartitionFailedException {
+
+		private static final long serialVersionUID = 1L;
+
+		PartitionRefusedException(String message) {
 			super(message);
 		}
 	}

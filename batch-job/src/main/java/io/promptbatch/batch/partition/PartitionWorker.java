@@ -42,6 +42,9 @@ public final class PartitionWorker {
 	/** The worker that runs a partition ({@code host (pid N)}), in its step execution context. */
 	public static final String WORKER = "partition.worker";
 
+	/** The exit code of a partition a worker refused (another version, a path it cannot reach). */
+	public static final String REFUSED = "REFUSED";
+
 	/** The step that runs one partition; its executions are named {@code prompt-partition:p0003}. */
 	public static final String STEP_NAME = "prompt-partition";
 
@@ -86,7 +89,7 @@ public final class PartitionWorker {
 			log.error("Partition {} refused: {}", partition.getStepName(), refusal);
 			partition.setStartTime(LocalDateTime.now());
 			partition.setStatus(BatchStatus.FAILED);
-			partition.setExitStatus(ExitStatus.FAILED.addExitDescription(refusal));
+			partition.setExitStatus(new ExitStatus(REFUSED, refusal));
 			partition.setEndTime(LocalDateTime.now());
 			repository.update(partition);
 			return;
