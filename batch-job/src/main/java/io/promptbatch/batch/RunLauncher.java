@@ -413,14 +413,39 @@ public final class RunLauncher {
 	private void markFailed(JobExecution execution) {
 		for (StepExecution step : execution.getStepExecutions()) {
 			if (step.getStatus().isRunning() || step.getStatus() == BatchStatus.UNKNOWN) {
-				step.setStatus(BatchStatus.FAILED);
-				step.setEndTime(LocalDateTime.now());
-				repository.update(step);
+				markFailed(step);
 			}
 		}
 		execution.setStatus(BatchStatus.FAILED);
 		execution.setEndTime(LocalDateTime.now());
 		repository.update(execution);
+	}
+
+	/**
+	 * Marks a step failed. A partition of a run whose manager died may still be committing on a live worker: its
+	 * latest state is marked then, and the worker's next commit fails (its version moved), so that the partition
+	 * continues from its last commit when the run restarts.
+	 */
+	private void markFailed(StepExecution step) {
+		StepExecution current = step;
+		for (int attempt = 1;; attempt++) {
+			current.setStatus(BatchStatus.FAILED);
+			current.setEndTime(LocalDateTime.now());
+			try {
+				repository.update(current);
+				return;
+			}
+			catch (org.springframework.dao.OptimisticLockingFailureException committedMeanwhile) {
+				StepExecution latest = repository.getStepExecution(current.getId());
+				if (attempt >= 10 || latest == null) {
+					throw committedMeanwhile;
+				}
+				if (!latest.getStatus().isRunning() && latest.getStatus() != BatchStatus.UNKNOWN) {
+					return;
+				}
+				current = latest;
+			}
+		}
 	}
 
 	/**

@@ -276,4 +276,39 @@ class PartitionsIntegrationTests {
 			assertThat(started.get(1).log()).contains("idle for 2 s; exiting");
 		}
 	}
+
+	@Test
+	void aManagerKilledMidRunIsContinuedByTheSameCommandWithOneRowPerRecord() throws Exception {
+		// given: one worker and a manager process running 4 partitions, none of them itself
+		int rows = 800;
+		int workerConcurrency = 4;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(30), 0.3))
+			.workerThreads(8)
+			.build())) {
+			workers(1, workerConcurrency);
+			CliProcess managerProcess = new CliProcess(dir.resolve("manager-process.log"));
+			Process manager = managerProcess.start(login(), List.of("-Xmx256m"), "run", "--base-url", sim.baseUrl(),
+					"--model", "kimi-k2.5", "--concurrency", "8", "--chunk-size", "20", "--input", input.toString(),
+					"--output", output.toString(), "--state-dir", dir.resolve("manager").toString(), "--state-db", url,
+					"--state-db-lease", "3s", "--partitions", "4", "--no-local-worker");
+
+			// when: the manager is killed (SIGKILL) while the worker runs its partitions
+			CliProcess.awaitRequests(sim, manager, rows / 4);
+			assertThat(manager.isAlive()).as(managerProcess::log).isTrue();
+			manager.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+			// then: the same command (the run's lease is free: its holder's pid is gone) completes the run
+			CliFixtures.Result result = manager(sim, input, output, 4, "--no-local-worker");
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			// and: answers paid twice are at most the worker's requests in flight when its partition was fenced
+			long paidAgain = sim.counters().requests() - rows;
+			System.out.printf("partitions manager-kill test: %d rows, %d requests, %d paid again%n", rows,
+					sim.counters().requests(), paidAgain);
+			assertThat(paidAgain).isBetween(0L, (long) workerConcurrency);
+		}
+	}
 }

@@ -1,26 +1,15 @@
 package io.promptbatch.batch.partition;
 
-import io.promptbatch.batch.PromptBatchJobConfiguration;
-import io.promptbatch.batch.RunParameters;
-import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.batch.state.StateDatabase;
-import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
-import javax.sql.DataSource;
 import org.postgresql.jdbc.PgConnection;
-import org.springframework.batch.core.configuration.annotation.JobScope;
-import org.springframework.batch.core.job.Job;
-import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.Step;
-import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
 import org.springframework.batch.infrastructure.item.ItemStreamWriter;
 import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
