@@ -268,7 +268,7 @@ class StateDatabaseIntegrationTests {
 	}
 
 	/** The (run, fingerprint) of each whole line of a state directory's answer log. */
-	private static List<String[]> answersInLog(Path stateDir) throws IOException {
+	static List<String[]> answersInLog(Path stateDir) throws IOException {
 		List<String[]> answers = new ArrayList<>();
 		Path log = stateDir.resolve("answer-log");
 		if (!Files.isDirectory(log)) {

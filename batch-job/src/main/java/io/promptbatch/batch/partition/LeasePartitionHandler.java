@@ -1,6 +1,7 @@
 package io.promptbatch.batch.partition;
 
 import io.promptbatch.batch.StopSignal;
+import io.promptbatch.batch.fanout.AnswerWindowReader;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -88,7 +89,10 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 					throw new IllegalStateException("partition " + entry.getKey() + " is gone from the job repository");
 				}
 				entry.setValue(fresh);
-				if (fresh.getStatus() == BatchStatus.STOPPED && !stop.requested()) {
+				// a partition stopped by its own limits (the budget, an ignored cap) stays stopped, and so does the run
+				boolean handedBack = fresh.getStatus() == BatchStatus.STOPPED && !stop.requested()
+						&& !fresh.getExecutionContext().containsKey(AnswerWindowReader.STOP_REASON);
+				if (handedBack) {
 					// its worker was asked to end: it committed what it had, another worker continues
 					entry.setValue(resend(manager, fresh));
 					running = true;
