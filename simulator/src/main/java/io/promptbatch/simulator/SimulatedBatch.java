@@ -76,9 +76,8 @@ final class SimulatedBatch {
 		this.files = files;
 		this.createdNanos = nowNanos;
 		this.createdMillis = System.currentTimeMillis();
-		long windowSeconds = BatchProvider.windowLength(window).toSeconds();
-		this.expiresAt = createdMillis / 1000 + (timing.expireNanos() == Long.MAX_VALUE ? windowSeconds
-				: Math.min(windowSeconds, (timing.expireNanos() + 999_999_999L) / 1_000_000_000L));
+		long windowMillis = BatchProvider.windowLength(window).toMillis();
+		this.expiresAt = (createdMillis + Math.min(windowMillis, timing.expireNanos() / 1_000_000)) / 1000;
 	}
 
 	String id() {

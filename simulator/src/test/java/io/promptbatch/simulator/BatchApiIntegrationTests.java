@@ -156,8 +156,9 @@ class BatchApiIntegrationTests {
 					inProgressCounts.add(batch.get("request_counts").get("completed").asInt());
 				}
 			}
+			// (finalizing lasts 0.1 s: a slow poll may miss it, its timestamp says it was there)
 			assertThat(List.of("validating", "in_progress", "finalizing", "completed")).containsSubsequence(states);
-			assertThat(states).contains("in_progress", "finalizing", "completed");
+			assertThat(states).contains("in_progress", "completed");
 			assertThat(inProgressCounts).isSorted();
 			assertThat(inProgressCounts.stream().filter(c -> c > 0 && c < 20).distinct().count()).isGreaterThanOrEqualTo(3);
 			assertThat(batch.get("request_counts").get("completed").asInt()).isEqualTo(20);
@@ -310,8 +311,8 @@ class BatchApiIntegrationTests {
 			assertThat(batch.get("expires_at").asLong()).isEqualTo(batch.get("created_at").asLong() + 1);
 			List<JsonNode> output = api.fileLines(batch.get("output_file_id"));
 			List<JsonNode> errors = api.fileLines(batch.get("error_file_id"));
-			// 0.2 s validating, then 0.8 s of a 2 s run: about 16 of 40 answered
-			assertThat(output.size()).isBetween(8, 24);
+			// 0.2 s validating, then 0.8 s of a 2 s run at an even pace: 16 of 40 answered, however late it is read
+			assertThat(output).hasSize(16);
 			assertThat(batch.get("request_counts").get("completed").asInt()).isEqualTo(output.size());
 			assertThat(errors).hasSize(40 - output.size()).allSatisfy(e -> {
 				assertThat(e.get("response").isNull()).isTrue();
