@@ -74,8 +74,10 @@ public final class RunLauncher {
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
 			boolean overwrite) throws Exception {
 		JobParameters parameters = RunParameters.of(spec, expectedRows, columns, input);
-		JobInstance known = repository.getJobInstance(job.getName(), parameters);
-		try (RunLeases.Lease lease = lease(parameters, known == null ? null : known.getInstanceId())) {
+		try (RunLeases.Lease lease = lease(parameters, () -> {
+			JobInstance known = repository.getJobInstance(job.getName(), parameters);
+			return known == null ? null : known.getInstanceId();
+		})) {
 			return run(spec, expectedRows, parameters, overwrite);
 		}
 	}
@@ -120,7 +122,8 @@ public final class RunLauncher {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
 		refuseChangedInput(target);
-		try (RunLeases.Lease lease = lease(target.getJobParameters(), target.getJobInstance().getInstanceId())) {
+		long run = target.getJobInstance().getInstanceId();
+		try (RunLeases.Lease lease = lease(target.getJobParameters(), () -> run)) {
 			if (target.getStatus().isRunning()) {
 				// its holder fell silent after this process looked for abandoned runs
 				markFailed(target);
@@ -350,13 +353,14 @@ public final class RunLauncher {
 	 * The lease of a run (a no-op on a state directory's own H2 file, which its lock gives to one process).
 	 * @throws RunRefusedException when another live process runs it
 	 */
-	private RunLeases.Lease lease(JobParameters parameters, @Nullable Long runId) {
+	private RunLeases.Lease lease(JobParameters parameters, java.util.function.Supplier<@Nullable Long> runId) {
 		try {
 			return leases.acquire(JOB_KEYS.generateKey(parameters));
 		}
 		catch (RunLeases.HeldException e) {
 			RunLeases.Holder h = e.holder();
-			String run = runId == null ? "this run" : "run " + runId;
+			Long id = runId.get();
+			String run = id == null ? "this run" : "run " + id;
 			throw new RunRefusedException(run + " is running on host " + h.host() + " (pid " + h.pid() + "), last seen "
 					+ h.silentSeconds() + " s ago; wait for it to end, or if that process is gone, run this again once it "
 					+ "has been silent for " + leases.period().toSeconds() + " s (--state-db-lease): the run is then taken "
