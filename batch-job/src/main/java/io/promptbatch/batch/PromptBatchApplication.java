@@ -110,9 +110,10 @@ public class PromptBatchApplication {
 	@Bean
 	@DependsOn("stateSchema")
 	RunLeases runLeases(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
-			ObjectProvider<StateDatabase> stateDb) {
+			ObjectProvider<StateDatabase> stateDb, StopSignal stopSignal) {
 		StateDatabase shared = stateDb.getIfAvailable();
-		return shared == null ? RunLeases.none() : RunLeases.shared(jdbcTemplate, transactionManager, shared.lease());
+		return shared == null ? RunLeases.none()
+				: RunLeases.shared(jdbcTemplate, transactionManager, shared.lease(), stopSignal::request);
 	}
 
 	@Bean
