@@ -42,13 +42,10 @@ public final class RunLauncher {
 	private final Job job;
 	private final RunLeases leases;
 
-	public RunLauncher(JobOperator operator, JobRepository repository, Job job) {
-		this(operator, repository, job, RunLeases.none());
-	}
-
 	/**
 	 * @param leases who runs which run, when the state database is shared by several machines (then a run
-	 *     marked as running is taken over only from a process that is gone)
+	 *     marked as running is taken over only from a process that is gone); {@link RunLeases#none()} for the
+	 *     H2 file of a state directory
 	 */
 	public RunLauncher(JobOperator operator, JobRepository repository, Job job, RunLeases leases) {
 		this.operator = operator;
