@@ -1,6 +1,9 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.journal.ResponseJournal;
+import io.promptbatch.batch.state.RunLeases;
+import io.promptbatch.batch.state.StateDatabase;
+import io.promptbatch.batch.state.StateDatabaseException;
 import io.promptbatch.batch.state.StateSchema;
 import io.promptbatch.core.cost.PriceTable;
 import java.nio.file.Path;
@@ -9,6 +12,8 @@ import java.util.Map;
 import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.batch.core.configuration.support.JdbcDefaultBatchConfiguration;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.launch.JobOperator;
@@ -22,10 +27,13 @@ import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.Isolation;
 
 /**
  * The Spring application behind every job command: the state database (H2 file under the state
- * directory by default, any JDBC URL when given), Spring Batch's JDBC job repository, and the job.
+ * directory by default, a shared PostgreSQL database with {@code --state-db}), Spring Batch's JDBC job
+ * repository, and the job.
  *
  * <p>Its beans are declared here rather than taken from Boot's auto-configurations (data source,
  * transactions, JDBC template, batch), and {@link #start} refreshes a plain annotation context rather
@@ -39,27 +47,45 @@ public class PromptBatchApplication {
 
 	private static final String STATE_DIR = "promptbatch.state-dir";
 
-	private static final String JDBC_URL = "promptbatch.jdbc-url";
-
 	/** Spring Batch's JDBC job repository and job operator, on the {@code dataSource} and {@code transactionManager} beans. */
 	@Configuration(proxyBeanMethods = false)
 	static class BatchInfrastructure extends JdbcDefaultBatchConfiguration {
+
+		/**
+		 * On a shared PostgreSQL state database, executions are created at READ COMMITTED rather than
+		 * Spring Batch's SERIALIZABLE: there, two processes starting runs of other outputs at the same moment
+		 * had one of them refused ("could not serialize access due to read/write dependencies"). Two
+		 * starts of the same run are kept apart by its lease ({@link RunLeases}), taken before, and by the
+		 * repository's unique job key.
+		 */
+		@Override
+		protected Isolation getIsolationLevelForCreate() {
+			return getDataSource() instanceof HikariDataSource pool && pool.getJdbcUrl() != null
+					&& pool.getJdbcUrl().startsWith("jdbc:postgresql:") ? Isolation.READ_COMMITTED
+							: super.getIsolationLevelForCreate();
+		}
 	}
 
-	/** The state database's connection pool (user {@code sa} for the default H2 file; else the URL says all). */
+	/**
+	 * The state database's connection pool: the H2 file under the state directory (user {@code sa}), or the
+	 * shared database of {@code --state-db} with its credentials.
+	 */
 	@Bean
-	HikariDataSource dataSource(org.springframework.core.env.Environment environment) {
-		String url = environment.getProperty(JDBC_URL);
+	HikariDataSource dataSource(org.springframework.core.env.Environment environment,
+			ObjectProvider<StateDatabase> stateDb) {
+		StateDatabase shared = stateDb.getIfAvailable();
 		HikariConfig config = new HikariConfig();
 		config.setPoolName("promptbatch-state");
 		config.setMaximumPoolSize(8);
-		if (url == null) {
+		if (shared == null) {
 			config.setJdbcUrl(h2Url(Path.of(environment.getRequiredProperty(STATE_DIR))));
 			config.setUsername("sa");
 			config.setPassword("");
 		}
 		else {
-			config.setJdbcUrl(url);
+			config.setJdbcUrl(shared.url());
+			config.setUsername(shared.user());
+			config.setPassword(shared.password());
 		}
 		return new HikariDataSource(config);
 	}
@@ -75,8 +101,19 @@ public class PromptBatchApplication {
 	}
 
 	@Bean
-	StateSchema stateSchema(DataSource dataSource) {
-		return new StateSchema(dataSource);
+	StateSchema stateSchema(DataSource dataSource, ObjectProvider<StateDatabase> stateDb) {
+		StateDatabase shared = stateDb.getIfAvailable();
+		return shared == null ? new StateSchema(dataSource) : new StateSchema(dataSource, shared.shown());
+	}
+
+	/** Who runs which run: kept in a shared state database; an H2 file is used by one process at a time. */
+	@Bean
+	@DependsOn("stateSchema")
+	RunLeases runLeases(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
+			ObjectProvider<StateDatabase> stateDb, StopSignal stopSignal) {
+		StateDatabase shared = stateDb.getIfAvailable();
+		return shared == null ? RunLeases.none()
+				: RunLeases.shared(jdbcTemplate, transactionManager, shared.lease(), stopSignal::request);
 	}
 
 	@Bean
@@ -100,8 +137,9 @@ public class PromptBatchApplication {
 
 	@Bean
 	@DependsOn("stateSchema")
-	RunLauncher runLauncher(JobOperator jobOperator, JobRepository jobRepository, Job promptBatchJob) {
-		return new RunLauncher(jobOperator, jobRepository, promptBatchJob);
+	RunLauncher runLauncher(JobOperator jobOperator, JobRepository jobRepository, Job promptBatchJob,
+			RunLeases runLeases) {
+		return new RunLauncher(jobOperator, jobRepository, promptBatchJob, runLeases);
 	}
 
 	/**
@@ -121,25 +159,41 @@ public class PromptBatchApplication {
 
 	/**
 	 * Starts the application on a state directory.
-	 * @param jdbcUrl the state database, or null for the H2 file under {@code stateDir}
+	 * @param stateDb the shared state database, or null for the H2 file under {@code stateDir} (the state
+	 *     directory keeps the answer log, the lock and the log file either way)
 	 * @param apiKeys where keys are looked up, by variable name
 	 * @param endpoints maps recorded base URLs to the addresses called
 	 * @param stopSignal asks a running job to stop gracefully
+	 * @throws StateDatabaseException when the shared state database cannot be used (not reached, the login
+	 *     refused, missing, or of another schema version)
 	 */
-	public static ConfigurableApplicationContext start(Path stateDir, @org.jspecify.annotations.Nullable String jdbcUrl,
+	public static ConfigurableApplicationContext start(Path stateDir, @Nullable StateDatabase stateDb,
 			ApiKeys apiKeys, Endpoints endpoints, StopSignal stopSignal) {
+		if (stateDb != null) {
+			stateDb.check();
+		}
 		Map<String, Object> properties = new LinkedHashMap<>();
 		properties.put(STATE_DIR, stateDir.toAbsolutePath().normalize().toString());
-		if (jdbcUrl != null) {
-			properties.put(JDBC_URL, jdbcUrl);
-		}
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		context.getEnvironment().getPropertySources().addLast(new MapPropertySource("promptbatch", properties));
 		context.getBeanFactory().registerSingleton("apiKeys", apiKeys);
 		context.getBeanFactory().registerSingleton("endpoints", endpoints);
 		context.getBeanFactory().registerSingleton("stopSignal", stopSignal);
+		if (stateDb != null) {
+			context.getBeanFactory().registerSingleton("stateDatabase", stateDb);
+		}
 		context.register(PromptBatchApplication.class);
-		context.refresh();
+		try {
+			context.refresh();
+		}
+		catch (RuntimeException e) {
+			for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+				if (cause instanceof StateDatabaseException unusable) {
+					throw unusable;
+				}
+			}
+			throw e;
+		}
 		return context;
 	}
 }

@@ -2,6 +2,7 @@ package io.promptbatch.batch;
 
 import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
+import io.promptbatch.batch.state.RunLeases;
 import io.promptbatch.core.prompt.InputFingerprint;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -11,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.DefaultJobKeyGenerator;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -23,7 +25,8 @@ import org.springframework.batch.core.step.StepExecution;
 /**
  * Starts, restarts and resumes runs. The caller holds the state directory's lock, so any execution
  * still marked as running was left by a process that died: it is marked failed first, which makes it
- * restartable from its last commit.
+ * restartable from its last commit. With a shared state database, the holder may be on another machine:
+ * a run's lease ({@link RunLeases}) then says whether it is still alive.
  *
  * <p>It is one piece because starting, resuming and listing runs all read the same job repository state (the
  * abandoned executions it repairs first, the output and input each run names) and must agree on it.
@@ -32,14 +35,23 @@ public final class RunLauncher {
 
 	private static final Logger log = LoggerFactory.getLogger(RunLauncher.class);
 
+	private static final DefaultJobKeyGenerator JOB_KEYS = new DefaultJobKeyGenerator();
+
 	private final JobOperator operator;
 	private final JobRepository repository;
 	private final Job job;
+	private final RunLeases leases;
 
-	public RunLauncher(JobOperator operator, JobRepository repository, Job job) {
+	/**
+	 * @param leases who runs which run, when the state database is shared by several machines (then a run
+	 *     marked as running is taken over only from a process that is gone); {@link RunLeases#none()} for the
+	 *     H2 file of a state directory
+	 */
+	public RunLauncher(JobOperator operator, JobRepository repository, Job job, RunLeases leases) {
 		this.operator = operator;
 		this.repository = repository;
 		this.job = job;
+		this.leases = leases;
 	}
 
 	/**
@@ -59,6 +71,16 @@ public final class RunLauncher {
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
 			boolean overwrite) throws Exception {
 		JobParameters parameters = RunParameters.of(spec, expectedRows, columns, input);
+		try (RunLeases.Lease lease = lease(parameters, () -> {
+			JobInstance known = repository.getJobInstance(job.getName(), parameters);
+			return known == null ? null : known.getInstanceId();
+		})) {
+			return run(spec, expectedRows, parameters, overwrite);
+		}
+	}
+
+	private RunOutcome run(RunSpec spec, long expectedRows, JobParameters parameters, boolean overwrite)
+			throws Exception {
 		recoverAbandoned();
 		JobExecution previous = repository.getLastJobExecution(job.getName(), parameters);
 		if (previous == null && !overwrite) {
@@ -97,9 +119,16 @@ public final class RunLauncher {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
 		refuseChangedInput(target);
-		long start = System.nanoTime();
-		JobExecution execution = operator.restart(target);
-		return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
+		long run = target.getJobInstance().getInstanceId();
+		try (RunLeases.Lease lease = lease(target.getJobParameters(), () -> run)) {
+			if (target.getStatus().isRunning()) {
+				// its holder fell silent after this process looked for abandoned runs
+				markFailed(target);
+			}
+			long start = System.nanoTime();
+			JobExecution execution = operator.restart(target);
+			return outcome(execution, expected, false, Duration.ofNanos(System.nanoTime() - start));
+		}
 	}
 
 	/** The last execution of the given run, or of the most recent failed or stopped run when null; or null. */
@@ -317,9 +346,35 @@ public final class RunLauncher {
 		return null;
 	}
 
-	/** Marks executions left running by a dead process as failed, so that they can restart. */
+	/**
+	 * The lease of a run (a no-op on a state directory's own H2 file, which its lock gives to one process).
+	 * @throws RunRefusedException when another live process runs it
+	 */
+	private RunLeases.Lease lease(JobParameters parameters, java.util.function.Supplier<@Nullable Long> runId) {
+		try {
+			return leases.acquire(JOB_KEYS.generateKey(parameters));
+		}
+		catch (RunLeases.HeldException e) {
+			RunLeases.Holder h = e.holder();
+			Long id = runId.get();
+			String run = id == null ? "this run" : "run " + id;
+			throw new RunRefusedException(run + " is running on host " + h.host() + " (pid " + h.pid() + "), last seen "
+					+ h.silentSeconds() + " s ago; wait for it to end, or if that process is gone, run this again once it "
+					+ "has been silent for " + leases.period().toSeconds() + " s (--state-db-lease): the run is then taken "
+					+ "over from its last commit");
+		}
+	}
+
+	/**
+	 * Marks executions left running by a dead process as failed, so that they can restart. With a shared state
+	 * database, a run whose lease another live process holds is left alone.
+	 */
 	private void recoverAbandoned() {
 		for (JobExecution running : repository.findRunningJobExecutions(job.getName())) {
+			if (leases.heldByAnother(JOB_KEYS.generateKey(running.getJobParameters())).isPresent()) {
+				// running on another machine that shares the state database
+				continue;
+			}
 			log.warn("Run {} (execution {}) was interrupted while running; it will continue from its last commit",
 					running.getJobInstance().getInstanceId(), running.getId());
 			markFailed(running);

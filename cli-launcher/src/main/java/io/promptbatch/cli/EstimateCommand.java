@@ -160,18 +160,18 @@ final class EstimateCommand implements Callable<Integer> {
 		if (past.isPresent()) {
 			long mean = Math.round(past.get()[0]);
 			return new CompletionGuess(mean, mean / 2, mean * 2, "mean of " + (long) past.get()[1]
-					+ " earlier run(s) of " + m + " in " + state.stateDir + ": " + mean + " per row (low half, high double)");
+					+ " earlier run(s) of " + m + " in " + (state.stateDb == null ? state.stateDir : state.where()) + ": " + mean + " per row (low half, high double)");
 		}
 		return new CompletionGuess(DEFAULT_COMPLETION_TOKENS, 50, 1000, "default " + DEFAULT_COMPLETION_TOKENS
 				+ " per row (low 50, high 1000); give --max-tokens, or run once to learn the model's mean");
 	}
 
 	private Optional<double[]> history(String m) {
-		if (!Files.exists(state.stateDir.resolve("promptbatch.mv.db"))) {
+		if (!state.hasState()) {
 			return Optional.empty();
 		}
 		try (GracefulStop stop = GracefulStop.install();
-				JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+				JobSession session = JobSession.open(state, v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
 			return session.launcher().completionHistory(m);
 		}

@@ -5,14 +5,18 @@ import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.PromptBatchApplication;
 import io.promptbatch.batch.RunLauncher;
 import io.promptbatch.batch.StopSignal;
+import io.promptbatch.batch.state.StateDatabase;
+import io.promptbatch.batch.state.StateDatabaseException;
 import io.promptbatch.batch.state.StateLock;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The state directory held for one command: its lock, its log file, and the application on its
- * database. Close it to release all three.
+ * database (the directory's H2 file, or the shared database of {@code --state-db}). Close it to release
+ * all three.
  */
 final class JobSession implements AutoCloseable {
 
@@ -24,7 +28,16 @@ final class JobSession implements AutoCloseable {
 		this.context = context;
 	}
 
-	static JobSession open(Path stateDir, ApiKeys keys, Endpoints endpoints, StopSignal stop) throws IOException {
+	/** Opens the state of a command's options: its state directory, and its shared database when given. */
+	static JobSession open(StateOptions state, ApiKeys keys, Endpoints endpoints, StopSignal stop) throws IOException {
+		return open(state.stateDir.toAbsolutePath(), state.database(), keys, endpoints, stop);
+	}
+
+	/**
+	 * @param stateDb the shared state database, or null for the H2 file under the state directory
+	 */
+	static JobSession open(Path stateDir, @Nullable StateDatabase stateDb, ApiKeys keys, Endpoints endpoints,
+			StopSignal stop) throws IOException {
 		StateLock lock;
 		try {
 			lock = StateLock.acquire(stateDir);
@@ -39,7 +52,11 @@ final class JobSession implements AutoCloseable {
 			// promptbatch configures its own logging; keep Spring Boot from replacing it
 			System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
 			LoggingSetup.toFile(stateDir.resolve("promptbatch.log"));
-			return new JobSession(lock, PromptBatchApplication.start(stateDir, null, keys, endpoints, stop));
+			return new JobSession(lock, PromptBatchApplication.start(stateDir, stateDb, keys, endpoints, stop));
+		}
+		catch (StateDatabaseException e) {
+			lock.close();
+			throw new PromptbatchCommand.UsageException(e.getMessage());
 		}
 		catch (RuntimeException e) {
 			lock.close();

@@ -42,24 +42,24 @@ final class ReportCommand implements Callable<Integer> {
 		if (runId != null && output != null) {
 			throw new PromptbatchCommand.UsageException("give --run or --output, not both");
 		}
-		if (!Files.exists(state.stateDir.resolve("promptbatch.mv.db"))) {
-			throw new PromptbatchCommand.UsageException("no runs in " + state.stateDir.toAbsolutePath()
+		if (!state.hasState()) {
+			throw new PromptbatchCommand.UsageException("no runs in " + state.where()
 					+ "; give the --state-dir the run used");
 		}
-		try (JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+		try (JobSession session = JobSession.open(state, v -> null, Endpoints.IDENTITY,
 				new io.promptbatch.batch.StopSignal(java.time.Duration.ofSeconds(1)))) {
 			RunRecord run;
 			if (runId != null) {
 				run = session.launcher().run(runId).orElseThrow(() -> new PromptbatchCommand.UsageException(
-						"there is no run " + runId + " in " + state.stateDir.toAbsolutePath() + " (see 'promptbatch runs')"));
+						"there is no run " + runId + " in " + state.where() + " (see 'promptbatch runs')"));
 			}
 			else if (output != null) {
 				run = session.launcher().runWithOutput(output).orElseThrow(() -> new PromptbatchCommand.UsageException(
-						"no run in " + state.stateDir.toAbsolutePath() + " wrote " + output.toAbsolutePath()));
+						"no run in " + state.where() + " wrote " + output.toAbsolutePath()));
 			}
 			else {
 				run = session.launcher().runs(1).stream().findFirst().orElseThrow(
-						() -> new PromptbatchCommand.UsageException("no runs in " + state.stateDir.toAbsolutePath()));
+						() -> new PromptbatchCommand.UsageException("no runs in " + state.where()));
 			}
 			Path page = RunReports.write(session, run, to);
 			err.println("promptbatch: report of run " + run.id() + ": " + page);

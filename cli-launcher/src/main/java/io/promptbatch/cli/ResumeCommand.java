@@ -46,7 +46,7 @@ final class ResumeCommand implements Callable<Integer> {
 		try (InProcessSimulator simulator = InProcessSimulator.start()) {
 			Endpoints endpoints = simulator.endpoints();
 			try (GracefulStop stop = GracefulStop.install();
-					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), parent.environment()::get, endpoints,
+					JobSession session = JobSession.open(state, parent.environment()::get, endpoints,
 							stop.signal())) {
 				RunLauncher.Resumable resumable = session.launcher().resumable(runId).orElse(null);
 				if (resumable != null && resumable.run().status() != BatchStatus.COMPLETED) {
@@ -60,7 +60,7 @@ final class ResumeCommand implements Callable<Integer> {
 				}
 				if (resumable == null) {
 					err.println("promptbatch: " + (runId == null ? "there is no failed or stopped run to resume"
-							: "there is no run " + runId) + " in " + state.stateDir.toAbsolutePath());
+							: "there is no run " + runId) + " in " + state.where());
 					return 2;
 				}
 				RunOutcome outcome;

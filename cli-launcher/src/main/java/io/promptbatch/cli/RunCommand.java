@@ -241,7 +241,7 @@ final class RunCommand implements Callable<Integer> {
 			}
 			ApiKeys keys = env::get;
 			try (GracefulStop stop = GracefulStop.install();
-					JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), keys, endpoints, stop.signal())) {
+					JobSession session = JobSession.open(state, keys, endpoints, stop.signal())) {
 				InputScan scan = Background.join(scanning);
 				target.requireModels(input, scan);
 				if (scorer != null && scorer.needsExpected()

@@ -43,13 +43,13 @@ final class RunsCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();
-		if (!Files.exists(state.stateDir.resolve("promptbatch.mv.db"))) {
-			spec.commandLine().getErr().println("promptbatch: no runs in " + state.stateDir.toAbsolutePath());
+		if (!state.hasState()) {
+			spec.commandLine().getErr().println("promptbatch: no runs in " + state.where());
 			return 0;
 		}
 		List<RunRecord> runs;
 		try (GracefulStop stop = GracefulStop.install();
-				JobSession session = JobSession.open(state.stateDir.toAbsolutePath(), v -> null, Endpoints.IDENTITY,
+				JobSession session = JobSession.open(state, v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
 			runs = session.launcher().runs(limit);
 		}

@@ -24,11 +24,22 @@ public final class CliProcess {
 
 	/** Starts {@code promptbatch ARGS...}. */
 	public Process start(String... args) throws IOException {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
+		return start(java.util.Map.of(), List.of(), args);
+	}
+
+	/**
+	 * Starts {@code promptbatch ARGS...} with these environment variables added and these options of the JVM
+	 * (such as {@code -Duser.home=DIR}).
+	 */
+	public Process start(java.util.Map<String, String> environment, List<String> jvmOptions, String... args)
+			throws IOException {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
 		command.addAll(List.of(args));
 		ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
 		pb.environment().keySet().removeIf(k -> k.endsWith("_API_KEY") || k.endsWith("_API_TOKEN"));
+		pb.environment().putAll(environment);
 		return pb.start();
 	}
 

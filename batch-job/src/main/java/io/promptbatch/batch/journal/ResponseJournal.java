@@ -43,6 +43,11 @@ import tools.jackson.databind.node.ObjectNode;
  * to the file, and segments left behind by a process that ended without closing are inserted by the
  * next one before anything is looked up. Until its insert commits, an answer is found in memory.
  *
+ * <p>A shared PostgreSQL state database ({@code --state-db}) has a commit durable when it returns, so a
+ * segment is deleted as soon as its answers' inserts committed, with no checkpoint. The log stays on the
+ * machine that wrote it: what a killed process left there reaches the shared table when a process next
+ * opens that state directory, and a run continued elsewhere meanwhile asks for those few answers again.
+ *
  * <p>It is one piece because the answer log, the answers held in memory until their insert commits and the writer
  * thread hand each answer over in one order: an answer is found from the moment {@link #record} completes, and
  * split apart they would have to share that hand-over.
