@@ -1,17 +1,17 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.core.limit.ConcurrencyLimit;
-import org.jspecify.annotations.Nullable;
 
 /**
- * How many rows a run has in flight: {@link #fixed(int) fixed(n)} or {@link #auto(int) auto(max)}. "In flight"
- * means one thing in both: a row taken from the input whose answer has not arrived yet, retries and their waits
- * included; there are never more than {@link #max()} of them. With {@code auto} the attempts those rows send are
- * further held to an adaptive limit below {@code max}, which grows while the provider takes them and shrinks
- * when it refuses.
+ * How many requests a run has in flight: {@link #fixed(int) fixed(n)} or {@link #auto(int) auto(max)}. "In
+ * flight" means one thing in both: a request sent and not yet answered (and, once answered, recorded); a row
+ * waiting out a backoff or a {@code Retry-After} between two attempts is not in flight, and other rows take its
+ * place meanwhile. With {@code fixed} there are never more than {@code n}; with {@code auto} the limit adapts
+ * below {@code max}, growing while the provider takes the requests and shrinking when it refuses. One
+ * {@link #limit()} holds both the rows the run takes and the attempts the client sends.
  *
- * @param max rows in flight at most
- * @param auto adapt the attempts sent to what the provider takes, up to {@code max}
+ * @param max requests in flight at most
+ * @param auto adapt the requests in flight to what the provider takes, up to {@code max}
  */
 public record Concurrency(int max, boolean auto) {
 
@@ -29,32 +29,25 @@ public record Concurrency(int max, boolean auto) {
 	public static final int CEILING = 1024;
 
 	public Concurrency {
-		if (max < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + max);
-		}
+		ConcurrencyLimit.checked(max);
 	}
 
-	/** {@code n} rows in flight at all times. */
+	/** {@code n} requests in flight at all times. */
 	public static Concurrency fixed(int n) {
 		return new Concurrency(n, false);
 	}
 
-	/** Up to {@code max} rows in flight, their attempts adapted to what the provider takes. */
+	/** Up to {@code max} requests in flight, adapted to what the provider takes. */
 	public static Concurrency auto(int max) {
 		return new Concurrency(max, true);
 	}
 
-	/** The gate of rows in flight. */
-	public ConcurrencyLimit rowGate() {
-		return ConcurrencyLimit.fixed(max);
-	}
-
 	/**
-	 * The gate of attempts with {@code auto}, or null when the row gate alone holds: a row waiting out a
-	 * {@code Retry-After} then keeps its slot.
+	 * The one limit of requests in flight (a new one each call): the dispatcher takes a row's first slot from
+	 * it, and the client's attempt gate gives the slot up while the row waits to retry and takes it again.
 	 */
-	public @Nullable ConcurrencyLimit attemptGate() {
-		return auto ? ConcurrencyLimit.adaptive(max) : null;
+	public ConcurrencyLimit limit() {
+		return auto ? ConcurrencyLimit.adaptive(max) : ConcurrencyLimit.fixed(max);
 	}
 
 	/** {@code "16"} or {@code "auto up to 256"}, as the progress and summary lines say it. */

@@ -6,7 +6,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * How many requests may be in flight at once: a fixed number, or one that adapts to what the provider
- * takes. The adaptive limit is additive-increase, multiplicative-decrease with a memory:
+ * takes. A request is in flight from when its attempt takes a slot until the slot is released; a row waiting
+ * out a backoff or a {@code Retry-After} between two attempts holds none. The adaptive limit is additive-increase, multiplicative-decrease with a memory:
  * <ul>
  * <li>it starts at 4 and grows by one per two rounds of successes while the limit is in use (slow start
  * until the provider first pushes back);</li>
@@ -59,10 +60,16 @@ public final class ConcurrencyLimit {
 		this.lastChange = lastDecrease;
 	}
 
-	public static ConcurrencyLimit fixed(int n) {
-		if (n < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + n);
+	/** The check of a concurrency, declared once: at least 1. */
+	public static int checked(int concurrency) {
+		if (concurrency < 1) {
+			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
+		return concurrency;
+	}
+
+	public static ConcurrencyLimit fixed(int n) {
+		checked(n);
 		return new ConcurrencyLimit(n, n, n, false, 0, System::nanoTime);
 	}
 
@@ -73,9 +80,7 @@ public final class ConcurrencyLimit {
 
 	/** {@link #adaptive(int)} on the given clock (nanoseconds), for tests. */
 	static ConcurrencyLimit adaptive(int max, java.util.function.LongSupplier clock) {
-		if (max < 1) {
-			throw new IllegalArgumentException("max concurrency must be at least 1, was " + max);
-		}
+		checked(max);
 		return new ConcurrencyLimit(Math.min(4, max), 1, max, true, TimeUnit.MILLISECONDS.toNanos(250), clock);
 	}
 
@@ -121,6 +126,21 @@ public final class ConcurrencyLimit {
 			lock.unlock();
 		}
 		granted.forEach(f -> f.complete(null));
+	}
+
+	/**
+	 * Counts a slot again at once, even above the limit for the moment: for a caller that took a slot for a row
+	 * whose last attempt gave it up (a row that failed after its retries), so that the caller's one
+	 * {@link #release()} balances it.
+	 */
+	public void retake() {
+		lock.lock();
+		try {
+			inFlight++;
+		}
+		finally {
+			lock.unlock();
+		}
 	}
 
 	/** Hands free slots to waiting asynchronous callers; complete them outside the lock. */
@@ -202,6 +222,11 @@ public final class ConcurrencyLimit {
 		finally {
 			lock.unlock();
 		}
+	}
+
+	/** The most the limit may be: the fixed number, or the top an adaptive limit may reach. */
+	public int max() {
+		return max;
 	}
 
 	public int limit() {

@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * What every attempt (each retry too) passes before it goes out, in this order: pacing to the request and
  * token rates, the {@link OutageBreaker} (held while the provider is down), then a slot of the attempt
- * limit, held only while the attempt is in flight. Each attempt's outcome is told back: to the breaker
+ * limit. The limit's one meaning of "in flight", for a fixed limit and an adaptive one alike: a request sent
+ * and not yet answered; a row waiting out a backoff or a {@code Retry-After} holds no slot, so that other rows
+ * keep the provider busy meanwhile ({@link RowSlot}). Each attempt's outcome is told back: to the breaker
  * (a server failure or not), to an adaptive limit (overloaded or not) and to the token rate (the tokens
  * the provider reported against those reserved). Built once per client; thread-safe.
  */
@@ -28,6 +30,57 @@ public final class AttemptGate {
 	public interface Delay {
 
 		Executor after(Duration wait);
+	}
+
+	/**
+	 * One row's hold on a slot of the limit across its attempts. Each attempt holds a slot while it is in flight,
+	 * and the row gives it up when the attempt fails (while it waits to retry, or for good). A row
+	 * {@linkplain #perAttempt() on its own} takes a slot for each attempt and gives it back after; a row whose
+	 * caller took its slot before sending it ({@linkplain #heldByCaller() held by the caller}, so that the caller
+	 * takes rows no faster than slots free) starts with the slot, keeps it after an answer, and is
+	 * {@linkplain #settle settled} with it held again, for the caller to release once done with the outcome.
+	 */
+	public static final class RowSlot {
+
+		private final boolean caller;
+		private volatile boolean held;
+
+		private RowSlot(boolean caller) {
+			this.caller = caller;
+			this.held = caller;
+		}
+
+		/** A row that takes a slot for each attempt and gives it back after. */
+		public static RowSlot perAttempt() {
+			return new RowSlot(false);
+		}
+
+		/** A row whose caller holds its slot now, and releases it once done with the outcome. */
+		public static RowSlot heldByCaller() {
+			return new RowSlot(true);
+		}
+
+		private CompletableFuture<Void> take(ConcurrencyLimit slots) {
+			if (held) {
+				return CompletableFuture.completedFuture(null);
+			}
+			return slots.acquireAsync().thenRun(() -> held = true);
+		}
+
+		private void attemptEnded(ConcurrencyLimit slots, boolean answered) {
+			if (held && !(answered && caller)) {
+				held = false;
+				slots.release();
+			}
+		}
+
+		/** With the row's outcome: a caller's row holds its slot again (the caller releases it). */
+		public void settle(@Nullable ConcurrencyLimit slots) {
+			if (slots != null && caller && !held) {
+				held = true;
+				slots.retake();
+			}
+		}
 	}
 
 	private final @Nullable RateLimiter requestRate;
@@ -51,17 +104,29 @@ public final class AttemptGate {
 		this.delay = delay;
 	}
 
+	/** The limit of attempts in flight, or null for none. */
+	public @Nullable ConcurrencyLimit limit() {
+		return limit;
+	}
+
+	/** {@link #attempt(long, Supplier, RowSlot)} of a row on its own: a slot for this attempt only. */
+	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
+		return attempt(tokenEstimate, send, RowSlot.perAttempt());
+	}
+
 	/**
 	 * Sends one attempt through the gate.
 	 *
 	 * @param tokenEstimate the tokens the request reserves of the token rate (0 without one)
 	 * @param send the attempt itself, started once the gate lets it go
+	 * @param row the row's hold on a slot of the limit
 	 */
-	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
+	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send,
+			RowSlot row) {
 		Duration wait = pace(tokenEstimate);
-		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send)
+		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row)
 				: CompletableFuture.runAsync(() -> {
-				}, delay.after(wait)).thenCompose(ignored -> admitted(send));
+				}, delay.after(wait)).thenCompose(ignored -> admitted(send, row));
 		RateLimiter tokens = tokenRate;
 		if (tokens == null) {
 			return attempt;
@@ -81,17 +146,18 @@ public final class AttemptGate {
 	}
 
 	/** Past the breaker and within the limit; the outcome is told to both. */
-	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send) {
+	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send, RowSlot row) {
 		ConcurrencyLimit slots = limit;
 		return breaker.permit().thenCompose(permitted -> {
 			if (slots == null) {
 				return sent(send);
 			}
-			return slots.acquireAsync().thenCompose(slot -> sent(send).whenComplete((r, e) -> {
-				slots.onAttempt(e != null && isOverload(e));
-				slots.release();
-			}));
+			return row.take(slots).thenCompose(
+					slot -> sent(send).whenComplete((r, e) -> slots.onAttempt(e != null && isOverload(e))));
 		}).whenComplete((r, e) -> {
+			if (slots != null) {
+				row.attemptEnded(slots, e == null);
+			}
 			Throwable cause = e == null ? null : ChatException.unwrap(e);
 			if (!(cause instanceof ProviderOutageException)) {
 				// a fatal answer (401, 403, quota) is still an answer: the server is up, and a probe that gets one
