@@ -3,15 +3,16 @@ package io.promptbatch.batch;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 
 /**
- * How many requests a run has in flight: {@link #fixed(int) fixed(n)} or {@link #auto(int) auto(max)}. "In
- * flight" means one thing in both: a request sent and not yet answered (and, once answered, recorded); a row
- * waiting out a backoff or a {@code Retry-After} between two attempts is not in flight, and other rows take its
- * place meanwhile. With {@code fixed} there are never more than {@code n}; with {@code auto} the limit adapts
- * below {@code max}, growing while the provider takes the requests and shrinking when it refuses. One
- * {@link #limit()} holds both the rows the run takes and the attempts the client sends.
+ * How many rows a run has in flight: {@link #fixed(int) fixed(n)} or {@link #auto(int) auto(max)}. "In flight"
+ * means one thing in both: a row whose request has been sent and whose answer has not arrived (and been
+ * recorded) yet, retries and the waits before them included: a row waiting out a backoff or a {@code
+ * Retry-After} keeps its slot, so that a provider that asked to wait gets no other request in its place. With
+ * {@code fixed} there are never more than {@code n}; with {@code auto} the limit adapts below {@code max},
+ * growing while the provider takes the requests and shrinking when it refuses. One {@link #limit()} holds the
+ * rows the run takes and learns from the attempts the client sends.
  *
- * @param max requests in flight at most
- * @param auto adapt the requests in flight to what the provider takes, up to {@code max}
+ * @param max rows in flight at most
+ * @param auto adapt the rows in flight to what the provider takes, up to {@code max}
  */
 public record Concurrency(int max, boolean auto) {
 
@@ -32,19 +33,20 @@ public record Concurrency(int max, boolean auto) {
 		ConcurrencyLimit.checked(max);
 	}
 
-	/** {@code n} requests in flight at all times. */
+	/** {@code n} rows in flight at all times. */
 	public static Concurrency fixed(int n) {
 		return new Concurrency(n, false);
 	}
 
-	/** Up to {@code max} requests in flight, adapted to what the provider takes. */
+	/** Up to {@code max} rows in flight, adapted to what the provider takes. */
 	public static Concurrency auto(int max) {
 		return new Concurrency(max, true);
 	}
 
 	/**
-	 * The one limit of requests in flight (a new one each call): the dispatcher takes a row's first slot from
-	 * it, and the client's attempt gate gives the slot up while the row waits to retry and takes it again.
+	 * The one limit of rows in flight (a new one each call): the dispatcher takes each row's slot from it and
+	 * releases it once the row's outcome is handled; the client tells it each attempt's outcome (an adaptive
+	 * limit learns from them).
 	 */
 	public ConcurrencyLimit limit() {
 		return auto ? ConcurrencyLimit.adaptive(max) : ConcurrencyLimit.fixed(max);

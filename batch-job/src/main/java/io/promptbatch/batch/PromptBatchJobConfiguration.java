@@ -119,8 +119,8 @@ public class PromptBatchJobConfiguration {
 	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
 	private static Dispatcher windowDispatcher(RunSpec spec, ApiKeys apiKeys, Endpoints endpoints,
 			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress) {
-		// one limit of requests in flight, fixed or adaptive: the dispatcher takes each row's slot from it, and the
-		// client's attempts are held to it, so that a row waiting out a Retry-After leaves its slot to others
+		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
+		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
 		Concurrency concurrency = spec.throughput().concurrency();
 		ConcurrencyLimit inFlight = concurrency.limit();
 		RunSpec.Resilience resilience = spec.resilience();

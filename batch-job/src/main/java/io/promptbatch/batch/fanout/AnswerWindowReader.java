@@ -191,7 +191,7 @@ public final class AnswerWindowReader implements ItemStreamReader<AnswerRow> {
 		dispatcher.close();
 	}
 
-	/** Requests in flight now (a row waiting to retry is not in flight). */
+	/** Requests in flight now (or waiting to retry). */
 	public int inFlight() {
 		return dispatcher.inFlight();
 	}

@@ -55,7 +55,7 @@ public interface Dispatcher extends AutoCloseable {
 	 */
 	@Nullable AnswerRow next();
 
-	/** Requests sent and not yet answered and recorded (a row waiting to retry is not in flight). */
+	/** Requests sent and not yet answered (or waiting to retry). */
 	int inFlight();
 
 	/** Waits up to {@code wait} for the requests in flight to be answered and recorded; false when they were not. */

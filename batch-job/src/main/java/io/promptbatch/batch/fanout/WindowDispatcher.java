@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The window in flight: one request per row, {@code concurrency} of them in flight at all times across chunk
- * boundaries, held by one gate: the limit the client's attempts are held to as well. A row takes its slot here
- * before it is sent; while it waits out a backoff or a {@code Retry-After} it leaves the slot to the next row
- * ({@link ChatClient#sendInSlot}), and it gives the slot back here once its outcome is handled. Rows are handed back in input order through a {@link ReorderBuffer} larger than the
+ * boundaries, held by one gate, the limit the client's attempts report to as well: a row takes its slot here
+ * before it is sent, keeps it through its retries and the waits before them ({@link ChatClient#sendInSlot}), and
+ * gives it back here once its outcome is handled. Rows are handed back in input order through a {@link ReorderBuffer} larger than the
  * concurrency, so one slow answer holds back the output but not new requests, and memory stays flat however large
  * the input. Each answer is recorded the moment it arrives, and its slot in the gate is freed only once it is
  * durable, so that a kill loses no more than the requests in flight. Before a request is sent its worst case is

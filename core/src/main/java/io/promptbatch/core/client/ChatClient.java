@@ -115,9 +115,11 @@ public final class ChatClient implements AutoCloseable {
 
 	/**
 	 * Sends a row whose slot of the {@linkplain Builder#attemptLimit attempt limit} the caller has taken already
-	 * ({@link ConcurrencyLimit#acquire()}), so that it takes rows no faster than slots free. The row gives the
-	 * slot up while it waits out a backoff or a {@code Retry-After}, and takes one again before its next attempt;
-	 * its outcome comes with the slot held, for the caller to release once done with it (the answer recorded).
+	 * ({@link ConcurrencyLimit#acquire()}), so that it takes rows no faster than slots free. The row keeps that one
+	 * slot through all its attempts, the waits between them included (a provider that asked to wait gets no other
+	 * request in its place), and its attempts take none of their own; the caller releases it once done with the
+	 * outcome (the answer recorded). Each attempt's outcome still tells an adaptive limit whether the provider was
+	 * overloaded.
 	 *
 	 * @throws IllegalStateException when the client has no attempt limit
 	 */
@@ -145,7 +147,6 @@ public final class ChatClient implements AutoCloseable {
 				return transport.attempt(body, stream);
 			}, slot);
 		}).handle((response, failure) -> {
-			slot.settle(gate.limit());
 			long millis = TimeUnit.NANOSECONDS.toMillis(clock.getAsLong() - (sent.get() != 0 ? sent.get() : start));
 			if (failure == null) {
 				return new ChatOutcome.Answered(response, attempts.get(), millis);
@@ -202,9 +203,9 @@ public final class ChatClient implements AutoCloseable {
 		}
 
 		/**
-		 * Holds each attempt (not each row) to this limit, fixed or adaptive: a request is in flight from when
-		 * its attempt goes out until it is answered, so that a row waiting out a backoff or a {@code Retry-After}
-		 * leaves its slot to others; an adaptive limit learns from each attempt's outcome.
+		 * The limit of requests in flight, fixed or adaptive, learning from each attempt's outcome: a row sent with
+		 * {@link #send} takes a slot for each attempt (a row waiting out a backoff holds none), a row sent with
+		 * {@link #sendInSlot} holds its caller's slot through all its attempts.
 		 */
 		public Builder attemptLimit(@Nullable ConcurrencyLimit limit) {
 			this.attemptLimit = limit;

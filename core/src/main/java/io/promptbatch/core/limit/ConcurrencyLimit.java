@@ -6,8 +6,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * How many requests may be in flight at once: a fixed number, or one that adapts to what the provider
- * takes. A request is in flight from when its attempt takes a slot until the slot is released; a row waiting
- * out a backoff or a {@code Retry-After} between two attempts holds none. The adaptive limit is additive-increase, multiplicative-decrease with a memory:
+ * takes. The adaptive limit is additive-increase, multiplicative-decrease with a memory:
  * <ul>
  * <li>it starts at 4 and grows by one per two rounds of successes while the limit is in use (slow start
  * until the provider first pushes back);</li>
@@ -126,21 +125,6 @@ public final class ConcurrencyLimit {
 			lock.unlock();
 		}
 		granted.forEach(f -> f.complete(null));
-	}
-
-	/**
-	 * Counts a slot again at once, even above the limit for the moment: for a caller that took a slot for a row
-	 * whose last attempt gave it up (a row that failed after its retries), so that the caller's one
-	 * {@link #release()} balances it.
-	 */
-	public void retake() {
-		lock.lock();
-		try {
-			inFlight++;
-		}
-		finally {
-			lock.unlock();
-		}
 	}
 
 	/** Hands free slots to waiting asynchronous callers; complete them outside the lock. */

@@ -17,9 +17,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What every attempt (each retry too) passes before it goes out, in this order: pacing to the request and
  * token rates, the {@link OutageBreaker} (held while the provider is down), then a slot of the attempt
- * limit. The limit's one meaning of "in flight", for a fixed limit and an adaptive one alike: a request sent
- * and not yet answered; a row waiting out a backoff or a {@code Retry-After} holds no slot, so that other rows
- * keep the provider busy meanwhile ({@link RowSlot}). Each attempt's outcome is told back: to the breaker
+ * limit ({@link RowSlot}: a row whose caller holds its slot keeps it through its attempts and the waits between
+ * them). Each attempt's outcome is told back: to the breaker
  * (a server failure or not), to an adaptive limit (overloaded or not) and to the token rate (the tokens
  * the provider reported against those reserved). Built once per client; thread-safe.
  */
@@ -33,21 +32,18 @@ public final class AttemptGate {
 	}
 
 	/**
-	 * One row's hold on a slot of the limit across its attempts. Each attempt holds a slot while it is in flight,
-	 * and the row gives it up when the attempt fails (while it waits to retry, or for good). A row
-	 * {@linkplain #perAttempt() on its own} takes a slot for each attempt and gives it back after; a row whose
-	 * caller took its slot before sending it ({@linkplain #heldByCaller() held by the caller}, so that the caller
-	 * takes rows no faster than slots free) starts with the slot, keeps it after an answer, and is
-	 * {@linkplain #settle settled} with it held again, for the caller to release once done with the outcome.
+	 * One row's hold on a slot of the limit across its attempts. A row {@linkplain #perAttempt() on its own} takes a
+	 * slot for each attempt and gives it back after. A row whose caller took its slot before sending it
+	 * ({@linkplain #heldByCaller() held by the caller}, so that the caller takes rows no faster than slots free)
+	 * keeps that one slot through all its attempts, the waits between them included, and the caller releases it
+	 * once done with the outcome; its attempts take no slot of their own.
 	 */
 	public static final class RowSlot {
 
 		private final boolean caller;
-		private volatile boolean held;
 
 		private RowSlot(boolean caller) {
 			this.caller = caller;
-			this.held = caller;
 		}
 
 		/** A row that takes a slot for each attempt and gives it back after. */
@@ -55,31 +51,9 @@ public final class AttemptGate {
 			return new RowSlot(false);
 		}
 
-		/** A row whose caller holds its slot now, and releases it once done with the outcome. */
+		/** A row whose caller holds its slot, through all its attempts, and releases it once done with the outcome. */
 		public static RowSlot heldByCaller() {
 			return new RowSlot(true);
-		}
-
-		private CompletableFuture<Void> take(ConcurrencyLimit slots) {
-			if (held) {
-				return CompletableFuture.completedFuture(null);
-			}
-			return slots.acquireAsync().thenRun(() -> held = true);
-		}
-
-		private void attemptEnded(ConcurrencyLimit slots, boolean answered) {
-			if (held && !(answered && caller)) {
-				held = false;
-				slots.release();
-			}
-		}
-
-		/** With the row's outcome: a caller's row holds its slot again (the caller releases it). */
-		public void settle(@Nullable ConcurrencyLimit slots) {
-			if (slots != null && caller && !held) {
-				held = true;
-				slots.retake();
-			}
 		}
 	}
 
@@ -152,12 +126,14 @@ public final class AttemptGate {
 			if (slots == null) {
 				return sent(send);
 			}
-			return row.take(slots).thenCompose(
-					slot -> sent(send).whenComplete((r, e) -> slots.onAttempt(e != null && isOverload(e))));
-		}).whenComplete((r, e) -> {
-			if (slots != null) {
-				row.attemptEnded(slots, e == null);
+			if (row.caller) {
+				return sent(send).whenComplete((r, e) -> slots.onAttempt(e != null && isOverload(e)));
 			}
+			return slots.acquireAsync().thenCompose(slot -> sent(send).whenComplete((r, e) -> {
+				slots.onAttempt(e != null && isOverload(e));
+				slots.release();
+			}));
+		}).whenComplete((r, e) -> {
 			Throwable cause = e == null ? null : ChatException.unwrap(e);
 			if (!(cause instanceof ProviderOutageException)) {
 				// a fatal answer (401, 403, quota) is still an answer: the server is up, and a probe that gets one
