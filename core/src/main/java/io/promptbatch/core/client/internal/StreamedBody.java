@@ -23,6 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code created} that every chunk repeats) is not made into a node again, so that the usual chunk of a long
  * answer makes no JSON tree at all. What is rare (tool calls, log probabilities, usage, a finish reason, a choice
  * whose {@code index} does not come first) is read as a tree and merged as {@link #add(JsonNode)} merges it.
+ * It is one piece (over 350 lines) because both ways of reading a chunk must merge into the same choices by the
+ * same rules; apart, the two would drift.
  */
 final class StreamedBody {
 
