@@ -119,15 +119,14 @@ public class PromptBatchJobConfiguration {
 	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
 	private static Dispatcher windowDispatcher(RunSpec spec, ApiKeys apiKeys, Endpoints endpoints,
 			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress) {
-		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
-		// below it, so that a row waiting out a Retry-After does not hold a slot
+		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
+		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
 		Concurrency concurrency = spec.throughput().concurrency();
-		ConcurrencyLimit rows = concurrency.rowGate();
-		ConcurrencyLimit attempts = concurrency.attemptGate();
+		ConcurrencyLimit inFlight = concurrency.limit();
 		RunSpec.Resilience resilience = spec.resilience();
-		progress.adaptiveConcurrency(attempts);
+		progress.adaptiveConcurrency(concurrency.auto() ? inFlight : null);
 		ChatClient.Builder client = ChatClient.builder()
-			.attemptLimit(attempts)
+			.attemptLimit(inFlight)
 			.baseUrl(endpoints.resolve(spec.target().baseUrl()))
 			.timeout(resilience.timeout())
 			.maxRetries(resilience.maxRetries())
@@ -146,7 +145,7 @@ public class PromptBatchJobConfiguration {
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(concurrency.max() * 32, 4096);
-		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, concurrency.max(), buffer,
+		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), inFlight, buffer,
 				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
 	}

@@ -1,13 +1,13 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.client.ClientSettings;
 import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -97,31 +97,23 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 	public record Resilience(int maxRetries, Duration timeout, boolean stream, Duration idleTimeout,
 			Duration maxOutage, Duration maxRowTime) {
 
-		public static final String MAX_RETRIES = "6";
-		public static final String TIMEOUT = "120s";
-		public static final String IDLE_TIMEOUT = "60s";
-		public static final String MAX_OUTAGE = "5m";
-		public static final String MAX_ROW_TIME = "15m";
+		// the client's own defaults and checks (core's ClientSettings), which its builder reads too
+		public static final String MAX_RETRIES = ClientSettings.MAX_RETRIES;
+		public static final String TIMEOUT = ClientSettings.TIMEOUT;
+		public static final String IDLE_TIMEOUT = ClientSettings.IDLE_TIMEOUT;
+		public static final String MAX_OUTAGE = ClientSettings.MAX_OUTAGE;
+		public static final String MAX_ROW_TIME = ClientSettings.MAX_ROW_TIME;
 
-		public static final Resilience DEFAULTS = new Resilience(Integer.parseInt(MAX_RETRIES), duration(TIMEOUT),
-				false, duration(IDLE_TIMEOUT), duration(MAX_OUTAGE), duration(MAX_ROW_TIME));
+		public static final Resilience DEFAULTS = new Resilience(Integer.parseInt(MAX_RETRIES),
+				ClientSettings.duration(TIMEOUT), false, ClientSettings.duration(IDLE_TIMEOUT),
+				ClientSettings.duration(MAX_OUTAGE), ClientSettings.duration(MAX_ROW_TIME));
 
 		public Resilience {
-			if (maxRetries < 0) {
-				throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
-			}
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			if (maxOutage.isNegative() || maxOutage.isZero() || maxRowTime.isNegative() || maxRowTime.isZero()) {
-				throw new IllegalArgumentException("the outage and row time limits must be positive, were " + maxOutage
-						+ " and " + maxRowTime);
-			}
-		}
-
-		/** A default's text ({@code 120s}, {@code 5m}) as a duration. */
-		private static Duration duration(String text) {
-			return Duration.parse("PT" + text.toUpperCase(Locale.ROOT));
+			ClientSettings.maxRetries(maxRetries);
+			ClientSettings.positive("timeout", timeout);
+			ClientSettings.positive("idle timeout", idleTimeout);
+			ClientSettings.positive("max outage", maxOutage);
+			ClientSettings.positive("max time per row", maxRowTime);
 		}
 	}
 
@@ -133,17 +125,16 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 	 */
 	public record Throughput(Concurrency concurrency, long rpm, long tpm, int chunkSize) {
 
-		public static final String RPM = "0";
-		public static final String TPM = "0";
+		public static final String RPM = ClientSettings.RPM;
+		public static final String TPM = ClientSettings.TPM;
 		public static final String CHUNK_SIZE = "100";
 
 		public static final Throughput DEFAULTS = new Throughput(Concurrency.fixed(Integer.parseInt(Concurrency.DEFAULT)),
 				Long.parseLong(RPM), Long.parseLong(TPM), Integer.parseInt(CHUNK_SIZE));
 
 		public Throughput {
-			if (rpm < 0 || tpm < 0) {
-				throw new IllegalArgumentException("rate limits must not be negative, were rpm " + rpm + ", tpm " + tpm);
-			}
+			ClientSettings.perMinute("requests per minute", rpm);
+			ClientSettings.perMinute("tokens per minute", tpm);
 			if (chunkSize < 1) {
 				throw new IllegalArgumentException("chunk size must be at least 1, was " + chunkSize);
 			}

@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--base-url", paramLabel = "URL", description = "OpenAI-style base URL; /chat/completions is appended. Overrides the provider's.")
 	@Nullable String baseUrl;
 
-	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = Concurrency.DEFAULT, description = "Requests in flight at most, or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = Concurrency.DEFAULT, description = "Requests in flight at most (a row waiting out a backoff or Retry-After keeps its slot), or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
 	String concurrencyText;
 
 	@Option(names = "--max-concurrency", paramLabel = "N", defaultValue = Concurrency.DEFAULT_AUTO_MAX, description = "With --concurrency auto: the most requests in flight (default: ${DEFAULT-VALUE}).")
