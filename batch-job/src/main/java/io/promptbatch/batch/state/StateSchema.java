@@ -16,7 +16,7 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
  * Creates the state database's tables when they are missing: Spring Batch's job repository tables
- * (its own schema script for the database in use) and promptbatch's response journal.
+ * (its own schema script for the database in use), promptbatch's response journal and its Batch API ledger.
  */
 public final class StateSchema implements InitializingBean {
 
@@ -67,6 +67,26 @@ public final class StateSchema implements InitializingBean {
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_KEY");
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_FP");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_RESPONSE_JOURNAL_FPK ON PB_RESPONSE_JOURNAL (FP_KEY)");
+		createBatchLedger(jdbc);
+	}
+
+	/**
+	 * The Batch API ledger: a run's parts (one file and one batch each, with each external step recorded before and
+	 * after its call) and its lines (which part each row's request is in, and what became of it).
+	 */
+	private static void createBatchLedger(JdbcTemplate jdbc) {
+		jdbc.execute("CREATE TABLE IF NOT EXISTS PB_BATCH_PART (RUN_ID BIGINT NOT NULL, PART_NO INT NOT NULL, "
+				+ "TAG VARCHAR(100) NOT NULL, MODEL VARCHAR(300) NOT NULL, ROUND_NO INT NOT NULL, LINES BIGINT NOT NULL, "
+				+ "STEP VARCHAR(20) NOT NULL, FILE_ID VARCHAR(300), BATCH_ID VARCHAR(300), STATUS VARCHAR(20), "
+				+ "OUTPUT_FILE_ID VARCHAR(300), ERROR_FILE_ID VARCHAR(300), UPDATED_AT TIMESTAMP NOT NULL, "
+				+ "PRIMARY KEY (RUN_ID, PART_NO))");
+		jdbc.execute("CREATE TABLE IF NOT EXISTS PB_BATCH_LINE (RUN_ID BIGINT NOT NULL, CUSTOM_ID VARCHAR(40) NOT NULL, "
+				+ "PART_NO INT NOT NULL, RECORD_NO BIGINT NOT NULL, LINE_NO BIGINT NOT NULL, FINGERPRINT VARCHAR(64) NOT NULL, "
+				+ "BODY TEXT NOT NULL, OUTCOME VARCHAR(10), ERROR TEXT, PRIMARY KEY (RUN_ID, CUSTOM_ID))");
+		jdbc.execute("CREATE TABLE IF NOT EXISTS PB_BATCH_CANCEL (RUN_ID BIGINT NOT NULL PRIMARY KEY, "
+				+ "REQUESTED_AT TIMESTAMP NOT NULL)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_BATCH_LINE_PART ON PB_BATCH_LINE (RUN_ID, PART_NO, RECORD_NO)");
+		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_BATCH_LINE_FP ON PB_BATCH_LINE (RUN_ID, FINGERPRINT)");
 	}
 
 	/** The journal's index key of a request fingerprint (hexadecimal SHA-256): its first 64 bits. */
