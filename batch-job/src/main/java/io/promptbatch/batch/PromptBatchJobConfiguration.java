@@ -208,7 +208,9 @@ public class PromptBatchJobConfiguration {
 			RunProgress progress) {
 		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
 		long journaled = journal.count(runId);
-		if (rowsWritten > 0 || journaled > 0) {
+		// a --batch-api run's answers are all in the journal before its first row is written: no resumption to tell of
+		boolean batched = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters()).batching().enabled();
+		if (rowsWritten > 0 || (journaled > 0 && !batched)) {
 			io.promptbatch.batch.output.RunTotals written = io.promptbatch.batch.output.RunTotals
 				.from(stepExecution.getExecutionContext());
 			// the run's own answers in the journal, less those of the rows already written

@@ -117,10 +117,14 @@ public final class BatchSubmission {
 				}
 				submit(part);
 			}
-			if (noWait && ledger.parts(runId).stream().anyMatch(p -> p.step() == Step.CREATED)) {
-				return Ending.SUBMITTED;
+			if (noWait) {
+				// one look: batches that ended are collected, and while any runs the command ends, saying so
+				look(runId);
+				if (ledger.parts(runId).stream().anyMatch(p -> p.step() == Step.CREATED)) {
+					return Ending.SUBMITTED;
+				}
 			}
-			if (!await(runId)) {
+			else if (!await(runId)) {
 				return Ending.STOPPED;
 			}
 			List<Line> unanswered = ledger.unanswered(runId);
@@ -185,22 +189,7 @@ public final class BatchSubmission {
 			if (open.isEmpty()) {
 				return true;
 			}
-			for (Part p : open) {
-				Batch batch = client.get(p.batchId());
-				if (!batch.status().equals(p.status())) {
-					log.info("Batch {} (part {}): {}", batch.id(), p.partNo(), batch.status());
-				}
-				ledger.status(runId, p.partNo(), batch);
-				Batch.RequestCounts c = batch.requestCounts();
-				if (c != null) {
-					counts.put(p.partNo(), new long[] { c.total(), c.completed() + c.failed() });
-				}
-				if (batch.done()) {
-					collect(ledger.part(runId, p.partNo()), batch);
-					counts.put(p.partNo(), new long[] { p.lines(), p.lines() });
-				}
-				tally();
-			}
+			look(runId);
 			if (ledger.parts(runId).stream().noneMatch(p -> p.step() == Step.CREATED)) {
 				return true;
 			}
@@ -208,6 +197,26 @@ public final class BatchSubmission {
 				return false;
 			}
 			delay = delay.multipliedBy(2).compareTo(maxPoll) > 0 ? maxPoll : delay.multipliedBy(2);
+		}
+	}
+
+	/** Looks once at each created batch, and collects those that ended. */
+	private void look(long runId) {
+		for (Part p : ledger.parts(runId).stream().filter(p -> p.step() == Step.CREATED).toList()) {
+			Batch batch = client.get(p.batchId());
+			if (!batch.status().equals(p.status())) {
+				log.info("Batch {} (part {}): {}", batch.id(), p.partNo(), batch.status());
+			}
+			ledger.status(runId, p.partNo(), batch);
+			Batch.RequestCounts c = batch.requestCounts();
+			if (c != null) {
+				counts.put(p.partNo(), new long[] { c.total(), c.completed() + c.failed() });
+			}
+			if (batch.done()) {
+				collect(ledger.part(runId, p.partNo()), batch);
+				counts.put(p.partNo(), new long[] { p.lines(), p.lines() });
+			}
+			tally();
 		}
 	}
 

@@ -2,6 +2,7 @@ package io.promptbatch.batch.batchapi;
 
 import io.promptbatch.batch.fanout.WindowDispatcher;
 import io.promptbatch.core.chat.ChatRequest;
+import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatOutcome;
 import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.client.RetriableChatException;
@@ -28,11 +29,12 @@ public final class UnansweredSender implements WindowDispatcher.Sender {
 	@Override
 	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
 		String fingerprint = RequestBody.fingerprint(endpoint, body);
-		return CompletableFuture.failedFuture(ledger.error(runId, fingerprint)
+		ChatException error = ledger.error(runId, fingerprint)
 			.map(LineError::parse)
 			.map(LineError::toException)
 			.orElseGet(() -> new RetriableChatException(0, "batch_unanswered", "none of the run's batches answered "
-					+ "this request; run with --batch-fallback live to send such rows live", null, null, null)));
+					+ "this request; run with --batch-fallback live to send such rows live", null, null, null));
+		return CompletableFuture.completedFuture(new ChatOutcome.Failed(error, 0, 0));
 	}
 
 	@Override
