@@ -13,14 +13,13 @@ import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.prompt.PromptReader;
 import io.promptbatch.core.provider.BatchLimits;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.DefaultJobKeyGenerator;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -95,7 +94,10 @@ public final class BatchApiTasklet implements Tasklet {
 		BatchPlanner planner = new BatchPlanner(ledger, limits, spec.files().input());
 		String tag = ledger.tag(runId).orElse(null);
 		if (tag == null) {
-			tag = "promptbatch-run-" + runId + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+			// the same for every execution of the run, so that a plan taken back by a crash is made again with the same
+			// names, and what was uploaded or created under them is found
+			tag = "promptbatch-run-" + runId + "-"
+					+ new DefaultJobKeyGenerator().generateKey(job.getJobParameters()).substring(0, 12);
 			RowResolver resolver = resolvers.apply(runId);
 			resolver.open();
 			int parts = planner.plan(runId, tag, () -> rowsToSend(resolver));

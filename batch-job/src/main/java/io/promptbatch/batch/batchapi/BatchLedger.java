@@ -53,10 +53,11 @@ public final class BatchLedger {
 	 * One part of a run: one file, one batch, one model.
 	 * @param tag names the run at the provider (file names, batch metadata), unique across state directories
 	 * @param round 0 for the first batches, 1 and up for follow-ups of lines the provider did not answer
+	 * @param plannedAt when the part was planned, epoch seconds: its batch cannot be older
 	 */
 	public record Part(long runId, int partNo, String tag, String model, int round, long lines, Step step,
 			@Nullable String fileId, @Nullable String batchId, @Nullable String status, @Nullable String outputFileId,
-			@Nullable String errorFileId) {
+			@Nullable String errorFileId, long plannedAt) {
 
 		/** The file's name at the provider: names the run and the part, so that it can be found again. */
 		public String filename() {
@@ -107,8 +108,10 @@ public final class BatchLedger {
 
 	/** Adds a part to the plan (in the plan's transaction). */
 	public void addPart(long runId, int partNo, String tag, String model, int round, long lines) {
-		jdbc.update("INSERT INTO PB_BATCH_PART (RUN_ID, PART_NO, TAG, MODEL, ROUND_NO, LINES, STEP, UPDATED_AT) "
-				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", runId, partNo, tag, model, round, lines, Step.PLANNED.name(), now());
+		Timestamp now = now();
+		jdbc.update("INSERT INTO PB_BATCH_PART (RUN_ID, PART_NO, TAG, MODEL, ROUND_NO, LINES, STEP, PLANNED_AT, "
+				+ "UPDATED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", runId, partNo, tag, model, round, lines,
+				Step.PLANNED.name(), now, now);
 	}
 
 	/** Adds lines to a part (in the plan's transaction). */
@@ -138,20 +141,20 @@ public final class BatchLedger {
 	/** The run's parts in order. */
 	public List<Part> parts(long runId) {
 		return jdbc.query("SELECT RUN_ID, PART_NO, TAG, MODEL, ROUND_NO, LINES, STEP, FILE_ID, BATCH_ID, STATUS, "
-				+ "OUTPUT_FILE_ID, ERROR_FILE_ID FROM PB_BATCH_PART WHERE RUN_ID = ? ORDER BY PART_NO", BatchLedger::part,
+				+ "OUTPUT_FILE_ID, ERROR_FILE_ID, PLANNED_AT FROM PB_BATCH_PART WHERE RUN_ID = ? ORDER BY PART_NO", BatchLedger::part,
 				runId);
 	}
 
 	public Part part(long runId, int partNo) {
 		return jdbc.queryForObject("SELECT RUN_ID, PART_NO, TAG, MODEL, ROUND_NO, LINES, STEP, FILE_ID, BATCH_ID, STATUS, "
-				+ "OUTPUT_FILE_ID, ERROR_FILE_ID FROM PB_BATCH_PART WHERE RUN_ID = ? AND PART_NO = ?", BatchLedger::part,
+				+ "OUTPUT_FILE_ID, ERROR_FILE_ID, PLANNED_AT FROM PB_BATCH_PART WHERE RUN_ID = ? AND PART_NO = ?", BatchLedger::part,
 				runId, partNo);
 	}
 
 	private static Part part(ResultSet rs, int row) throws SQLException {
 		return new Part(rs.getLong(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getInt(5), rs.getLong(6),
 				Step.valueOf(rs.getString(7)), rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
-				rs.getString(12));
+				rs.getString(12), rs.getTimestamp(13).getTime() / 1000);
 	}
 
 	/** Records a step about to be taken, or one taken that needs no id. */

@@ -38,10 +38,11 @@ import org.slf4j.LoggerFactory;
  * the ledger (why a line has none). Lines not answered for the provider's reasons go into follow-up batches, up to
  * the run's retries.
  *
- * <p>Restart: a part's recorded step says what was done. An upload or a create recorded as started and not as done
- * may have taken effect with its answer lost: the file is looked for by its name, the batch by its metadata, before
- * the call is made again. A collected part is not downloaded again; an answer already in the journal is not recorded
- * again.
+ * <p>Restart: a part's recorded step says what was done. An upload or a create not recorded as done may have taken
+ * effect with its answer lost, or its record may have been taken back by a crash (the state database writes commits
+ * to disk up to half a second late): before each upload or create the file is looked for by its name, the batch by
+ * its metadata, and what is found is taken. A collected part is not downloaded again; an answer already in the
+ * journal is not recorded again.
  */
 public final class BatchSubmission {
 
@@ -140,44 +141,45 @@ public final class BatchSubmission {
 		}
 	}
 
-	/** Takes a part as far as a created batch, from the step its record says it is at. */
+	/**
+	 * Takes a part as far as a created batch, from the step its record says it is at. Before each upload or create the
+	 * provider is asked whether it already has the file or the batch: an earlier execution may have made it and died
+	 * before recording it, or its record may have been taken back with the last moments before a crash.
+	 */
 	void submit(Part part) {
 		Part p = part;
 		if (p.step() == Step.REFUSED) {
 			throw refused(p, client.get(p.batchId()));
 		}
-		if (p.step() == Step.UPLOADING) {
+		if (p.step() == Step.PLANNED || p.step() == Step.UPLOADING) {
 			Optional<BatchFile> found = client.findFile(p.filename());
 			if (found.isPresent()) {
-				log.info("Part {}'s file was uploaded before the run stopped ({}); not uploading it again", p.partNo(),
-						found.get().id());
+				log.info("Part {}'s file was uploaded before ({}); not uploading it again", p.partNo(), found.get().id());
 				ledger.uploaded(p.runId(), p.partNo(), found.get().id());
-				p = ledger.part(p.runId(), p.partNo());
 			}
-		}
-		if (p.step() == Step.PLANNED || p.step() == Step.UPLOADING) {
-			Path file = write(p);
-			ledger.step(p.runId(), p.partNo(), Step.UPLOADING);
-			BatchFile uploaded = client.upload(file, p.filename());
-			ledger.uploaded(p.runId(), p.partNo(), uploaded.id());
-			delete(file);
-			log.info("Part {} ({} lines of {}) uploaded as {}", p.partNo(), p.lines(), p.model(), uploaded.id());
+			else {
+				Path file = write(p);
+				ledger.step(p.runId(), p.partNo(), Step.UPLOADING);
+				BatchFile uploaded = client.upload(file, p.filename());
+				ledger.uploaded(p.runId(), p.partNo(), uploaded.id());
+				delete(file);
+				log.info("Part {} ({} lines of {}) uploaded as {}", p.partNo(), p.lines(), p.model(), uploaded.id());
+			}
 			p = ledger.part(p.runId(), p.partNo());
 		}
-		if (p.step() == Step.CREATING) {
-			Optional<Batch> found = client.findBatch(p.metadata());
-			if (found.isPresent()) {
-				log.info("Part {}'s batch was created before the run stopped ({}); not creating it again", p.partNo(),
-						found.get().id());
-				ledger.created(p.runId(), p.partNo(), found.get());
-				p = ledger.part(p.runId(), p.partNo());
-			}
-		}
 		if (p.step() == Step.UPLOADED || p.step() == Step.CREATING) {
-			ledger.step(p.runId(), p.partNo(), Step.CREATING);
-			Batch batch = client.create(p.fileId(), completionWindow, p.metadata());
-			ledger.created(p.runId(), p.partNo(), batch);
-			log.info("Part {}'s batch {} created ({}, window {})", p.partNo(), batch.id(), batch.status(), completionWindow);
+			Optional<Batch> found = client.findBatch(p.metadata(), p.plannedAt());
+			if (found.isPresent()) {
+				log.info("Part {}'s batch was created before ({}); not creating it again", p.partNo(), found.get().id());
+				ledger.created(p.runId(), p.partNo(), found.get());
+			}
+			else {
+				ledger.step(p.runId(), p.partNo(), Step.CREATING);
+				Batch batch = client.create(p.fileId(), completionWindow, p.metadata());
+				ledger.created(p.runId(), p.partNo(), batch);
+				log.info("Part {}'s batch {} created ({}, window {})", p.partNo(), batch.id(), batch.status(),
+						completionWindow);
+			}
 		}
 	}
 

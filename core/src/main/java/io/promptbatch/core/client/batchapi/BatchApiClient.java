@@ -122,15 +122,26 @@ public final class BatchApiClient implements AutoCloseable {
 
 	/** The newest batch whose metadata holds all of {@code metadata}, looking through every page. */
 	public Optional<Batch> findBatch(Map<String, String> metadata) {
+		return findBatch(metadata, 0);
+	}
+
+	/**
+	 * The newest batch whose metadata holds all of {@code metadata}, looking through the pages (newest first) until
+	 * the batches are older than {@code notBefore} (epoch seconds; a day earlier, for clocks that differ).
+	 */
+	public Optional<Batch> findBatch(Map<String, String> metadata, long notBefore) {
+		long cutoff = notBefore - 86_400;
 		String after = null;
 		while (true) {
 			BatchPage page = list(after, PAGE_LIMIT);
+			boolean older = false;
 			for (Batch b : page.data()) {
 				if (b.metadata() != null && b.metadata().entrySet().containsAll(metadata.entrySet())) {
 					return Optional.of(b);
 				}
+				older |= b.createdAt() != null && b.createdAt() < cutoff;
 			}
-			if (!page.hasMore() || page.lastId() == null || page.data().isEmpty()) {
+			if (older || !page.hasMore() || page.lastId() == null || page.data().isEmpty()) {
 				return Optional.empty();
 			}
 			after = page.lastId();
