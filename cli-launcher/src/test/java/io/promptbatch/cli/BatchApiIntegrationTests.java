@@ -202,6 +202,27 @@ class BatchApiIntegrationTests {
 	}
 
 	@Test
+	void aBatchThatFailsTheProvidersValidationNamesTheLinesAndTheReasonAndExits2() throws Exception {
+		// given: a provider that takes fewer lines a file than the run was told
+		Path input = CliFixtures.csv(dir, 5);
+		try (ChatSimulator sim = ChatSimulator.start(quickBatches().batchMaxLines(3).build())) {
+			// when
+			CliFixtures.Result result = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api");
+			// then
+			assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+			assertThat(result.err()).contains(input + ":5:")
+				.contains("the provider refused batch batch_sim000001 (part 1, kimi-k2.5, 5 lines)")
+				.contains("line 5 (batch line 4): too_many_lines");
+			assertThat(CliFixtures.jsonl(dir.resolve("out.jsonl"))).isEmpty();
+			// and: the same command does not submit it again
+			CliFixtures.Result again = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api");
+			assertThat(again.exitCode()).isEqualTo(2);
+			assertThat(sim.counters().batchesCreated()).isEqualTo(1);
+			assertThat(sim.counters().filesUploaded()).isEqualTo(1);
+		}
+	}
+
+	@Test
 	void noWaitSubmitsAndExitsZeroAndTheSameCommandCollects() throws Exception {
 		Path input = CliFixtures.csv(dir, 8);
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().batchDuration(Duration.ofSeconds(2)).build())) {
@@ -212,11 +233,15 @@ class BatchApiIntegrationTests {
 			assertThat(submitted.err()).contains("the batches are submitted");
 			assertThat(CliFixtures.jsonl(dir.resolve("out.jsonl"))).isEmpty();
 			assertThat(sim.counters().batchesCreated()).isEqualTo(1);
-			// when: the same command once the batch is done
-			Thread.sleep(2600);
-			CliFixtures.Result collected = CliFixtures.execute(Map.of(), withoutQuiet(sim, input, shown));
-			assertThat(collected.exitCode()).as(collected.err()).isZero();
-			assertThat(CliFixtures.jsonl(dir.resolve("out.jsonl"))).hasSize(8);
+			// when: the same command again, until the batch is done
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+				CliFixtures.Result again = CliFixtures.execute(Map.of(), withoutQuiet(sim, input, shown));
+				assertThat(again.exitCode()).as(again.err()).isZero();
+				return !CliFixtures.jsonl(dir.resolve("out.jsonl")).isEmpty();
+			});
+			// then
+			assertThat(CliFixtures.jsonl(dir.resolve("out.jsonl"))).hasSize(8)
+				.allMatch(r -> r.get("status").asString().equals("ok"));
 			assertThat(sim.counters().batchesCreated()).isEqualTo(1);
 			assertThat(sim.counters().filesUploaded()).isEqualTo(1);
 		}
