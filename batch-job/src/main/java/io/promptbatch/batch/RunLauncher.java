@@ -1,5 +1,6 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.batchapi.BatchApiTasklet;
 import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
 import io.promptbatch.batch.state.RunLeases;
@@ -443,10 +444,23 @@ public final class RunLauncher {
 						+ "continue" + overBudget(budget, totals);
 			}
 		}
+		// a --batch-api run that ended while its batches run at the provider
+		String batches = execution.getStatus() == BatchStatus.STOPPED
+				? execution.getExecutionContext().getString(BatchApiTasklet.ENDING, null) : null;
+		if (BatchApiTasklet.SUBMITTED.equals(batches)) {
+			stopMessage = "the batches are submitted and run at the provider; run the same command again (or "
+					+ "'promptbatch resume') to wait for them and write their answers";
+		}
+		else if (BatchApiTasklet.WAITING.equals(batches)) {
+			stopMessage = "stopped while waiting for the batches, which keep running at the provider (nothing is "
+					+ "uploaded or paid twice); run the same command again to collect them, or 'promptbatch cancel' to "
+					+ "cancel them";
+		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
 		Duration runWall = wallOf(repository.getJobExecutions(execution.getJobInstance()));
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
-				RunParameters.toSpec(execution.getJobParameters()).files().output(), runWall, stopMessage);
+				RunParameters.toSpec(execution.getJobParameters()).files().output(), runWall, stopMessage,
+				BatchApiTasklet.SUBMITTED.equals(batches));
 	}
 }

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -27,9 +28,16 @@ import tools.jackson.databind.JsonNode;
  * @param resilience how failures, slow answers and outages are met
  * @param throughput how fast the run sends and how much it commits at once
  * @param accounting what the run may spend, how it prices, caches and scores, and what tells it apart
+ * @param batching whether rows go through the provider's Batch API instead of one live request each, and how
  */
 public record RunSpec(Files files, Target target, RequestShape request, Resilience resilience, Throughput throughput,
-		Accounting accounting) {
+		Accounting accounting, Batching batching) {
+
+	/** A spec whose rows are sent live. */
+	public RunSpec(Files files, Target target, RequestShape request, Resilience resilience, Throughput throughput,
+			Accounting accounting) {
+		this(files, target, request, resilience, throughput, accounting, Batching.OFF);
+	}
 
 	/**
 	 * @param input the prompts file (.csv or .jsonl)
@@ -160,6 +168,42 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		}
 	}
 
+	/**
+	 * @param enabled rows go through the provider's Batch API ({@code --batch-api}); a batch run and a live run of the
+	 *     same files are two runs
+	 * @param completionWindow the time the provider is given to answer ({@code --completion-window})
+	 * @param noWait submit the batches and end without waiting for them ({@code --no-wait})
+	 * @param fallbackLive rows the batches did not answer for the provider's reasons, once their follow-up batches
+	 *     are used up, are sent live ({@code --batch-fallback live}) instead of failing
+	 * @param maxPoll the longest wait between two looks at a batch's status
+	 * @param maxBytes the most bytes of one batch file, 0 for the provider's limit
+	 * @param maxLines the most lines of one batch file, 0 for the provider's limit
+	 */
+	public record Batching(boolean enabled, String completionWindow, boolean noWait, boolean fallbackLive,
+			Duration maxPoll, long maxBytes, long maxLines) {
+
+		public static final String COMPLETION_WINDOW = "24h";
+		public static final String MAX_POLL = "60s";
+
+		public static final Batching OFF = new Batching(false, COMPLETION_WINDOW, false, false,
+				Duration.parse("PT" + MAX_POLL.toUpperCase(Locale.ROOT)), 0, 0);
+
+		public Batching {
+			if (!completionWindow.matches("\\d+[hd]")) {
+				throw new IllegalArgumentException("completion window must be hours or days such as 24h or 7d, was '"
+						+ completionWindow + "'");
+			}
+			if (maxPoll.isNegative() || maxPoll.isZero()) {
+				throw new IllegalArgumentException("the longest wait between status checks must be positive, was "
+						+ maxPoll);
+			}
+			if (maxBytes < 0 || maxLines < 0) {
+				throw new IllegalArgumentException("batch file limits must not be negative, were " + maxBytes
+						+ " bytes and " + maxLines + " lines");
+			}
+		}
+	}
+
 	/** A spec with the defaults for everything but the files, the server and the model. */
 	public static RunSpec of(Path input, Path output, String baseUrl, String model) {
 		return builder(input, output, baseUrl, model).build();
@@ -185,6 +229,7 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		b.resilience = resilience;
 		b.throughput = throughput;
 		b.accounting = accounting;
+		b.batching = batching;
 		return b;
 	}
 
@@ -206,6 +251,7 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		private Resilience resilience = Resilience.DEFAULTS;
 		private Throughput throughput = Throughput.DEFAULTS;
 		private Accounting accounting = Accounting.DEFAULTS;
+		private Batching batching = Batching.OFF;
 
 		private Builder(Path input, Path output, Target target) {
 			this.input = input;
@@ -378,10 +424,16 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 			return accounting(new Accounting(a.budgetUsd(), a.prices(), a.cache(), a.score(), key));
 		}
 
+		/** Whether and how rows go through the provider's Batch API. */
+		public Builder batching(Batching settings) {
+			batching = settings;
+			return this;
+		}
+
 		public RunSpec build() {
 			Files f = new Files(input, output, format != null ? format : OutputFormat.of(output), from, to, skipInvalid,
 					report);
-			return new RunSpec(f, target, request, resilience, throughput, accounting);
+			return new RunSpec(f, target, request, resilience, throughput, accounting, batching);
 		}
 	}
 }

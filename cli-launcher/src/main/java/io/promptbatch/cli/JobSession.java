@@ -72,6 +72,10 @@ final class JobSession implements AutoCloseable {
 		return context.getBean(io.promptbatch.batch.journal.ResponseJournal.class);
 	}
 
+	io.promptbatch.batch.batchapi.BatchLedger batchLedger() {
+		return context.getBean(io.promptbatch.batch.batchapi.BatchLedger.class);
+	}
+
 	RunLauncher launcher() {
 		return context.getBean(RunLauncher.class);
 	}
