@@ -1,17 +1,18 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.core.limit.ConcurrencyLimit;
-import org.jspecify.annotations.Nullable;
 
 /**
  * How many rows a run has in flight: {@link #fixed(int) fixed(n)} or {@link #auto(int) auto(max)}. "In flight"
- * means one thing in both: a row taken from the input whose answer has not arrived yet, retries and their waits
- * included; there are never more than {@link #max()} of them. With {@code auto} the attempts those rows send are
- * further held to an adaptive limit below {@code max}, which grows while the provider takes them and shrinks
- * when it refuses.
+ * means one thing in both: a row whose request has been sent and whose answer has not arrived (and been
+ * recorded) yet, retries and the waits before them included: a row waiting out a backoff or a {@code
+ * Retry-After} keeps its slot, so that a provider that asked to wait gets no other request in its place. With
+ * {@code fixed} there are never more than {@code n}; with {@code auto} the limit adapts below {@code max},
+ * growing while the provider takes the requests and shrinking when it refuses. One {@link #limit()} holds the
+ * rows the run takes and learns from the attempts the client sends.
  *
  * @param max rows in flight at most
- * @param auto adapt the attempts sent to what the provider takes, up to {@code max}
+ * @param auto adapt the rows in flight to what the provider takes, up to {@code max}
  */
 public record Concurrency(int max, boolean auto) {
 
@@ -29,9 +30,7 @@ public record Concurrency(int max, boolean auto) {
 	public static final int CEILING = 1024;
 
 	public Concurrency {
-		if (max < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + max);
-		}
+		ConcurrencyLimit.checked(max);
 	}
 
 	/** {@code n} rows in flight at all times. */
@@ -39,22 +38,18 @@ public record Concurrency(int max, boolean auto) {
 		return new Concurrency(n, false);
 	}
 
-	/** Up to {@code max} rows in flight, their attempts adapted to what the provider takes. */
+	/** Up to {@code max} rows in flight, adapted to what the provider takes. */
 	public static Concurrency auto(int max) {
 		return new Concurrency(max, true);
 	}
 
-	/** The gate of rows in flight. */
-	public ConcurrencyLimit rowGate() {
-		return ConcurrencyLimit.fixed(max);
-	}
-
 	/**
-	 * The gate of attempts with {@code auto}, or null when the row gate alone holds: a row waiting out a
-	 * {@code Retry-After} then keeps its slot.
+	 * The one limit of rows in flight (a new one each call): the dispatcher takes each row's slot from it and
+	 * releases it once the row's outcome is handled; the client tells it each attempt's outcome (an adaptive
+	 * limit learns from them).
 	 */
-	public @Nullable ConcurrencyLimit attemptGate() {
-		return auto ? ConcurrencyLimit.adaptive(max) : null;
+	public ConcurrencyLimit limit() {
+		return auto ? ConcurrencyLimit.adaptive(max) : ConcurrencyLimit.fixed(max);
 	}
 
 	/** {@code "16"} or {@code "auto up to 256"}, as the progress and summary lines say it. */

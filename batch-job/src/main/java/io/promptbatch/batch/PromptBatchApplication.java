@@ -30,6 +30,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.Isolation;
 
 /**
  * The Spring application behind every job command: the state database (H2 file under the state
@@ -51,6 +52,20 @@ public class PromptBatchApplication {
 	/** Spring Batch's JDBC job repository and job operator, on the {@code dataSource} and {@code transactionManager} beans. */
 	@Configuration(proxyBeanMethods = false)
 	static class BatchInfrastructure extends JdbcDefaultBatchConfiguration {
+
+		/**
+		 * On a shared PostgreSQL state database, executions are created at READ COMMITTED rather than
+		 * Spring Batch's SERIALIZABLE: there, two processes starting runs of other outputs at the same moment
+		 * had one of them refused ("could not serialize access due to read/write dependencies"). Two
+		 * starts of the same run are kept apart by its lease ({@link RunLeases}), taken before, and by the
+		 * repository's unique job key.
+		 */
+		@Override
+		protected Isolation getIsolationLevelForCreate() {
+			return getDataSource() instanceof HikariDataSource pool && pool.getJdbcUrl() != null
+					&& pool.getJdbcUrl().startsWith("jdbc:postgresql:") ? Isolation.READ_COMMITTED
+							: super.getIsolationLevelForCreate();
+		}
 	}
 
 	/**
@@ -97,9 +112,10 @@ public class PromptBatchApplication {
 	@Bean
 	@DependsOn("stateSchema")
 	RunLeases runLeases(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
-			ObjectProvider<StateDatabase> stateDb) {
+			ObjectProvider<StateDatabase> stateDb, StopSignal stopSignal) {
 		StateDatabase shared = stateDb.getIfAvailable();
-		return shared == null ? RunLeases.none() : RunLeases.shared(jdbcTemplate, transactionManager, shared.lease());
+		return shared == null ? RunLeases.none()
+				: RunLeases.shared(jdbcTemplate, transactionManager, shared.lease(), stopSignal::request);
 	}
 
 	@Bean

@@ -1,5 +1,8 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.batchapi.BatchApiTasklet;
+import io.promptbatch.batch.batchapi.BatchLedger;
+import io.promptbatch.batch.batchapi.UnansweredSender;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.fanout.Dispatcher;
@@ -42,7 +45,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * The promptbatch job: one chunk step that reads answers from the fan-out stage and writes them to
  * the output file. The step works on a record range of the input ({@code range.from},
- * {@code range.to}), so that it can later run as one partition among many.
+ * {@code range.to}), so that it can later run as one partition among many. A {@code --batch-api} run first
+ * goes through the provider's Batch API in a step of its own, which fills the response journal; the chunk step
+ * then writes every row from it (a live run passes through that step at once).
  */
 @Configuration(proxyBeanMethods = false)
 public class PromptBatchJobConfiguration {
@@ -54,9 +59,46 @@ public class PromptBatchJobConfiguration {
 	/** The output writer's name: its restart state is saved under it. */
 	public static final String WRITER_NAME = "results";
 
+	/** The step that sends a {@code --batch-api} run's rows through the provider's Batch API. */
+	public static final String BATCH_STEP_NAME = "batches";
+
 	@Bean
-	Job promptBatchJob(JobRepository jobRepository, Step promptStep) {
-		return new JobBuilder(JOB_NAME, jobRepository).start(promptStep).build();
+	Job promptBatchJob(JobRepository jobRepository, Step batchApiStep, Step promptStep) {
+		return new JobBuilder(JOB_NAME, jobRepository).start(batchApiStep).next(promptStep).build();
+	}
+
+	@Bean
+	BatchLedger batchLedger(org.springframework.jdbc.core.JdbcTemplate jdbcTemplate,
+			PlatformTransactionManager transactionManager) {
+		return new BatchLedger(jdbcTemplate, transactionManager);
+	}
+
+	/**
+	 * Plans, uploads, creates, polls and collects a {@code --batch-api} run's batches into the journal. Without a
+	 * transaction of its own, so that each step the ledger records is committed at once.
+	 */
+	@Bean
+	@JobScope
+	Step batchApiStep(JobRepository jobRepository, @Value("#{jobExecution}") org.springframework.batch.core.job.JobExecution jobExecution, ApiKeys apiKeys,
+			Endpoints endpoints, BatchLedger batchLedger, ResponseJournal journal, PriceTable prices,
+			StopSignal stopSignal, RunProgress progress,
+			@Value("${promptbatch.state-dir}") String stateDir) {
+		RunSpec spec = RunParameters.toSpec(jobExecution.getJobParameters());
+		PriceTable runPrices = batchPrices(spec, prices);
+		BatchApiTasklet tasklet = new BatchApiTasklet(spec, apiKeys, endpoints, batchLedger, journal,
+				runId -> rowResolver(spec, journal, runId, runPrices, new RowFinisher(runPrices, spec.accounting().score(),
+						null, spec.request().maxTokens(), new Halt(stopSignal))),
+				stopSignal, progress, java.nio.file.Path.of(stateDir).resolve("batches"));
+		return new StepBuilder(BATCH_STEP_NAME, jobRepository)
+			.tasklet(tasklet, new org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager())
+			.build();
+	}
+
+	/** A run's prices: the bundled table with the user's file, at batch prices for a {@code --batch-api} run. */
+	private static PriceTable batchPrices(RunSpec spec, PriceTable prices) {
+		RunSpec.Accounting accounting = spec.accounting();
+		PriceTable runPrices = accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
+		return spec.batching().enabled() ? runPrices.forBatches() : runPrices;
 	}
 
 	@Bean
@@ -82,17 +124,22 @@ public class PromptBatchJobConfiguration {
 	@StepScope
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
 			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal,
-			RunProgress progress) {
+			RunProgress progress, BatchLedger batchLedger) {
 		RunSpec spec = PartitionSpec.of(stepExecution);
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		RunSpec.Accounting accounting = spec.accounting();
-		PriceTable runPrices = accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
+		PriceTable runPrices = batchPrices(spec, prices);
 		reportResumption(stepExecution, journal, runId, progress);
 		Halt halt = new Halt(stopSignal);
 		RowFinisher finisher = new RowFinisher(runPrices, accounting.score(), accounting.budgetUsd(),
 				spec.request().maxTokens(), halt);
+		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
+		// sent live with --batch-fallback live
+		WindowDispatcher.Sender unanswered = spec.batching().enabled() && !spec.batching().fallbackLive()
+				? new UnansweredSender(batchLedger, runId, spec.target().baseUrl()) : null;
 		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
-				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress),
+				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress,
+						unanswered),
 				finisher, halt, stepExecution::setTerminateOnly);
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);
@@ -119,16 +166,23 @@ public class PromptBatchJobConfiguration {
 
 	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
 	private static Dispatcher windowDispatcher(RunSpec spec, ApiKeys apiKeys, Endpoints endpoints,
-			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress) {
-		// rows in flight are bounded by the concurrency; with 'auto', attempts are held to an adaptive limit
-		// below it, so that a row waiting out a Retry-After does not hold a slot
+			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress,
+			WindowDispatcher.@org.jspecify.annotations.Nullable Sender sender) {
+		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
+		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
 		Concurrency concurrency = spec.throughput().concurrency();
-		ConcurrencyLimit rows = concurrency.rowGate();
-		ConcurrencyLimit attempts = concurrency.attemptGate();
+		ConcurrencyLimit inFlight = concurrency.limit();
 		RunSpec.Resilience resilience = spec.resilience();
-		progress.adaptiveConcurrency(attempts);
+		progress.adaptiveConcurrency(concurrency.auto() ? inFlight : null);
+		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
+		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
+		int buffer = Math.max(concurrency.max() * 32, 4096);
+		if (sender != null) {
+			return new WindowDispatcher(sender, inFlight, buffer, (fingerprint, response, tries,
+					latency) -> journal.record(runId, fingerprint, response, tries, latency), finisher, halt);
+		}
 		ChatClient.Builder client = ChatClient.builder()
-			.attemptLimit(attempts)
+			.attemptLimit(inFlight)
 			.baseUrl(endpoints.resolve(spec.target().baseUrl()))
 			.timeout(resilience.timeout())
 			.maxRetries(resilience.maxRetries())
@@ -144,10 +198,7 @@ public class PromptBatchJobConfiguration {
 		}
 		ChatClient chat = client.build();
 		progress.outage(chat::outage);
-		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
-		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
-		int buffer = Math.max(concurrency.max() * 32, 4096);
-		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), rows, concurrency.max(), buffer,
+		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), inFlight, buffer,
 				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
 	}
@@ -157,7 +208,9 @@ public class PromptBatchJobConfiguration {
 			RunProgress progress) {
 		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
 		long journaled = journal.count(runId);
-		if (rowsWritten > 0 || journaled > 0) {
+		// a --batch-api run's answers are all in the journal before its first row is written: no resumption to tell of
+		boolean batched = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters()).batching().enabled();
+		if (rowsWritten > 0 || (journaled > 0 && !batched)) {
 			io.promptbatch.batch.output.RunTotals written = io.promptbatch.batch.output.RunTotals
 				.from(stepExecution.getExecutionContext());
 			// the run's own answers in the journal, less those of the rows already written

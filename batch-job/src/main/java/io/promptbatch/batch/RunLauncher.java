@@ -1,5 +1,6 @@
 package io.promptbatch.batch;
 
+import io.promptbatch.batch.batchapi.BatchApiTasklet;
 import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
 import io.promptbatch.batch.state.RunLeases;
@@ -43,13 +44,10 @@ public final class RunLauncher {
 	private final RunLeases leases;
 	private final java.util.function.UnaryOperator<JobParameters> extraParameters;
 
-	public RunLauncher(JobOperator operator, JobRepository repository, Job job) {
-		this(operator, repository, job, RunLeases.none());
-	}
-
 	/**
 	 * @param leases who runs which run, when the state database is shared by several machines (then a run
-	 *     marked as running is taken over only from a process that is gone)
+	 *     marked as running is taken over only from a process that is gone); {@link RunLeases#none()} for the
+	 *     H2 file of a state directory
 	 */
 	public RunLauncher(JobOperator operator, JobRepository repository, Job job, RunLeases leases) {
 		this(operator, repository, job, leases, p -> p);
@@ -92,8 +90,10 @@ public final class RunLauncher {
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
 			boolean overwrite) throws Exception {
 		JobParameters parameters = extraParameters.apply(RunParameters.of(spec, expectedRows, columns, input));
-		JobInstance known = repository.getJobInstance(job.getName(), parameters);
-		try (RunLeases.Lease lease = lease(parameters, known == null ? null : known.getInstanceId())) {
+		try (RunLeases.Lease lease = lease(parameters, () -> {
+			JobInstance known = repository.getJobInstance(job.getName(), parameters);
+			return known == null ? null : known.getInstanceId();
+		})) {
 			return run(spec, expectedRows, parameters, overwrite);
 		}
 	}
@@ -138,7 +138,8 @@ public final class RunLauncher {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
 		refuseChangedInput(target);
-		try (RunLeases.Lease lease = lease(target.getJobParameters(), target.getJobInstance().getInstanceId())) {
+		long run = target.getJobInstance().getInstanceId();
+		try (RunLeases.Lease lease = lease(target.getJobParameters(), () -> run)) {
 			if (target.getStatus().isRunning()) {
 				// its holder fell silent after this process looked for abandoned runs
 				markFailed(target);
@@ -368,13 +369,14 @@ public final class RunLauncher {
 	 * The lease of a run (a no-op on a state directory's own H2 file, which its lock gives to one process).
 	 * @throws RunRefusedException when another live process runs it
 	 */
-	private RunLeases.Lease lease(JobParameters parameters, @Nullable Long runId) {
+	private RunLeases.Lease lease(JobParameters parameters, java.util.function.Supplier<@Nullable Long> runId) {
 		try {
 			return leases.acquire(JOB_KEYS.generateKey(parameters));
 		}
 		catch (RunLeases.HeldException e) {
 			RunLeases.Holder h = e.holder();
-			String run = runId == null ? "this run" : "run " + runId;
+			Long id = runId.get();
+			String run = id == null ? "this run" : "run " + id;
 			throw new RunRefusedException(run + " is running on host " + h.host() + " (pid " + h.pid() + "), last seen "
 					+ h.silentSeconds() + " s ago; wait for it to end, or if that process is gone, run this again once it "
 					+ "has been silent for " + leases.period().toSeconds() + " s (--state-db-lease): the run is then taken "
@@ -485,10 +487,23 @@ public final class RunLauncher {
 						+ "continue" + overBudget(budget, totals);
 			}
 		}
+		// a --batch-api run that ended while its batches run at the provider
+		String batches = execution.getStatus() == BatchStatus.STOPPED
+				? execution.getExecutionContext().getString(BatchApiTasklet.ENDING, null) : null;
+		if (BatchApiTasklet.SUBMITTED.equals(batches)) {
+			stopMessage = "the batches are submitted and run at the provider; run the same command again (or "
+					+ "'promptbatch resume') to wait for them and write their answers";
+		}
+		else if (BatchApiTasklet.WAITING.equals(batches)) {
+			stopMessage = "stopped while waiting for the batches, which keep running at the provider (nothing is "
+					+ "uploaded or paid twice); run the same command again to collect them, or 'promptbatch cancel' to "
+					+ "cancel them";
+		}
 		List<Throwable> failures = new ArrayList<>(execution.getAllFailureExceptions());
 		Duration runWall = wallOf(repository.getJobExecutions(execution.getJobInstance()));
 		return new RunOutcome(execution.getId(), execution.getJobInstance().getInstanceId(), execution.getStatus(),
 				totals, expectedRows, failures, alreadyComplete, wall,
-				RunParameters.toSpec(execution.getJobParameters()).files().output(), runWall, stopMessage);
+				RunParameters.toSpec(execution.getJobParameters()).files().output(), runWall, stopMessage,
+				BatchApiTasklet.SUBMITTED.equals(batches));
 	}
 }

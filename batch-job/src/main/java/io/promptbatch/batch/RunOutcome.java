@@ -25,15 +25,26 @@ import org.springframework.batch.core.BatchStatus;
  * @param output the run's output file
  * @param runWall the wall time of all executions of the run, this one included
  * @param stopMessage why the run stopped by itself before the end (e.g. the budget), or null
+ * @param submitted a {@code --no-wait} run ended as asked: its batches are created and running
  */
 public record RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
 		List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output, Duration runWall,
-		@Nullable String stopMessage) {
+		@Nullable String stopMessage, boolean submitted) {
 
-	/** 0 all rows ok; 1 the run failed; 2 bad input; 3 finished with some rows failed. */
+	public RunOutcome(long executionId, long instanceId, BatchStatus status, RunTotals totals, long expectedRows,
+			List<Throwable> failures, boolean alreadyComplete, Duration wall, Path output, Duration runWall,
+			@Nullable String stopMessage) {
+		this(executionId, instanceId, status, totals, expectedRows, failures, alreadyComplete, wall, output, runWall,
+				stopMessage, false);
+	}
+
+	/** 0 all rows ok (or, with {@code --no-wait}, the batches submitted); 1 the run failed; 2 bad input; 3 finished with some rows failed. */
 	public int exitCode() {
 		if (status == BatchStatus.COMPLETED) {
 			return totals.failed() > 0 ? 3 : 0;
+		}
+		if (submitted && status == BatchStatus.STOPPED) {
+			return 0;
 		}
 		if (find(InputException.class) != null
 				|| find(io.promptbatch.batch.partition.LeasePartitionHandler.PartitionRefusedException.class) != null) {

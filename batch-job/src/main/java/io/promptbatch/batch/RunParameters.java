@@ -65,6 +65,13 @@ public final class RunParameters {
 	public static final String INPUT_SIZE = "input.size";
 	public static final String INPUT_MODIFIED = "input.modified";
 	public static final String REPORT = "report";
+	public static final String BATCH_API = "batch.api";
+	public static final String COMPLETION_WINDOW = "batch.completion.window";
+	public static final String NO_WAIT = "batch.no.wait";
+	public static final String BATCH_FALLBACK_LIVE = "batch.fallback.live";
+	public static final String BATCH_MAX_POLL_MS = "batch.max.poll.ms";
+	public static final String BATCH_MAX_BYTES = "batch.max.bytes";
+	public static final String BATCH_MAX_LINES = "batch.max.lines";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -90,12 +97,38 @@ public final class RunParameters {
 		put(b, spec.resilience());
 		put(b, spec.throughput());
 		put(b, spec.accounting());
+		put(b, spec.batching());
 		return b.toJobParameters();
 	}
 
 	/** The spec a job execution was started with (for {@code resume}). */
 	public static RunSpec toSpec(JobParameters p) {
-		return new RunSpec(files(p), target(p), request(p), resilience(p), throughput(p), accounting(p));
+		return new RunSpec(files(p), target(p), request(p), resilience(p), throughput(p), accounting(p), batching(p));
+	}
+
+	private static void put(JobParametersBuilder b, RunSpec.Batching batching) {
+		if (!batching.enabled()) {
+			// a live run's parameters stay as they were before Batch APIs
+			return;
+		}
+		b.addString(BATCH_API, "true");
+		b.addString(COMPLETION_WINDOW, batching.completionWindow(), false);
+		b.addString(NO_WAIT, Boolean.toString(batching.noWait()), false);
+		b.addString(BATCH_FALLBACK_LIVE, Boolean.toString(batching.fallbackLive()), false);
+		b.addLong(BATCH_MAX_POLL_MS, batching.maxPoll().toMillis(), false);
+		b.addLong(BATCH_MAX_BYTES, batching.maxBytes(), false);
+		b.addLong(BATCH_MAX_LINES, batching.maxLines(), false);
+	}
+
+	private static RunSpec.Batching batching(JobParameters p) {
+		if (!flag(p, BATCH_API)) {
+			return RunSpec.Batching.OFF;
+		}
+		RunSpec.Batching off = RunSpec.Batching.OFF;
+		String window = p.getString(COMPLETION_WINDOW);
+		return new RunSpec.Batching(true, window == null ? off.completionWindow() : window, flag(p, NO_WAIT),
+				flag(p, BATCH_FALLBACK_LIVE), millisOr(p, BATCH_MAX_POLL_MS, off.maxPoll()), longOr(p, BATCH_MAX_BYTES, 0),
+				longOr(p, BATCH_MAX_LINES, 0));
 	}
 
 	// each group of settings is mapped both ways in one place; a parameter an older run did not record reads as
@@ -271,7 +304,8 @@ public final class RunParameters {
 			Map.entry(SKIP_INVALID, "--skip-invalid"), Map.entry(MAX_TOKENS, "--max-tokens"),
 			Map.entry(TEMPERATURE, "--temperature"), Map.entry(PARAMS, "--param"), Map.entry(RUN_KEY, "--run-key"),
 			Map.entry(OUTPUT_FORMAT, "--output-format"), Map.entry(CACHE, "--no-cache/--cache-only"),
-			Map.entry(SCORE, "--score"), Map.entry(FROM, "first record"), Map.entry(TO, "end record"));
+			Map.entry(SCORE, "--score"), Map.entry(FROM, "first record"), Map.entry(TO, "end record"),
+			Map.entry(BATCH_API, "--batch-api"));
 
 	private static @Nullable Object valueOf(JobParameters p, String name) {
 		var parameter = p.getParameter(name);

@@ -1,6 +1,7 @@
 package io.promptbatch.batch;
 
 import io.promptbatch.batch.output.OutputFormat;
+import io.promptbatch.core.client.ClientSettings;
 import io.promptbatch.core.provider.MaxTokensField;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
@@ -27,9 +28,16 @@ import tools.jackson.databind.JsonNode;
  * @param resilience how failures, slow answers and outages are met
  * @param throughput how fast the run sends and how much it commits at once
  * @param accounting what the run may spend, how it prices, caches and scores, and what tells it apart
+ * @param batching whether rows go through the provider's Batch API instead of one live request each, and how
  */
 public record RunSpec(Files files, Target target, RequestShape request, Resilience resilience, Throughput throughput,
-		Accounting accounting) {
+		Accounting accounting, Batching batching) {
+
+	/** A spec whose rows are sent live. */
+	public RunSpec(Files files, Target target, RequestShape request, Resilience resilience, Throughput throughput,
+			Accounting accounting) {
+		this(files, target, request, resilience, throughput, accounting, Batching.OFF);
+	}
 
 	/**
 	 * @param input the prompts file (.csv or .jsonl)
@@ -97,31 +105,23 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 	public record Resilience(int maxRetries, Duration timeout, boolean stream, Duration idleTimeout,
 			Duration maxOutage, Duration maxRowTime) {
 
-		public static final String MAX_RETRIES = "6";
-		public static final String TIMEOUT = "120s";
-		public static final String IDLE_TIMEOUT = "60s";
-		public static final String MAX_OUTAGE = "5m";
-		public static final String MAX_ROW_TIME = "15m";
+		// the client's own defaults and checks (core's ClientSettings), which its builder reads too
+		public static final String MAX_RETRIES = ClientSettings.MAX_RETRIES;
+		public static final String TIMEOUT = ClientSettings.TIMEOUT;
+		public static final String IDLE_TIMEOUT = ClientSettings.IDLE_TIMEOUT;
+		public static final String MAX_OUTAGE = ClientSettings.MAX_OUTAGE;
+		public static final String MAX_ROW_TIME = ClientSettings.MAX_ROW_TIME;
 
-		public static final Resilience DEFAULTS = new Resilience(Integer.parseInt(MAX_RETRIES), duration(TIMEOUT),
-				false, duration(IDLE_TIMEOUT), duration(MAX_OUTAGE), duration(MAX_ROW_TIME));
+		public static final Resilience DEFAULTS = new Resilience(Integer.parseInt(MAX_RETRIES),
+				ClientSettings.duration(TIMEOUT), false, ClientSettings.duration(IDLE_TIMEOUT),
+				ClientSettings.duration(MAX_OUTAGE), ClientSettings.duration(MAX_ROW_TIME));
 
 		public Resilience {
-			if (maxRetries < 0) {
-				throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
-			}
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			if (maxOutage.isNegative() || maxOutage.isZero() || maxRowTime.isNegative() || maxRowTime.isZero()) {
-				throw new IllegalArgumentException("the outage and row time limits must be positive, were " + maxOutage
-						+ " and " + maxRowTime);
-			}
-		}
-
-		/** A default's text ({@code 120s}, {@code 5m}) as a duration. */
-		private static Duration duration(String text) {
-			return Duration.parse("PT" + text.toUpperCase(Locale.ROOT));
+			ClientSettings.maxRetries(maxRetries);
+			ClientSettings.positive("timeout", timeout);
+			ClientSettings.positive("idle timeout", idleTimeout);
+			ClientSettings.positive("max outage", maxOutage);
+			ClientSettings.positive("max time per row", maxRowTime);
 		}
 	}
 
@@ -133,17 +133,16 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 	 */
 	public record Throughput(Concurrency concurrency, long rpm, long tpm, int chunkSize) {
 
-		public static final String RPM = "0";
-		public static final String TPM = "0";
+		public static final String RPM = ClientSettings.RPM;
+		public static final String TPM = ClientSettings.TPM;
 		public static final String CHUNK_SIZE = "100";
 
 		public static final Throughput DEFAULTS = new Throughput(Concurrency.fixed(Integer.parseInt(Concurrency.DEFAULT)),
 				Long.parseLong(RPM), Long.parseLong(TPM), Integer.parseInt(CHUNK_SIZE));
 
 		public Throughput {
-			if (rpm < 0 || tpm < 0) {
-				throw new IllegalArgumentException("rate limits must not be negative, were rpm " + rpm + ", tpm " + tpm);
-			}
+			ClientSettings.perMinute("requests per minute", rpm);
+			ClientSettings.perMinute("tokens per minute", tpm);
 			if (chunkSize < 1) {
 				throw new IllegalArgumentException("chunk size must be at least 1, was " + chunkSize);
 			}
@@ -165,6 +164,42 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		public Accounting {
 			if (budgetUsd != null && budgetUsd.signum() <= 0) {
 				throw new IllegalArgumentException("budget must be more than 0 USD, was " + budgetUsd);
+			}
+		}
+	}
+
+	/**
+	 * @param enabled rows go through the provider's Batch API ({@code --batch-api}); a batch run and a live run of the
+	 *     same files are two runs
+	 * @param completionWindow the time the provider is given to answer ({@code --completion-window})
+	 * @param noWait submit the batches and end without waiting for them ({@code --no-wait})
+	 * @param fallbackLive rows the batches did not answer for the provider's reasons, once their follow-up batches
+	 *     are used up, are sent live ({@code --batch-fallback live}) instead of failing
+	 * @param maxPoll the longest wait between two looks at a batch's status
+	 * @param maxBytes the most bytes of one batch file, 0 for the provider's limit
+	 * @param maxLines the most lines of one batch file, 0 for the provider's limit
+	 */
+	public record Batching(boolean enabled, String completionWindow, boolean noWait, boolean fallbackLive,
+			Duration maxPoll, long maxBytes, long maxLines) {
+
+		public static final String COMPLETION_WINDOW = "24h";
+		public static final String MAX_POLL = "60s";
+
+		public static final Batching OFF = new Batching(false, COMPLETION_WINDOW, false, false,
+				Duration.parse("PT" + MAX_POLL.toUpperCase(Locale.ROOT)), 0, 0);
+
+		public Batching {
+			if (!completionWindow.matches("\\d+[hd]")) {
+				throw new IllegalArgumentException("completion window must be hours or days such as 24h or 7d, was '"
+						+ completionWindow + "'");
+			}
+			if (maxPoll.isNegative() || maxPoll.isZero()) {
+				throw new IllegalArgumentException("the longest wait between status checks must be positive, was "
+						+ maxPoll);
+			}
+			if (maxBytes < 0 || maxLines < 0) {
+				throw new IllegalArgumentException("batch file limits must not be negative, were " + maxBytes
+						+ " bytes and " + maxLines + " lines");
 			}
 		}
 	}
@@ -194,6 +229,7 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		b.resilience = resilience;
 		b.throughput = throughput;
 		b.accounting = accounting;
+		b.batching = batching;
 		return b;
 	}
 
@@ -215,6 +251,7 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		private Resilience resilience = Resilience.DEFAULTS;
 		private Throughput throughput = Throughput.DEFAULTS;
 		private Accounting accounting = Accounting.DEFAULTS;
+		private Batching batching = Batching.OFF;
 
 		private Builder(Path input, Path output, Target target) {
 			this.input = input;
@@ -387,10 +424,16 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 			return accounting(new Accounting(a.budgetUsd(), a.prices(), a.cache(), a.score(), key));
 		}
 
+		/** Whether and how rows go through the provider's Batch API. */
+		public Builder batching(Batching settings) {
+			batching = settings;
+			return this;
+		}
+
 		public RunSpec build() {
 			Files f = new Files(input, output, format != null ? format : OutputFormat.of(output), from, to, skipInvalid,
 					report);
-			return new RunSpec(f, target, request, resilience, throughput, accounting);
+			return new RunSpec(f, target, request, resilience, throughput, accounting, batching);
 		}
 	}
 }

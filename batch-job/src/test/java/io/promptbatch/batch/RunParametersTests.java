@@ -117,6 +117,25 @@ class RunParametersTests {
 	}
 
 	@Test
+	void aBatchRunIsAnotherRunThanALiveOneAndItsWaitingSettingsMayChangeBetweenAttempts() {
+		RunSpec live = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
+		RunSpec batch = live.toBuilder()
+			.batching(new RunSpec.Batching(true, "24h", false, true, Duration.ofSeconds(5), 1000, 2))
+			.build();
+		JobParameters parameters = RunParameters.of(batch, 10, List.of(), FILE);
+		assertThat(RunParameters.toSpec(parameters)).isEqualTo(batch);
+		assertThat(RunParameters.toSpec(RunParameters.of(live, 10, List.of(), FILE)).batching())
+			.isEqualTo(RunSpec.Batching.OFF);
+		assertThat(RunParameters.differences(RunParameters.of(live, 10, List.of(), FILE), parameters))
+			.containsExactly("--batch-api: not given then, 'true' now");
+		RunSpec waitingOtherwise = batch.toBuilder()
+			.batching(new RunSpec.Batching(true, "7d", true, false, Duration.ofSeconds(60), 0, 0))
+			.build();
+		assertThat(RunParameters.differences(parameters, RunParameters.of(waitingOtherwise, 10, List.of(), FILE)))
+			.isEmpty();
+	}
+
+	@Test
 	void anInputWithOtherContentMakesAnotherRunAndATouchedOneResumesTheSame() {
 		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
 		JobParameters base = RunParameters.of(spec, 10, List.of(), FILE);

@@ -189,11 +189,13 @@ final class EstimateCommand implements Callable<Integer> {
 	}
 
 	private void printTable(PrintWriter out, List<CostEstimate> estimates, PriceTable prices, TokenEstimator tokens) {
-		out.printf(Locale.ROOT, "%-24s %7s %14s %18s %12s %12s %12s%n", "MODEL", "ROWS", "PROMPT TOKENS",
-				"COMPLETION TOKENS", "COST", "LOW", "HIGH");
+		PriceTable batch = prices.forBatches();
+		out.printf(Locale.ROOT, "%-24s %7s %14s %18s %12s %12s %12s %12s%n", "MODEL", "ROWS", "PROMPT TOKENS",
+				"COMPLETION TOKENS", "COST", "LOW", "HIGH", "BATCH API");
 		for (CostEstimate e : estimates) {
-			out.printf(Locale.ROOT, "%-24s %7d %14d %18d %12s %12s %12s%n", e.model(), e.rows(), e.promptTokens(),
-					e.completionTokens(), usd(e.cost(prices)), usd(e.costLow(prices)), usd(e.costHigh(prices)));
+			out.printf(Locale.ROOT, "%-24s %7d %14d %18d %12s %12s %12s %12s%n", e.model(), e.rows(), e.promptTokens(),
+					e.completionTokens(), usd(e.cost(prices)), usd(e.costLow(prices)), usd(e.costHigh(prices)),
+					usd(e.cost(batch)));
 		}
 		out.println();
 		out.println("Assumptions:");
@@ -209,6 +211,10 @@ final class EstimateCommand implements Callable<Integer> {
 			out.println("  " + e.model() + ": " + (e.price() == null ? "no price in the table: cost unknown (add it with --prices)"
 					: "USD per million tokens: input " + e.price().input() + ", output " + e.price().output()
 							+ " (no context-cache hits assumed)"));
+			out.println("  " + e.model() + ": " + prices.batchPrice(e.model())
+				.map(b -> "through the provider's Batch API (run --batch-api): input " + b.input() + ", output "
+						+ b.output())
+				.orElse("no Batch API price in the table (BATCH API: no price)"));
 		}
 		out.println("  prices as of " + prices.asOf() + " (" + prices.source() + ")");
 	}
@@ -225,6 +231,7 @@ final class EstimateCommand implements Callable<Integer> {
 			m.put("cost_usd", e.cost(prices));
 			m.put("cost_low_usd", e.costLow(prices));
 			m.put("cost_high_usd", e.costHigh(prices));
+			m.put("batch_cost_usd", e.cost(prices.forBatches()));
 			m.put("completion_low", e.completionLow());
 			m.put("completion_high", e.completionHigh());
 			m.put("completion_basis", e.guess().basis());

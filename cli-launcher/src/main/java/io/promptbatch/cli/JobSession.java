@@ -100,6 +100,10 @@ final class JobSession implements AutoCloseable {
 				context.getBean(org.springframework.batch.core.repository.JobRepository.class), runId);
 	}
 
+	io.promptbatch.batch.batchapi.BatchLedger batchLedger() {
+		return context.getBean(io.promptbatch.batch.batchapi.BatchLedger.class);
+	}
+
 	RunLauncher launcher() {
 		return context.getBean(RunLauncher.class);
 	}

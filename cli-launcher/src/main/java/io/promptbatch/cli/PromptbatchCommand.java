@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code promptbatch}: the top-level command. */
 @Command(name = "promptbatch", mixinStandardHelpOptions = true, versionProvider = PromptbatchCommand.Version.class,
 		description = "Runs a file of prompts through a chat-completions API as a restartable batch job.",
-		subcommands = { RunCommand.class, ResumeCommand.class, RunsCommand.class, EstimateCommand.class,
+		subcommands = { RunCommand.class, ResumeCommand.class, CancelCommand.class, RunsCommand.class, EstimateCommand.class,
 				ReportCommand.class, SimulatorCommand.class, WorkerCommand.class,
 				CommandLine.HelpCommand.class },
 		footer = { "", "Exit codes: 0 all rows ok; 1 the run failed or stopped (resumable); 2 bad usage or input; "

@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--base-url", paramLabel = "URL", description = "OpenAI-style base URL; /chat/completions is appended. Overrides the provider's.")
 	@Nullable String baseUrl;
 
-	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = Concurrency.DEFAULT, description = "Requests in flight at most, or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--concurrency", paramLabel = "N|auto", defaultValue = Concurrency.DEFAULT, description = "Requests in flight at most (a row waiting out a backoff or Retry-After keeps its slot), or 'auto' to adapt to what the provider takes (up to --max-concurrency) (default: ${DEFAULT-VALUE}).")
 	String concurrencyText;
 
 	@Option(names = "--max-concurrency", paramLabel = "N", defaultValue = Concurrency.DEFAULT_AUTO_MAX, description = "With --concurrency auto: the most requests in flight (default: ${DEFAULT-VALUE}).")
@@ -164,6 +164,59 @@ final class RunCommand implements Callable<Integer> {
 	@Option(names = "--chunk-size", paramLabel = "N", defaultValue = Throughput.CHUNK_SIZE, hidden = true, description = "Rows per commit.")
 	int chunkSize;
 
+	@Option(names = "--batch-api", description = "Send the rows through the provider's Batch API (files of requests, one batch per model, answered within --completion-window at batch prices) instead of one live request each; the output is the same. Moonshot, OpenAI or a --base-url with /files and /batches; Ace Data Cloud has none. A kill costs nothing: the same command finds its files and batches again.")
+	boolean batchApi;
+
+	@Option(names = "--completion-window", paramLabel = "WINDOW", defaultValue = RunSpec.Batching.COMPLETION_WINDOW, description = "With --batch-api: the time the provider is given to answer, e.g. 24h (OpenAI: 24h only; Kimi: 12h to 7d) (default: ${DEFAULT-VALUE}).")
+	String completionWindow;
+
+	@Option(names = "--no-wait", description = "With --batch-api: submit the batches and exit 0; the same command (or 'promptbatch resume') later waits for them and writes the answers.")
+	boolean noWait;
+
+	@Option(names = "--batch-fallback", paramLabel = "none|live", defaultValue = "none", description = "With --batch-api: rows the batches did not answer for the provider's reasons (5xx, expired, cancelled), once --max-retries follow-up batches are used up: none (failed rows) or live (sent as live requests) (default: ${DEFAULT-VALUE}).")
+	String batchFallback;
+
+	@Option(names = "--batch-max-poll", paramLabel = "DURATION", defaultValue = RunSpec.Batching.MAX_POLL, hidden = true, description = "With --batch-api: the longest wait between two looks at the batches.")
+	Duration batchMaxPoll;
+
+	@Option(names = "--batch-max-lines", paramLabel = "N", defaultValue = "0", hidden = true, description = "With --batch-api: lines per batch file at most (0: the provider's limit).")
+	long batchMaxLines;
+
+	@Option(names = "--batch-max-bytes", paramLabel = "N", defaultValue = "0", hidden = true, description = "With --batch-api: bytes per batch file at most (0: the provider's limit).")
+	long batchMaxBytes;
+
+	/** The Batch API settings, checked against the target and the other options. */
+	private RunSpec.Batching batching(RunTarget target, CacheMode cache) {
+		if (!batchApi) {
+			if (noWait) {
+				throw new PromptbatchCommand.UsageException("--no-wait submits batches: it needs --batch-api");
+			}
+			return RunSpec.Batching.OFF;
+		}
+		if (io.promptbatch.core.provider.BatchLimits.at(target.recordedBaseUrl()).isEmpty()) {
+			throw new PromptbatchCommand.UsageException("--batch-api: "
+					+ io.promptbatch.core.provider.BatchLimits.noBatchApi(target.recordedBaseUrl()));
+		}
+		if (cache == CacheMode.ONLY) {
+			throw new PromptbatchCommand.UsageException("--batch-api sends what the cache does not hold, and --cache-only "
+					+ "sends nothing: give one of them");
+		}
+		if (noWait && target.simulator()) {
+			throw new PromptbatchCommand.UsageException("--no-wait leaves the batches running, and the built-in "
+					+ "simulator ends with this command: start 'promptbatch simulator' and pass its --base-url");
+		}
+		if (!batchFallback.equals("none") && !batchFallback.equals("live")) {
+			throw new PromptbatchCommand.UsageException("--batch-fallback takes none or live, was '" + batchFallback + "'");
+		}
+		try {
+			return new RunSpec.Batching(true, completionWindow.strip(), noWait, batchFallback.equals("live"), batchMaxPoll,
+					batchMaxBytes, batchMaxLines);
+		}
+		catch (IllegalArgumentException e) {
+			throw new PromptbatchCommand.UsageException("--completion-window: " + e.getMessage());
+		}
+	}
+
 	private io.promptbatch.core.provider.@Nullable MaxTokensField maxTokensField() {
 		try {
 			return maxTokensField == null ? null : io.promptbatch.core.provider.MaxTokensField.of(maxTokensField);
@@ -182,6 +235,7 @@ final class RunCommand implements Callable<Integer> {
 		Path pricesFile = prompts.pricesFile;
 		CacheMode cache = cacheOptions == null ? RunSpec.Accounting.DEFAULTS.cache() : cacheOptions.mode();
 		RunTarget target = RunTarget.of(provider, baseUrl, prompts.model, cache == CacheMode.ONLY, env, err);
+		RunSpec.Batching batching = batching(target, cache);
 		Concurrency concurrency = concurrency(err);
 		if (partitions != null && target.simulator()) {
 			throw new PromptbatchCommand.UsageException("--partitions needs --base-url (or --provider): the built-in "
@@ -227,6 +281,7 @@ final class RunCommand implements Callable<Integer> {
 			.skipInvalid(skipInvalid)
 			.outputFormat(format)
 			.report(report)
+			.batching(batching)
 			.build();
 		// the whole input is checked before anything is sent; the check runs on a thread of its own while the job's
 		// context starts, and the run waits for it before its first request
@@ -262,8 +317,10 @@ final class RunCommand implements Callable<Integer> {
 							+ "'expected' column or field, and " + input + " has none; add one");
 				}
 				if (!quiet) {
-					err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, concurrency %s)%n", scan.records(),
-							input, output, target.describe(), target.model(), concurrency.describe());
+					err.printf("promptbatch: %d prompts from %s -> %s (%s, model %s, %s)%n", scan.records(),
+							input, output, target.describe(), target.model(), batching.enabled()
+									? "Batch API, window " + batching.completionWindow() + (noWait ? ", no wait" : "")
+									: "concurrency " + concurrency.describe());
 					if (!scan.assumed().isEmpty()) {
 						err.printf("promptbatch: input read as %s%n", String.join(", ", scan.assumed()));
 					}

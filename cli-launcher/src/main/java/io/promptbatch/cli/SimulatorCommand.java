@@ -1,5 +1,6 @@
 package io.promptbatch.cli;
 
+import io.promptbatch.simulator.BatchProvider;
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
 import io.promptbatch.simulator.SimulatorConfig;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code promptbatch simulator}: the fake provider, in the foreground. */
 @Command(name = "simulator", mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Runs an OpenAI/Kimi-compatible fake chat-completions server on 127.0.0.1 until stopped.",
-				"Answers are deterministic; GET /counters reports requests, statuses and peak in-flight." },
+				"Answers are deterministic; GET /counters reports requests, statuses and peak in-flight.",
+				"It also serves the Batch API (/v1/files, /v1/batches) as OpenAI or Kimi do, each line answered as a live request would be." },
 		footer = { "", "Example:", "  promptbatch simulator --port 8089 --latency 200ms --sigma 1.0 --rate-429 0.1",
 				"  promptbatch run --base-url http://127.0.0.1:8089/v1 --model kimi-k2.5 --input ... --output ..." })
 final class SimulatorCommand implements Callable<Integer> {
@@ -69,10 +71,47 @@ final class SimulatorCommand implements Callable<Integer> {
 	@Option(names = "--seed", defaultValue = "42", description = "Seed of the fault and latency draws.")
 	long seed;
 
-	@Override
-	public Integer call() throws Exception {
-		PrintWriter out = spec.commandLine().getOut();
-		SimulatorConfig config = SimulatorConfig.builder()
+	@Option(names = "--batch-provider", paramLabel = "openai|kimi", defaultValue = "openai", converter = BatchProviderConverter.class, description = "Whose Batch API to play: the completion windows accepted (openai: 24h; kimi: 12h to 7d), the default limits, and Kimi's refusal of temperature, top_p, n, presence_penalty and frequency_penalty in kimi-k2.5/k2.6 batch lines (default: ${DEFAULT-VALUE}).")
+	BatchProvider batchProvider;
+
+	@Option(names = "--batch-duration", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.OrZero.class, description = "How long a batch is in_progress, its lines answered at an even pace; validating and finalizing take a tenth of it each; 0 to answer at once (default: ${DEFAULT-VALUE}).")
+	Duration batchDuration;
+
+	@Option(names = "--batch-expire-after", paramLabel = "DURATION", converter = DurationConverter.class, description = "Batches expire this long after creation, the lines done so far in the output file and the rest in the error file (batch_expired); default never.")
+	@Nullable Duration batchExpireAfter;
+
+	@Option(names = "--batch-rate-500", paramLabel = "SHARE", defaultValue = "0", description = "Share of batch lines answered 500 (in the error file), drawn with --seed.")
+	double batchRate500;
+
+	@Option(names = "--batch-upload-delay", paramLabel = "DURATION", defaultValue = "0", converter = DurationConverter.OrZero.class, description = "Uploads are answered this long after the file is stored (default: ${DEFAULT-VALUE}).")
+	Duration batchUploadDelay;
+
+	@Option(names = "--batch-max-lines", paramLabel = "N", description = "Lines a batch file may hold; 0 for no limit (default: openai 50000, kimi none).")
+	@Nullable Integer batchMaxLines;
+
+	@Option(names = "--batch-max-bytes", paramLabel = "N", description = "Bytes an uploaded batch file may hold (default: openai 209715200, kimi 104857600).")
+	@Nullable Long batchMaxBytes;
+
+	@Option(names = "--batch-max-files", paramLabel = "N", description = "Batch files that may be stored at once; 0 for no limit (default: openai none, kimi 1000).")
+	@Nullable Integer batchMaxFiles;
+
+	/** Reads {@code openai} or {@code kimi}. */
+	static final class BatchProviderConverter implements picocli.CommandLine.ITypeConverter<BatchProvider> {
+
+		@Override
+		public BatchProvider convert(String value) {
+			return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+				case "openai" -> BatchProvider.OPENAI;
+				case "kimi", "moonshot" -> BatchProvider.KIMI;
+				default -> throw new picocli.CommandLine.TypeConversionException(
+						"'" + value + "' is not a Batch API the simulator plays; write openai or kimi");
+			};
+		}
+	}
+
+	/** The simulator these options describe. */
+	SimulatorConfig config() {
+		SimulatorConfig.Builder builder = SimulatorConfig.builder()
 			.port(port)
 			.latency(sigma > 0 ? Latency.lognormal(latency, sigma) : Latency.fixed(latency))
 			.rate429(rate429, retryAfter)
@@ -87,7 +126,27 @@ final class SimulatorCommand implements Callable<Integer> {
 			.requiredKey(requiredKey)
 			.seed(seed)
 			.workerThreads(16)
-			.build();
+			.batchProvider(batchProvider)
+			.batchDuration(batchDuration)
+			.batchExpireAfter(batchExpireAfter)
+			.batchRate500(batchRate500)
+			.batchUploadDelay(batchUploadDelay);
+		if (batchMaxLines != null) {
+			builder.batchMaxLines(batchMaxLines);
+		}
+		if (batchMaxBytes != null) {
+			builder.batchMaxBytes(batchMaxBytes);
+		}
+		if (batchMaxFiles != null) {
+			builder.batchMaxFiles(batchMaxFiles);
+		}
+		return builder.build();
+	}
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter out = spec.commandLine().getOut();
+		SimulatorConfig config = config();
 		CountDownLatch stopped = new CountDownLatch(1);
 		try (ChatSimulator simulator = ChatSimulator.start(config)) {
 			Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));

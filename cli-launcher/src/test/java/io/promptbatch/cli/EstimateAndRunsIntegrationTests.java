@@ -57,6 +57,23 @@ class EstimateAndRunsIntegrationTests {
 		BigDecimal cost = perMillion(expectedPrompt, "0.60").add(perMillion(120_000, "3.00"));
 		assertThat(model.get("cost_usd").decimalValue()).isEqualByComparingTo(cost);
 		assertThat(model.get("cost_low_usd").decimalValue()).isEqualByComparingTo(perMillion(expectedPrompt, "0.60"));
+		// and through Kimi's Batch API: 0.36 input, 1.80 output per million
+		assertThat(model.get("batch_cost_usd").decimalValue())
+			.isEqualByComparingTo(perMillion(expectedPrompt, "0.36").add(perMillion(120_000, "1.80")));
+	}
+
+	@Test
+	void estimateShowsTheLiveAndTheBatchCostSideBySide() throws Exception {
+		Result result = execute(Map.of(), "estimate", "--input", CliFixtures.SAMPLE_CSV.toString(), "--model",
+				"gpt-4o-mini", "--max-tokens", "100", "--state-dir", dir.resolve("state").toString());
+		assertThat(result.exitCode()).as(result.err()).isZero();
+		assertThat(result.out()).containsPattern("COST\\s+LOW\\s+HIGH\\s+BATCH API")
+			.contains("gpt-4o-mini: through the provider's Batch API (run --batch-api): input 0.075, output 0.3");
+		String row = result.out().lines().filter(l -> l.startsWith("gpt-4o-mini ")).findFirst().orElseThrow();
+		List<String> costs = java.util.Arrays.stream(row.split("\\s+")).filter(c -> c.startsWith("$")).toList();
+		// live, low, high, batch: the batch cost is half the live one
+		assertThat(new BigDecimal(costs.get(3).substring(1)).doubleValue())
+			.isCloseTo(new BigDecimal(costs.get(0).substring(1)).doubleValue() / 2, org.assertj.core.api.Assertions.within(0.0001));
 	}
 
 	@Test

@@ -68,7 +68,7 @@ class HelpSectionsTests {
 				descriptions.set(descriptions.size() - 1, descriptions.get(descriptions.size() - 1) + " " + line.strip());
 			}
 		}
-		assertThat(descriptions).hasSize(8).allSatisfy(d -> assertThat(d).endsWith("."));
+		assertThat(descriptions).hasSize(9).allSatisfy(d -> assertThat(d).endsWith("."));
 		assertThat(descriptions.get(1)).isEqualTo("Continues the most recent failed or stopped run of the state "
 				+ "directory (or the given run) from its last commit, with the settings it was started with.");
 	}

@@ -162,6 +162,38 @@ class StateDatabaseIntegrationTests {
 	}
 
 	@Test
+	void aKilledRunIsResumedFromAnotherStateDirectoryAtOnceWhenItsProcessOnThisHostIsGone() throws Exception {
+		// given: a run killed (SIGKILL) mid-run on state directory A
+		int rows = 600;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(Duration.ofMillis(20), 0.5))
+			.workerThreads(8)
+			.build())) {
+			CliProcess machineA = new CliProcess(dir.resolve("machine-a.log"));
+			Process a = machineA.start(login(), List.of(), run(sim, input, output, "state-a", pg.url(database)));
+			CliProcess.awaitRequests(sim, a, 200);
+			assertThat(a.isAlive()).as(machineA::log).isTrue();
+			a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+			// when: 'resume' from state directory B, with a lease period of ten minutes
+			CliFixtures.Result resumed = CliFixtures.execute(login(), "resume", "--state-dir",
+					dir.resolve("state-b").toString(), "--state-db", pg.url(database), "--state-db-lease", "10m");
+
+			// then: its process being gone from this host, the run is taken over at once and completed
+			assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+			assertThat(resumed.err()).contains("resuming run 1");
+			List<JsonNode> written = CliFixtures.jsonl(output);
+			assertThat(written).hasSize(rows);
+			for (int i = 0; i < rows; i++) {
+				assertThat(written.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
+			}
+			assertThat(sqlCount("SELECT COUNT(*) FROM PB_RUN_LEASE")).isZero();
+		}
+	}
+
+	@Test
 	void aWrongPasswordIsRefusedBeforeAnyRequestWithoutShowingIt() throws Exception {
 		CliFixtures.Result r = refusedRun(pg.url(database) + "?password=wrong-password-7", Map.of(
 				"PROMPTBATCH_STATE_DB_USER", pg.user()));

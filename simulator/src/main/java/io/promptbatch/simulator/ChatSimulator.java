@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,14 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * An OpenAI/Kimi-compatible chat-completions server on a local port. It answers
  * {@code POST .../chat/completions} (plain JSON or SSE streaming) deterministically from the prompt,
  * with usage token counts, after a configurable latency, and injects faults at configurable rates.
- * {@code GET /counters} reports what it has seen.
+ * {@code GET /counters} reports what it has seen. It also serves the Batch API ({@code /files},
+ * {@code /batches}: {@link BatchApi}), whose lines get the answers a live request would.
  *
  * <p>With {@link SimulatorConfig.Builder#rateStreamError} some streams send an error event after a few
  * chunks and end without {@code [DONE]}. With {@link SimulatorConfig.Builder#answerTokens} every answer
@@ -46,7 +45,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>It is one piece, over 350 lines, because every way of answering (plain, streamed, paced, cut off,
  * faulted) shares the exchange's life: the one scheduler that delays responses, the in-flight counters
  * that must drop before a response leaves, and the fault draw made once per request. The answer's
- * content is apart ({@link SimulatedAnswers}, {@code SimulatedCompletion}); moving the stream writers
+ * content is apart ({@link SimulatedAnswers}, {@code SimulatedCompletion}, {@code SimulatedChat}); moving the stream writers
  * out is the next split if it grows.
  *
  * <p>A prompt may steer its own answer with directives: {@code [[sim:status=400]]} answers that
@@ -67,8 +66,6 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 	}
 
-	private static final Pattern STATUS_DIRECTIVE = Pattern.compile("\\[\\[sim:status=(\\d{3})]]");
-
 	private static final Pattern LATENCY_DIRECTIVE = Pattern.compile("\\[\\[sim:latency=(\\d+)]]");
 
 	private final SimulatorConfig config;
@@ -80,18 +77,20 @@ public final class ChatSimulator implements AutoCloseable {
 	private final SplittableRandom random;
 	private final ArrayDeque<Long> recentArrivals = new ArrayDeque<>();
 	private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
-	private final AtomicInteger ids = new AtomicInteger();
 	private final java.util.concurrent.atomic.AtomicLong arrivals = new java.util.concurrent.atomic.AtomicLong();
 	private final java.util.Queue<JsonNode> recorded = new java.util.concurrent.ConcurrentLinkedQueue<>();
 	private final AtomicInteger recordedCount = new AtomicInteger();
 	private final java.util.Queue<JsonNode> recordedResponses = new java.util.concurrent.ConcurrentLinkedQueue<>();
 	private final AtomicInteger recordedResponseCount = new AtomicInteger();
+	private final SimulatedChat chat;
+	private final BatchApi batchApi;
 	private volatile long failFrom = Long.MAX_VALUE;
 	private volatile int failStatus;
 
 	private ChatSimulator(SimulatorConfig config) throws IOException {
 		this.config = config;
 		this.random = new SplittableRandom(config.seed);
+		this.chat = new SimulatedChat(config);
 		this.server = HttpServer.create(new InetSocketAddress(config.host, config.port), 1024);
 		AtomicInteger threadIds = new AtomicInteger();
 		this.workers = Executors.newFixedThreadPool(config.workerThreads, r -> {
@@ -106,6 +105,7 @@ public final class ChatSimulator implements AutoCloseable {
 		});
 		scheduler.setRemoveOnCancelPolicy(true);
 		this.responder = scheduler;
+		this.batchApi = new BatchApi(config, counters, scheduler, this::batchAnswer);
 		server.setExecutor(workers);
 		server.createContext("/", this::handle);
 	}
@@ -183,8 +183,11 @@ public final class ChatSimulator implements AutoCloseable {
 			else if (path.endsWith("/tokenizers/estimate-token-count") && "POST".equals(exchange.getRequestMethod())) {
 				countTokens(exchange);
 			}
+			else if (BatchApi.serves(path)) {
+				batchApi.handle(exchange);
+			}
 			else {
-				send(exchange, 404, errorBody("not_found", "No route for " + path), null);
+				send(exchange, 404, chat.errorBody("not_found", "No route for " + path), null);
 			}
 		}
 		catch (IOException | RuntimeException e) {
@@ -202,20 +205,10 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 		catch (RuntimeException e) {
 			counters.arrived();
-			respond(exchange, arrival, 0, 400, errorBody("invalid_request", "Request body is not JSON"), null);
+			respond(exchange, arrival, 0, 400, chat.errorBody("invalid_request", "Request body is not JSON"), null);
 			return;
 		}
-		List<String> contents = new ArrayList<>();
-		String lastUser = "";
-		int userTurns = 0;
-		for (JsonNode message : request.path("messages")) {
-			String content = message.path("content").asString("");
-			contents.add(content);
-			if ("user".equals(message.path("role").asString(""))) {
-				lastUser = content;
-				userTurns++;
-			}
-		}
+		Conversation conversation = Conversation.of(request);
 		if (recordedCount.get() < config.recordRequests && recordedCount.incrementAndGet() <= config.recordRequests) {
 			recorded.add(request);
 		}
@@ -224,35 +217,34 @@ public final class ChatSimulator implements AutoCloseable {
 
 		String auth = exchange.getRequestHeaders().getFirst("Authorization");
 		if (config.requiredKey != null && !("Bearer " + config.requiredKey).equals(auth)) {
-			respond(exchange, arrival, 0, 401, errorBody("invalid_token", "The API token is invalid or missing."),
+			respond(exchange, arrival, 0, 401, chat.errorBody("invalid_token", "The API token is invalid or missing."),
 					null);
 			return;
 		}
 		if (arrivalNumber >= failFrom) {
-			respond(exchange, arrival, 0, failStatus, errorBody(failStatus == 401 ? "invalid_token" : "failure_" + failStatus,
+			respond(exchange, arrival, 0, failStatus, chat.errorBody(failStatus == 401 ? "invalid_token" : "failure_" + failStatus,
 					failStatus == 403 ? "Insufficient balance, please recharge" : "Simulated status " + failStatus), null);
 			return;
 		}
-		if (contents.isEmpty()) {
-			respond(exchange, arrival, 0, 400, errorBody("invalid_request", "messages must not be empty"), null);
+		if (conversation.contents().isEmpty()) {
+			respond(exchange, arrival, 0, 400, chat.noMessages(), null);
 			return;
 		}
 		if (config.maxInFlight > 0 && counters.inFlight() > config.maxInFlight) {
 			respond(exchange, arrival, 0, 429,
-					errorBody("too_many_requests", "The engine is currently overloaded, please try again later"),
+					chat.errorBody("too_many_requests", "The engine is currently overloaded, please try again later"),
 					"1");
 			return;
 		}
 		if (config.requestsPerMinute > 0 && !admitByRate(arrival)) {
-			respond(exchange, arrival, 0, 429, errorBody("too_many_requests", "Rate limit reached for requests"),
+			respond(exchange, arrival, 0, 429, chat.errorBody("too_many_requests", "Rate limit reached for requests"),
 					"1");
 			return;
 		}
 
-		Matcher status = STATUS_DIRECTIVE.matcher(lastUser);
-		if (status.find()) {
-			int code = Integer.parseInt(status.group(1));
-			respond(exchange, arrival, 0, code, errorBody("simulated_" + code, "Simulated status " + code), null);
+		int directed = conversation.directedStatus();
+		if (directed > 0) {
+			respond(exchange, arrival, 0, directed, chat.directedError(directed), null);
 			return;
 		}
 
@@ -262,7 +254,7 @@ public final class ChatSimulator implements AutoCloseable {
 			draw = random.nextDouble();
 			latency = config.latency.drawNanos(random);
 		}
-		Matcher latencyDirective = LATENCY_DIRECTIVE.matcher(lastUser);
+		Matcher latencyDirective = LATENCY_DIRECTIVE.matcher(conversation.lastUser());
 		if (latencyDirective.find()) {
 			latency = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(latencyDirective.group(1)));
 		}
@@ -279,45 +271,18 @@ public final class ChatSimulator implements AutoCloseable {
 		}
 		if (draw < (edge += config.rate429)) {
 			respond(exchange, arrival, latency / 10, 429,
-					errorBody("too_many_requests", "Too many requests, please retry later"),
+					chat.errorBody("too_many_requests", "Too many requests, please retry later"),
 					Integer.toString(config.retryAfterSeconds));
 			return;
 		}
 		if (draw < (edge += config.rate500)) {
-			respond(exchange, arrival, latency / 10, 500, errorBody("api_error", "Internal server error"), null);
+			respond(exchange, arrival, latency / 10, 500, chat.serverError(), null);
 			return;
 		}
 		boolean streamed = request.path("stream").asBoolean(false);
 		boolean failMidStream = streamed && draw < edge + config.rateStreamError;
 
-		String model = request.path("model").asString("simulated");
-		boolean thinking = model.contains("thinking");
-		JsonNode lastMessage = request.path("messages").path(request.path("messages").size() - 1);
-		String answer = "assistant".equals(lastMessage.path("role").asString(""))
-				? SimulatedAnswers.continuationFor(lastMessage.path("content").asString(""))
-				: SimulatedAnswers.answerFor(lastUser, userTurns);
-		if (config.answerTokens > 0) {
-			answer = SimulatedAnswers.ofTokens(answer, config.answerTokens);
-		}
-		String format = request.path("response_format").path("type").asString("text");
-		if (format.equals("json_object") || format.equals("json_schema")) {
-			answer = SimulatedAnswers.jsonAnswerFor(answer);
-		}
-		String[] pieces = SimulatedAnswers.pieces(answer);
-		String reasoning = thinking ? SimulatedAnswers.reasoningFor(lastUser) : null;
-		// the cap counts the reasoning and the answer together, as the providers' caps do
-		int cap = config.capFields.capOf(request);
-		boolean truncated = false;
-		if (cap > 0 && reasoning != null && SimulatedAnswers.completionTokensFor(reasoning) > cap) {
-			reasoning = String.join("", java.util.Arrays.copyOf(SimulatedAnswers.pieces(reasoning), cap));
-		}
-		int room = cap - (reasoning == null ? 0 : SimulatedAnswers.completionTokensFor(reasoning));
-		if (cap > 0 && pieces.length > room) {
-			answer = String.join("", java.util.Arrays.copyOf(pieces, room));
-			truncated = true;
-		}
-		SimulatedCompletion completion = new SimulatedCompletion(request, "chatcmpl-sim-" + ids.incrementAndGet(), model,
-				lastUser, answer, truncated, reasoning, SimulatedAnswers.promptTokensFor(contents));
+		SimulatedCompletion completion = chat.complete(request, conversation);
 		if (recordedResponseCount.get() < config.recordRequests
 				&& recordedResponseCount.incrementAndGet() <= config.recordRequests) {
 			// as the JSON text it goes out as, read back
@@ -333,12 +298,26 @@ public final class ChatSimulator implements AutoCloseable {
 		respond(exchange, arrival, latency, 200, json.writeValueAsString(completion.body()), null);
 	}
 
+	/** A batch line's answer: 500 on the share {@code batchRate500} of the seeded draws, else {@link SimulatedChat#answer}. */
+	private ChatOutcome batchAnswer(JsonNode request) {
+		if (config.batchRate500 > 0) {
+			double draw;
+			synchronized (random) {
+				draw = random.nextDouble();
+			}
+			if (draw < config.batchRate500) {
+				return new ChatOutcome(500, chat.serverError());
+			}
+		}
+		return chat.answer(request);
+	}
+
 	/** Moonshot's token-count endpoint: {@code {"data":{"total_tokens":N}}}, the same count a chat reports. */
 	private void countTokens(HttpExchange exchange) throws IOException {
 		JsonNode request = json.readTree(exchange.getRequestBody().readAllBytes());
 		String auth = exchange.getRequestHeaders().getFirst("Authorization");
 		if (config.requiredKey != null && !("Bearer " + config.requiredKey).equals(auth)) {
-			send(exchange, 401, errorBody("invalid_token", "The API token is invalid or missing."), null);
+			send(exchange, 401, chat.errorBody("invalid_token", "The API token is invalid or missing."), null);
 			return;
 		}
 		List<String> contents = new ArrayList<>();
@@ -520,16 +499,5 @@ public final class ChatSimulator implements AutoCloseable {
 		error.put("type", "server_error");
 		error.put("message", "Simulated failure in the middle of the stream");
 		return json.writeValueAsString(event);
-	}
-
-	/** An error body in Ace Data Cloud's shape. */
-	private String errorBody(String code, String message) {
-		ObjectNode body = json.createObjectNode();
-		body.put("success", false);
-		ObjectNode error = body.putObject("error");
-		error.put("code", code);
-		error.put("message", message);
-		body.put("trace_id", UUID.randomUUID().toString());
-		return json.writeValueAsString(body);
 	}
 }

@@ -1,5 +1,6 @@
 package io.promptbatch.simulator;
 
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,6 +27,14 @@ public final class SimulatorConfig {
 	final CapFields capFields;
 	final int answerTokens;
 	final double chunksPerSecond;
+	final BatchProvider batchProvider;
+	final Duration batchDuration;
+	final @Nullable Duration batchExpireAfter;
+	final double batchRate500;
+	final Duration batchUploadDelay;
+	final int batchMaxLines;
+	final long batchMaxBytes;
+	final int batchMaxFiles;
 
 	private SimulatorConfig(Builder b) {
 		this.host = b.host;
@@ -46,6 +55,14 @@ public final class SimulatorConfig {
 		this.capFields = b.capFields;
 		this.answerTokens = b.answerTokens;
 		this.chunksPerSecond = b.chunksPerSecond;
+		this.batchProvider = b.batchProvider;
+		this.batchDuration = b.batchDuration;
+		this.batchExpireAfter = b.batchExpireAfter;
+		this.batchRate500 = b.batchRate500;
+		this.batchUploadDelay = b.batchUploadDelay;
+		this.batchMaxLines = b.batchMaxLines >= 0 ? b.batchMaxLines : b.batchProvider.maxLines();
+		this.batchMaxBytes = b.batchMaxBytes >= 0 ? b.batchMaxBytes : b.batchProvider.maxBytes();
+		this.batchMaxFiles = b.batchMaxFiles >= 0 ? b.batchMaxFiles : b.batchProvider.maxFiles();
 	}
 
 	public static Builder builder() {
@@ -62,7 +79,17 @@ public final class SimulatorConfig {
 				+ rateHang + ", stream error " + rateStreamError + ", rpm " + (requestsPerMinute == 0 ? "unlimited" : requestsPerMinute) + ", max in flight "
 				+ (maxInFlight == 0 ? "unlimited" : maxInFlight) + ", key " + (requiredKey == null ? "any" : "required")
 				+ (answerTokens == 0 ? "" : ", answers of " + answerTokens + " tokens")
-				+ (chunksPerSecond == 0 ? "" : ", " + chunksPerSecond + " chunks/s a stream");
+				+ (chunksPerSecond == 0 ? "" : ", " + chunksPerSecond + " chunks/s a stream") + "; " + batchDescription();
+	}
+
+	/** The Batch API's settings, in words. */
+	public String batchDescription() {
+		return "batches as " + batchProvider.name().toLowerCase(java.util.Locale.ROOT) + ", " + batchDuration.toMillis()
+				+ "ms to run" + (batchExpireAfter == null ? "" : ", expiring after " + batchExpireAfter.toMillis() + "ms")
+				+ (batchRate500 == 0 ? "" : ", 500 on " + batchRate500 + " of lines")
+				+ (batchUploadDelay.isZero() ? "" : ", uploads answered after " + batchUploadDelay.toMillis() + "ms")
+				+ ", at most " + (batchMaxLines == 0 ? "any number of" : Integer.toString(batchMaxLines)) + " lines and "
+				+ batchMaxBytes + " bytes a file" + (batchMaxFiles == 0 ? "" : ", " + batchMaxFiles + " batch files");
 	}
 
 	/** Builds a {@link SimulatorConfig}, checking each value as it is set. */
@@ -86,6 +113,14 @@ public final class SimulatorConfig {
 		private CapFields capFields = CapFields.BOTH;
 		private int answerTokens;
 		private double chunksPerSecond;
+		private BatchProvider batchProvider = BatchProvider.OPENAI;
+		private Duration batchDuration = Duration.ofSeconds(2);
+		private @Nullable Duration batchExpireAfter;
+		private double batchRate500;
+		private Duration batchUploadDelay = Duration.ZERO;
+		private int batchMaxLines = -1;
+		private long batchMaxBytes = -1;
+		private int batchMaxFiles = -1;
 
 		private Builder() {
 		}
@@ -230,12 +265,90 @@ public final class SimulatorConfig {
 			return this;
 		}
 
+		/**
+		 * Whose Batch API is played (default {@link BatchProvider#OPENAI}): the completion windows accepted,
+		 * the default limits and the settings refused in batch lines.
+		 */
+		public Builder batchProvider(BatchProvider provider) {
+			this.batchProvider = java.util.Objects.requireNonNull(provider, "batch provider must not be null");
+			return this;
+		}
+
+		/**
+		 * How long a batch is {@code in_progress}, its lines answered at an even pace (default 2s); it is
+		 * {@code validating} a tenth of that before and {@code finalizing} a tenth after. Zero answers a
+		 * batch at once.
+		 */
+		public Builder batchDuration(Duration duration) {
+			this.batchDuration = checkDuration("batch duration", duration);
+			return this;
+		}
+
+		/**
+		 * After how long from its creation a batch that has not reached {@code finalizing} expires, its
+		 * lines answered so far in the output file and the others in the error file; null (the default)
+		 * for never.
+		 */
+		public Builder batchExpireAfter(@Nullable Duration expireAfter) {
+			this.batchExpireAfter = expireAfter == null ? null : checkDuration("batch expiry", expireAfter);
+			return this;
+		}
+
+		/** Share of batch lines answered 500 (in the error file), drawn from the seeded fault draws. */
+		public Builder batchRate500(double rate) {
+			this.batchRate500 = checkRate("batch 500 rate", rate);
+			return this;
+		}
+
+		/**
+		 * How long an upload waits before it is answered (default 0). The file is stored when its body has
+		 * been read, before the wait: a client killed while it waits leaves a file it never heard of.
+		 */
+		public Builder batchUploadDelay(Duration delay) {
+			this.batchUploadDelay = checkDuration("batch upload delay", delay);
+			return this;
+		}
+
+		/** Lines a batch file may hold (above it the batch fails validation); 0 for no limit; default the provider's. */
+		public Builder batchMaxLines(int lines) {
+			if (lines < 0) {
+				throw new IllegalArgumentException("batch max lines must not be negative, was " + lines);
+			}
+			this.batchMaxLines = lines;
+			return this;
+		}
+
+		/** Bytes an uploaded batch file may hold (above it the upload is refused); default the provider's. */
+		public Builder batchMaxBytes(long bytes) {
+			if (bytes < 1) {
+				throw new IllegalArgumentException("batch max bytes must be at least 1, was " + bytes);
+			}
+			this.batchMaxBytes = bytes;
+			return this;
+		}
+
+		/** Batch files that may be stored at once (above it uploads are refused); 0 for no limit; default the provider's. */
+		public Builder batchMaxFiles(int files) {
+			if (files < 0) {
+				throw new IllegalArgumentException("batch max files must not be negative, was " + files);
+			}
+			this.batchMaxFiles = files;
+			return this;
+		}
+
 		public SimulatorConfig build() {
 			double faults = rate429 + rate500 + rateReset + rateHang + rateStreamError;
 			if (faults > 1.0) {
 				throw new IllegalArgumentException("fault rates add up to more than 1: " + faults);
 			}
 			return new SimulatorConfig(this);
+		}
+
+		private static Duration checkDuration(String what, Duration duration) {
+			if (duration.isNegative()) {
+				throw new IllegalArgumentException(what + " must not be negative, was " + duration);
+			}
+			return duration;
 		}
 
 		private static double checkRate(String what, double rate) {

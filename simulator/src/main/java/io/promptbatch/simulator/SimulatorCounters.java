@@ -20,6 +20,47 @@ public final class SimulatorCounters {
 	private final AtomicLong latencyNanos = new AtomicLong();
 	private final AtomicLong tokenCounts = new AtomicLong();
 
+	private final AtomicLong filesUploaded = new AtomicLong();
+	private final AtomicLong batchesCreated = new AtomicLong();
+	private final AtomicLong batchesCancelled = new AtomicLong();
+	private final AtomicLong fileDownloads = new AtomicLong();
+
+	void fileUploaded() {
+		filesUploaded.incrementAndGet();
+	}
+
+	void batchCreated() {
+		batchesCreated.incrementAndGet();
+	}
+
+	void batchCancelled() {
+		batchesCancelled.incrementAndGet();
+	}
+
+	void fileDownloaded() {
+		fileDownloads.incrementAndGet();
+	}
+
+	/** Files stored by {@code POST /files} (refused uploads are not counted). */
+	public long filesUploaded() {
+		return filesUploaded.get();
+	}
+
+	/** Batches created by {@code POST /batches} (refused requests are not counted). */
+	public long batchesCreated() {
+		return batchesCreated.get();
+	}
+
+	/** Batches whose cancel was accepted by {@code POST /batches/{id}/cancel}. */
+	public long batchesCancelled() {
+		return batchesCancelled.get();
+	}
+
+	/** Contents sent by {@code GET /files/{id}/content}. */
+	public long fileDownloads() {
+		return fileDownloads.get();
+	}
+
 	void tokenCounted() {
 		tokenCounts.incrementAndGet();
 	}
@@ -188,6 +229,10 @@ public final class SimulatorCounters {
 		peakInFlight.set(inFlight.get());
 		firstRequestEpochMillis.set(0);
 		lastResponseEpochMillis.set(0);
+		filesUploaded.set(0);
+		batchesCreated.set(0);
+		batchesCancelled.set(0);
+		fileDownloads.set(0);
 		synchronized (area) {
 			areaNanos = 0;
 			counting = false;
@@ -213,6 +258,10 @@ public final class SimulatorCounters {
 			.append(",\"sending_ms\":").append(String.format(java.util.Locale.ROOT, "%.3f", sendingMillis()))
 			.append(",\"mean_in_flight_while_sending\":")
 			.append(String.format(java.util.Locale.ROOT, "%.3f", meanInFlightWhileSending()))
+			.append(",\"files_uploaded\":").append(filesUploaded())
+			.append(",\"batches_created\":").append(batchesCreated())
+			.append(",\"batches_cancelled\":").append(batchesCancelled())
+			.append(",\"file_downloads\":").append(fileDownloads())
 			.append(",\"by_status\":{");
 		boolean first = true;
 		for (Map.Entry<Integer, Long> e : statuses.entrySet()) {

@@ -1,6 +1,7 @@
 package io.promptbatch.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -203,11 +204,14 @@ class ChatSimulatorIntegrationTests {
 			calls.forEach(CompletableFuture::join);
 
 			assertThat(sim.counters().sendingMillis()).isBetween(250d, 600d);
-			assertThat(sim.counters().meanInFlightWhileSending()).isBetween(1.75, 2.25);
+			// two in flight the whole window, less where a pair's second request arrives after its first: on a
+			// loaded machine that took 75 ms of the 300 (1.75); one in flight, or four, is far outside
+			assertThat(sim.counters().meanInFlightWhileSending()).isBetween(1.5, 2.25);
 			JsonNode json = JSON.readTree(http.send(
 					HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sim.port() + "/counters")).build(),
 					HttpResponse.BodyHandlers.ofString()).body());
-			assertThat(json.path("mean_in_flight_while_sending").asDouble()).isBetween(1.75, 2.25);
+			assertThat(json.path("mean_in_flight_while_sending").asDouble())
+				.isCloseTo(sim.counters().meanInFlightWhileSending(), within(0.0005));
 		}
 	}
 

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The window in flight: one request per row, {@code concurrency} of them in flight at all times across chunk
- * boundaries, held by one gate. Rows are handed back in input order through a {@link ReorderBuffer} larger than the
+ * boundaries, held by one gate, the limit the client's attempts report to as well: a row takes its slot here
+ * before it is sent, keeps it through its retries and the waits before them ({@link ChatClient#sendInSlot}), and
+ * gives it back here once its outcome is handled. Rows are handed back in input order through a {@link ReorderBuffer} larger than the
  * concurrency, so one slow answer holds back the output but not new requests, and memory stays flat however large
  * the input. Each answer is recorded the moment it arrives, and its slot in the gate is freed only once it is
  * durable, so that a kill loses no more than the requests in flight. Before a request is sent its worst case is
@@ -28,13 +30,16 @@ public final class WindowDispatcher implements Dispatcher {
 		@Override
 		void close();
 
-		/** The client as a sender; closing the sender closes the client. */
+		/**
+		 * The client as a sender of rows whose slot of its attempt limit (the dispatcher's gate) is taken already;
+		 * closing the sender closes the client.
+		 */
 		static Sender of(ChatClient client) {
 			return new Sender() {
 
 				@Override
 				public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
-					return client.send(request, body);
+					return client.sendInSlot(request, body);
 				}
 
 				@Override
@@ -54,21 +59,18 @@ public final class WindowDispatcher implements Dispatcher {
 
 	/**
 	 * @param sender sends the requests; owned by the dispatcher from now on: closed with it
-	 * @param gate how many requests may be in flight now: fixed at the concurrency, or adaptive below it
-	 * @param concurrency requests in flight at most (the most an adaptive gate may reach)
-	 * @param bufferSize rows taken but not yet handed out, at most; at least {@code concurrency}
+	 * @param gate how many requests may be in flight now: fixed at the concurrency, or adaptive below it (the
+	 *     same limit the sender's attempts are held to)
+	 * @param bufferSize rows taken but not yet handed out, at most; at least the most the gate may reach
 	 * @param recorder records each answer durably as it arrives
 	 * @param finisher reserves each request's worst case, then prices and scores its outcome
 	 * @param halt why the run takes no more rows
 	 */
-	public WindowDispatcher(Sender sender, ConcurrencyLimit gate, int concurrency, int bufferSize, Recorder recorder,
+	public WindowDispatcher(Sender sender, ConcurrencyLimit gate, int bufferSize, Recorder recorder,
 			RowFinisher finisher, Halt halt) {
-		if (concurrency < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
-		}
-		if (bufferSize < concurrency) {
+		if (bufferSize < gate.max()) {
 			throw new IllegalArgumentException("reorder buffer (" + bufferSize + ") must be at least the concurrency ("
-					+ concurrency + ")");
+					+ gate.max() + ")");
 		}
 		this.sender = sender;
 		this.gate = gate;

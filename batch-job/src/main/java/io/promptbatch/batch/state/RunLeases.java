@@ -69,11 +69,13 @@ public final class RunLeases implements AutoCloseable {
 	private final String host;
 	private final long pid;
 	private final String owner = UUID.randomUUID().toString();
+	private final Runnable onLost;
 	private @Nullable ScheduledExecutorService heartbeats;
 
 	private RunLeases(@Nullable JdbcTemplate jdbc, @Nullable PlatformTransactionManager transactionManager,
-			Duration period, String host, long pid) {
+			Duration period, String host, long pid, Runnable onLost) {
 		this.jdbc = jdbc;
+		this.onLost = onLost;
 		this.transactions = transactionManager == null ? null : new TransactionTemplate(transactionManager);
 		this.period = period;
 		this.host = host;
@@ -87,18 +89,24 @@ public final class RunLeases implements AutoCloseable {
 
 	/** No leases: the H2 file of a state directory, used by the one process that holds the directory's lock. */
 	public static RunLeases none() {
-		return new RunLeases(null, null, Duration.ofSeconds(1), "", 0);
+		return new RunLeases(null, null, Duration.ofSeconds(1), "", 0, () -> {
+		});
 	}
 
-	/** Leases on a shared state database, held by this process. */
-	public static RunLeases shared(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Duration period) {
-		return shared(jdbc, transactionManager, period, localHost(), ProcessHandle.current().pid());
+	/**
+	 * Leases on a shared state database, held by this process.
+	 * @param onLost called when a lease this process holds was taken over by another (this one was silent for
+	 *     longer than the lease period, say a machine suspended): the run here must stop
+	 */
+	public static RunLeases shared(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Duration period,
+			Runnable onLost) {
+		return shared(jdbc, transactionManager, period, localHost(), ProcessHandle.current().pid(), onLost);
 	}
 
 	/** Leases held as the given host and pid (a test stands for a process on another machine). */
 	static RunLeases shared(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Duration period,
-			String host, long pid) {
-		return new RunLeases(jdbc, transactionManager, period, host, pid);
+			String host, long pid, Runnable onLost) {
+		return new RunLeases(jdbc, transactionManager, period, host, pid, onLost);
 	}
 
 	/** The name of this machine, as leases record it. */
@@ -180,7 +188,8 @@ public final class RunLeases implements AutoCloseable {
 			if (jdbc != null && jdbc.update("UPDATE PB_RUN_LEASE SET HEARTBEAT = CURRENT_TIMESTAMP WHERE JOB_KEY = ? AND "
 					+ "OWNER = ?", key, owner) == 0) {
 				log.warn("The run's lease was taken over by another process after this one was silent for longer "
-						+ "than {} s", period.toSeconds());
+						+ "than {} s; stopping the run here", period.toSeconds());
+				onLost.run();
 			}
 		}
 		catch (RuntimeException e) {

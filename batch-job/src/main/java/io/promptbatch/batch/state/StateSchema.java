@@ -18,7 +18,7 @@ import org.springframework.jdbc.datasource.init.ScriptUtils;
 
 /**
  * Creates the state database's tables when they are missing: Spring Batch's job repository tables
- * (its own schema script for the database in use) and promptbatch's response journal.
+ * (its own schema script for the database in use), promptbatch's response journal and its Batch API ledger.
  *
  * <p>On PostgreSQL, shared by processes that may start at the same moment, the tables are created in one
  * transaction under an advisory lock, with promptbatch's schema version in {@code PB_SCHEMA_VERSION}; a
@@ -94,7 +94,32 @@ public final class StateSchema implements InitializingBean {
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_KEY");
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_FP");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_RESPONSE_JOURNAL_FPK ON PB_RESPONSE_JOURNAL (FP_KEY)");
+		createBatchLedger(jdbc);
 	}
+
+	/**
+	 * The Batch API ledger: a run's parts (one file and one batch each, with each external step recorded before and
+	 * after its call) and its lines (which part each row's request is in, and what became of it).
+	 */
+	private static void createBatchLedger(JdbcTemplate jdbc) {
+		for (String ddl : BATCH_LEDGER) {
+			jdbc.execute(ddl);
+		}
+	}
+
+	private static final String[] BATCH_LEDGER = {
+			"CREATE TABLE IF NOT EXISTS PB_BATCH_PART (RUN_ID BIGINT NOT NULL, PART_NO INT NOT NULL, "
+					+ "TAG VARCHAR(100) NOT NULL, MODEL VARCHAR(300) NOT NULL, ROUND_NO INT NOT NULL, LINES BIGINT NOT NULL, "
+					+ "STEP VARCHAR(20) NOT NULL, FILE_ID VARCHAR(300), BATCH_ID VARCHAR(300), STATUS VARCHAR(20), "
+					+ "OUTPUT_FILE_ID VARCHAR(300), ERROR_FILE_ID VARCHAR(300), PLANNED_AT TIMESTAMP NOT NULL, UPDATED_AT TIMESTAMP NOT NULL, "
+					+ "PRIMARY KEY (RUN_ID, PART_NO))",
+			"CREATE TABLE IF NOT EXISTS PB_BATCH_LINE (RUN_ID BIGINT NOT NULL, CUSTOM_ID VARCHAR(40) NOT NULL, "
+					+ "PART_NO INT NOT NULL, RECORD_NO BIGINT NOT NULL, LINE_NO BIGINT NOT NULL, FINGERPRINT VARCHAR(64) NOT NULL, "
+					+ "BODY TEXT NOT NULL, OUTCOME VARCHAR(10), ERROR TEXT, PRIMARY KEY (RUN_ID, CUSTOM_ID))",
+			"CREATE TABLE IF NOT EXISTS PB_BATCH_CANCEL (RUN_ID BIGINT NOT NULL PRIMARY KEY, "
+					+ "REQUESTED_AT TIMESTAMP NOT NULL)",
+			"CREATE INDEX IF NOT EXISTS PB_BATCH_LINE_PART ON PB_BATCH_LINE (RUN_ID, PART_NO, RECORD_NO)",
+			"CREATE INDEX IF NOT EXISTS PB_BATCH_LINE_FP ON PB_BATCH_LINE (RUN_ID, FINGERPRINT)" };
 
 	/**
 	 * Checks or creates the tables of a PostgreSQL state database in one transaction, under an advisory lock
@@ -134,6 +159,9 @@ public final class StateSchema implements InitializingBean {
 			s.execute("CREATE TABLE PB_RUN_LEASE (JOB_KEY VARCHAR(64) PRIMARY KEY, OWNER VARCHAR(64) NOT NULL, "
 					+ "HOST VARCHAR(255) NOT NULL, PID BIGINT NOT NULL, HEARTBEAT TIMESTAMP WITH TIME ZONE NOT NULL)");
 			s.execute("CREATE TABLE PB_SCHEMA_VERSION (VERSION INT NOT NULL, CREATED_AT TIMESTAMP NOT NULL)");
+			for (String ddl : BATCH_LEDGER) {
+				s.execute(ddl);
+			}
 			s.execute("INSERT INTO PB_SCHEMA_VERSION (VERSION, CREATED_AT) VALUES (" + VERSION + ", CURRENT_TIMESTAMP)");
 			c.commit();
 		}

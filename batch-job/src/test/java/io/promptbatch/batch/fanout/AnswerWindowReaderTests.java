@@ -56,7 +56,7 @@ class AnswerWindowReaderTests {
 		RowFinisher finisher = new RowFinisher(prices, null, null, null, halt);
 		RowResolver resolver = new RowResolver(new RequestFactory(Fixtures.TINY, 100, null), "http://127.0.0.1/v1",
 				journal, RUN, CacheMode.USE, prices, finisher);
-		Dispatcher dispatcher = new WindowDispatcher(sender, ConcurrencyLimit.fixed(4), 4, 8,
+		Dispatcher dispatcher = new WindowDispatcher(sender, ConcurrencyLimit.fixed(4), 8,
 				(fingerprint, response, attempts, latency) -> journal.record(RUN, fingerprint, response, attempts,
 						latency),
 				finisher, halt);
@@ -148,7 +148,7 @@ class AnswerWindowReaderTests {
 				new PromptSource(() -> PromptReader.open(input, new PromptOptions(null, null, false)), 0, Long.MAX_VALUE),
 				new RowResolver(new RequestFactory(Fixtures.TINY, 100, null), "http://127.0.0.1/v1", journal, RUN,
 						CacheMode.USE, prices, finisher),
-				new WindowDispatcher(sender, ConcurrencyLimit.fixed(4), 4, 8,
+				new WindowDispatcher(sender, ConcurrencyLimit.fixed(4), 8,
 						(fp, response, attempts, latency) -> journal.record(RUN, fp, response, attempts, latency),
 						finisher, halt),
 				finisher, halt, stopped::incrementAndGet);

@@ -2,7 +2,9 @@ package io.promptbatch.batch.fanout;
 
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.batch.state.StateSchema;
+import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.ChatResponse;
+import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.chat.Usage;
 import io.promptbatch.core.cost.PriceTable;
 import io.promptbatch.core.chat.Message;
@@ -10,8 +12,11 @@ import io.promptbatch.core.prompt.Prompt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
@@ -64,5 +69,48 @@ final class Fixtures {
 		new StateSchema(dataSource).afterPropertiesSet();
 		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
 		return new ResponseJournal(jdbc, new DataSourceTransactionManager(dataSource), dir.resolve("answer-log"));
+	}
+
+	/** A row resolved to its request, as the {@link RowResolver} hands it to a dispatcher. */
+	static RowResolver.Resolved resolved(int n) {
+		Prompt prompt = prompt(n);
+		ChatRequest request = new RequestFactory(TINY, 100, null).requestFor(prompt);
+		byte[] body = RequestBody.of(request);
+		return new RowResolver.Resolved(prompt, request, body, RequestBody.fingerprint("http://127.0.0.1/v1", body),
+				null);
+	}
+
+	/** Takes {@code rows} rows on a thread of its own, as the read-ahead does. */
+	static CompletableFuture<Void> feed(Dispatcher dispatcher, int rows) {
+		return CompletableFuture.runAsync(() -> {
+			try {
+				for (int n = 0; n < rows; n++) {
+					if (!dispatcher.room() || !dispatcher.send(resolved(n))) {
+						break;
+					}
+				}
+				dispatcher.end(null);
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		});
+	}
+
+	/** Every row the dispatcher hands out, in its order, until the end. */
+	static List<AnswerRow> drain(Dispatcher dispatcher) throws InterruptedException {
+		List<AnswerRow> rows = new ArrayList<>();
+		while (dispatcher.awaitNext(5, TimeUnit.SECONDS)) {
+			AnswerRow row = dispatcher.next();
+			if (row == null) {
+				return rows;
+			}
+			rows.add(row);
+		}
+		throw new AssertionError("no end after " + rows.size() + " rows");
+	}
+
+	static List<String> ids(List<AnswerRow> rows) {
+		return rows.stream().map(r -> r.prompt().id()).toList();
 	}
 }

@@ -25,8 +25,6 @@ class WindowDispatcherTests {
 
 	private final Halt halt = Fixtures.halt();
 
-	private final RequestFactory requests = new RequestFactory(Fixtures.TINY, 100, null);
-
 	/** Fingerprints recorded, in the order their answers arrived. */
 	private final List<String> recorded = new CopyOnWriteArrayList<>();
 
@@ -43,7 +41,7 @@ class WindowDispatcherTests {
 		WindowDispatcher dispatcher = dispatcher(sender, 4, 16, recordAtOnce);
 
 		// when: ten rows are taken
-		CompletableFuture<Void> feed = feed(dispatcher, 10);
+		CompletableFuture<Void> feed = Fixtures.feed(dispatcher, 10);
 
 		// then: all ten were sent, with only the slow one in flight, and none is handed out before it
 		await().atMost(Duration.ofSeconds(5)).until(() -> sender.calls.size() == 10);
@@ -55,7 +53,7 @@ class WindowDispatcherTests {
 		sender.calls.get(0).outcome().complete(HeldSender.answerTo(sender.calls.get(0).request()));
 
 		// then: all ten in input order, each recorded once
-		assertThat(ids(drain(dispatcher))).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+		assertThat(Fixtures.ids(Fixtures.drain(dispatcher))).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
 		assertThat(recorded).hasSize(10).doesNotHaveDuplicates();
 		assertThat(dispatcher.inFlight()).isZero();
 	}
@@ -67,7 +65,7 @@ class WindowDispatcherTests {
 		WindowDispatcher dispatcher = dispatcher(sender, 3, 16, recordAtOnce);
 
 		// when
-		feed(dispatcher, 10);
+		Fixtures.feed(dispatcher, 10);
 
 		// then: three sent, and no fourth while they are out
 		await().atMost(Duration.ofSeconds(5)).until(() -> sender.calls.size() == 3);
@@ -97,7 +95,7 @@ class WindowDispatcherTests {
 		WindowDispatcher dispatcher = dispatcher(sender, 1, 4, slowJournal);
 
 		// when: two rows; the first is answered at once, its answer not yet durable
-		feed(dispatcher, 2);
+		Fixtures.feed(dispatcher, 2);
 		await().atMost(Duration.ofSeconds(5)).until(() -> durable.size() == 1);
 		Thread.sleep(150);
 
@@ -123,13 +121,13 @@ class WindowDispatcherTests {
 		WindowDispatcher dispatcher = dispatcher(sender, 1, 4, recordAtOnce);
 
 		// when
-		CompletableFuture<Void> feed = feed(dispatcher, 10);
+		CompletableFuture<Void> feed = Fixtures.feed(dispatcher, 10);
 		feed.get(5, TimeUnit.SECONDS);
 
 		// then: the first row failed, was not recorded, and no other was sent
 		assertThat(sender.calls).hasSize(1);
 		assertThat(recorded).isEmpty();
-		List<AnswerRow> rows = drain(dispatcher);
+		List<AnswerRow> rows = Fixtures.drain(dispatcher);
 		assertThat(rows).hasSize(1);
 		assertThat(rows.get(0).fatal()).isSameAs(refused);
 		assertThat(dispatcher.room()).isFalse();
@@ -141,12 +139,12 @@ class WindowDispatcherTests {
 		RowFinisher finisher = new RowFinisher(prices, null, new BigDecimal("0.0001"), 100, halt);
 		finisher.open(BigDecimal.ZERO);
 		HeldSender sender = HeldSender.answering();
-		WindowDispatcher dispatcher = new WindowDispatcher(sender, ConcurrencyLimit.fixed(2), 2, 4, recordAtOnce,
+		WindowDispatcher dispatcher = new WindowDispatcher(sender, ConcurrencyLimit.fixed(2), 4, recordAtOnce,
 				finisher, halt);
 
 		// when
 		assertThat(dispatcher.room()).isTrue();
-		boolean sent = dispatcher.send(resolved(0));
+		boolean sent = dispatcher.send(Fixtures.resolved(0));
 
 		// then
 		assertThat(sent).isFalse();
@@ -163,48 +161,7 @@ class WindowDispatcherTests {
 	}
 
 	private WindowDispatcher dispatcher(HeldSender sender, int concurrency, int buffer, Dispatcher.Recorder recorder) {
-		return new WindowDispatcher(sender, ConcurrencyLimit.fixed(concurrency), concurrency, buffer, recorder,
+		return new WindowDispatcher(sender, ConcurrencyLimit.fixed(concurrency), buffer, recorder,
 				new RowFinisher(prices, null, null, null, halt), halt);
-	}
-
-	private RowResolver.Resolved resolved(int n) {
-		Prompt prompt = Fixtures.prompt(n);
-		ChatRequest request = requests.requestFor(prompt);
-		byte[] body = RequestBody.of(request);
-		return new RowResolver.Resolved(prompt, request, body, RequestBody.fingerprint("http://127.0.0.1/v1", body),
-				null);
-	}
-
-	/** Takes {@code rows} rows on a thread of its own, as the read-ahead does. */
-	private CompletableFuture<Void> feed(Dispatcher dispatcher, int rows) {
-		return CompletableFuture.runAsync(() -> {
-			try {
-				for (int n = 0; n < rows; n++) {
-					if (!dispatcher.room() || !dispatcher.send(resolved(n))) {
-						break;
-					}
-				}
-				dispatcher.end(null);
-			}
-			catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-			}
-		});
-	}
-
-	private static List<AnswerRow> drain(Dispatcher dispatcher) throws InterruptedException {
-		List<AnswerRow> rows = new ArrayList<>();
-		while (dispatcher.awaitNext(5, TimeUnit.SECONDS)) {
-			AnswerRow row = dispatcher.next();
-			if (row == null) {
-				return rows;
-			}
-			rows.add(row);
-		}
-		throw new AssertionError("no end after " + rows.size() + " rows");
-	}
-
-	private static List<String> ids(List<AnswerRow> rows) {
-		return rows.stream().map(r -> r.prompt().id()).toList();
 	}
 }

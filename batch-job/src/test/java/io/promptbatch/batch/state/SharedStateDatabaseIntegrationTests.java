@@ -168,8 +168,10 @@ class SharedStateDatabaseIntegrationTests {
 		// given: a run held by a process on another machine, with a lease of 2 s
 		start(dir.resolve("state")).close();
 		DataSourceTransactionManager tm = new DataSourceTransactionManager(dataSource());
-		RunLeases machineA = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-a", 4242);
-		RunLeases machineB = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-b", 4343);
+		RunLeases machineA = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-a", 4242, () -> {
+		});
+		RunLeases machineB = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-b", 4343, () -> {
+		});
 		machineA.acquire("run-key");
 
 		// when / then: while machine A's heartbeat goes on (about every 0.7 s), machine B is refused
@@ -205,22 +207,47 @@ class SharedStateDatabaseIntegrationTests {
 		Process ended = new ProcessBuilder("true").start();
 		ended.waitFor();
 		DataSourceTransactionManager tm = new DataSourceTransactionManager(dataSource());
-		RunLeases gone = RunLeases.shared(jdbc(), tm, Duration.ofMinutes(10), RunLeases.localHost(), ended.pid());
+		RunLeases gone = RunLeases.shared(jdbc(), tm, Duration.ofMinutes(10), RunLeases.localHost(), ended.pid(), () -> {
+		});
 		gone.acquire("run-key");
 		gone.close();
 		// and: one of a live process of this host (this JVM, as another owner)
 		RunLeases alive = RunLeases.shared(jdbc(), tm, Duration.ofMinutes(10), RunLeases.localHost(),
-				ProcessHandle.current().pid());
+				ProcessHandle.current().pid(), () -> {
+				});
 		alive.acquire("other-run");
 
 		// when / then: the first is taken over at once, though its lease period is ten minutes; the second is not
-		RunLeases next = RunLeases.shared(jdbc(), tm, Duration.ofMinutes(10));
+		RunLeases next = RunLeases.shared(jdbc(), tm, Duration.ofMinutes(10), () -> {
+		});
 		try (RunLeases.Lease lease = next.acquire("run-key")) {
 			assertThat(next.heldByAnother("run-key")).isEmpty();
 		}
 		assertThatThrownBy(() -> next.acquire("other-run")).isInstanceOf(RunLeases.HeldException.class);
 		alive.close();
 		next.close();
+	}
+
+	@Test
+	void aProcessWhoseLeaseWasTakenOverIsToldToStop() throws Exception {
+		// given: a process holding a run, that fell silent for longer than the lease (a machine suspended, say)
+		start(dir.resolve("state")).close();
+		DataSourceTransactionManager tm = new DataSourceTransactionManager(dataSource());
+		java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+		RunLeases suspended = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-a", 4242, stopped::countDown);
+		suspended.acquire("run-key");
+		jdbc().update("UPDATE PB_RUN_LEASE SET HEARTBEAT = CURRENT_TIMESTAMP - INTERVAL '1 minute'");
+
+		// when: another machine takes the run over
+		RunLeases machineB = RunLeases.shared(jdbc(), tm, Duration.ofSeconds(2), "machine-b", 4343, () -> {
+		});
+		machineB.acquire("run-key");
+
+		// then: the first one's next heartbeat finds the lease gone, and it is told to stop
+		assertThat(stopped.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		assertThat(machineB.heldByAnother("run-key")).isEmpty();
+		suspended.close();
+		machineB.close();
 	}
 
 	private static String fingerprint(int i) {

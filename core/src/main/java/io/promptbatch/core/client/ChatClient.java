@@ -110,6 +110,28 @@ public final class ChatClient implements AutoCloseable {
 	 * already (for its fingerprint), so that it is not made twice.
 	 */
 	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte @Nullable [] requestBody) {
+		return send(request, requestBody, AttemptGate.RowSlot.perAttempt());
+	}
+
+	/**
+	 * Sends a row whose slot of the {@linkplain Builder#attemptLimit attempt limit} the caller has taken already
+	 * ({@link ConcurrencyLimit#acquire()}), so that it takes rows no faster than slots free. The row keeps that one
+	 * slot through all its attempts, the waits between them included (a provider that asked to wait gets no other
+	 * request in its place), and its attempts take none of their own; the caller releases it once done with the
+	 * outcome (the answer recorded). Each attempt's outcome still tells an adaptive limit whether the provider was
+	 * overloaded.
+	 *
+	 * @throws IllegalStateException when the client has no attempt limit
+	 */
+	public CompletableFuture<ChatOutcome> sendInSlot(ChatRequest request, byte[] requestBody) {
+		if (gate.limit() == null) {
+			throw new IllegalStateException("a row sent in a slot needs a client with an attempt limit");
+		}
+		return send(request, requestBody, AttemptGate.RowSlot.heldByCaller());
+	}
+
+	private CompletableFuture<ChatOutcome> send(ChatRequest request, byte @Nullable [] requestBody,
+			AttemptGate.RowSlot slot) {
 		long start = clock.getAsLong();
 		// when the first attempt went out: a row's latency does not count its wait for the rate limits, an
 		// outage's pause or an adaptive concurrency slot before it (retries and their back-off do count)
@@ -123,7 +145,7 @@ public final class ChatClient implements AutoCloseable {
 			return gate.attempt(tokenEstimate, () -> {
 				sent.compareAndSet(0, clock.getAsLong());
 				return transport.attempt(body, stream);
-			});
+			}, slot);
 		}).handle((response, failure) -> {
 			long millis = TimeUnit.NANOSECONDS.toMillis(clock.getAsLong() - (sent.get() != 0 ? sent.get() : start));
 			if (failure == null) {
@@ -152,25 +174,22 @@ public final class ChatClient implements AutoCloseable {
 		private @Nullable String baseUrl;
 		private @Nullable String apiKey;
 		private String keyHint = "the API key (PROMPTBATCH_API_KEY)";
-		private Duration timeout = Duration.ofSeconds(120);
-		private int maxRetries = 6;
-		private Duration initialBackoff = Duration.ofMillis(500);
-		private Duration maxBackoff = Duration.ofSeconds(30);
+		private Duration timeout = ClientSettings.duration(ClientSettings.TIMEOUT);
+		private int maxRetries = Integer.parseInt(ClientSettings.MAX_RETRIES);
+		private Duration initialBackoff = ClientSettings.INITIAL_BACKOFF;
+		private Duration maxBackoff = ClientSettings.MAX_BACKOFF;
 		private boolean stream;
-		private Duration idleTimeout = Duration.ofSeconds(60);
-		private long requestsPerMinute;
-		private long tokensPerMinute;
+		private Duration idleTimeout = ClientSettings.duration(ClientSettings.IDLE_TIMEOUT);
+		private long requestsPerMinute = Long.parseLong(ClientSettings.RPM);
+		private long tokensPerMinute = Long.parseLong(ClientSettings.TPM);
 		private @Nullable ConcurrencyLimit attemptLimit;
 		private LongSupplier clock = System::nanoTime;
-		private Duration maxOutage = Duration.ofMinutes(5);
-		private Duration maxRowTime = Duration.ofMinutes(15);
+		private Duration maxOutage = ClientSettings.duration(ClientSettings.MAX_OUTAGE);
+		private Duration maxRowTime = ClientSettings.duration(ClientSettings.MAX_ROW_TIME);
 
 		/** Time after which a request is not retried any more, however many retries are left. */
 		public Builder maxRowTime(Duration maxRowTime) {
-			if (maxRowTime.isNegative() || maxRowTime.isZero()) {
-				throw new IllegalArgumentException("max time per row must be positive, was " + maxRowTime);
-			}
-			this.maxRowTime = maxRowTime;
+			this.maxRowTime = ClientSettings.positive("max time per row", maxRowTime);
 			return this;
 		}
 
@@ -179,16 +198,14 @@ public final class ChatClient implements AutoCloseable {
 		 * fail for good; meanwhile no attempt starts but periodic probes.
 		 */
 		public Builder maxOutage(Duration maxOutage) {
-			if (maxOutage.isNegative()) {
-				throw new IllegalArgumentException("max outage must not be negative, was " + maxOutage);
-			}
-			this.maxOutage = maxOutage;
+			this.maxOutage = ClientSettings.positive("max outage", maxOutage);
 			return this;
 		}
 
 		/**
-		 * Holds each attempt (not each row) to this limit, so that a request waiting out a backoff
-		 * leaves its slot to others; an adaptive limit learns from each attempt's outcome.
+		 * The limit of requests in flight, fixed or adaptive, learning from each attempt's outcome: a row sent with
+		 * {@link #send} takes a slot for each attempt (a row waiting out a backoff holds none), a row sent with
+		 * {@link #sendInSlot} holds its caller's slot through all its attempts.
 		 */
 		public Builder attemptLimit(@Nullable ConcurrencyLimit limit) {
 			this.attemptLimit = limit;
@@ -197,10 +214,7 @@ public final class ChatClient implements AutoCloseable {
 
 		/** Requests per minute at most, paced evenly across all requests of this client; 0 for no limit. */
 		public Builder requestsPerMinute(long rpm) {
-			if (rpm < 0) {
-				throw new IllegalArgumentException("requests per minute must not be negative, was " + rpm);
-			}
-			this.requestsPerMinute = rpm;
+			this.requestsPerMinute = ClientSettings.perMinute("requests per minute", rpm);
 			return this;
 		}
 
@@ -210,10 +224,7 @@ public final class ChatClient implements AutoCloseable {
 		 * usage the provider reports.
 		 */
 		public Builder tokensPerMinute(long tpm) {
-			if (tpm < 0) {
-				throw new IllegalArgumentException("tokens per minute must not be negative, was " + tpm);
-			}
-			this.tokensPerMinute = tpm;
+			this.tokensPerMinute = ClientSettings.perMinute("tokens per minute", tpm);
 			return this;
 		}
 
@@ -228,10 +239,7 @@ public final class ChatClient implements AutoCloseable {
 
 		/** With streaming: the longest silence allowed between bytes of an answer. */
 		public Builder idleTimeout(Duration idleTimeout) {
-			if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-				throw new IllegalArgumentException("idle timeout must be positive, was " + idleTimeout);
-			}
-			this.idleTimeout = idleTimeout;
+			this.idleTimeout = ClientSettings.positive("idle timeout", idleTimeout);
 			return this;
 		}
 
@@ -281,19 +289,13 @@ public final class ChatClient implements AutoCloseable {
 
 		/** Time allowed for one attempt, from sending to the whole answer. */
 		public Builder timeout(Duration timeout) {
-			if (timeout.isNegative() || timeout.isZero()) {
-				throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-			}
-			this.timeout = timeout;
+			this.timeout = ClientSettings.positive("timeout", timeout);
 			return this;
 		}
 
 		/** Retries after the first attempt; 0 disables retry. */
 		public Builder maxRetries(int maxRetries) {
-			if (maxRetries < 0) {
-				throw new IllegalArgumentException("max retries must not be negative, was " + maxRetries);
-			}
-			this.maxRetries = maxRetries;
+			this.maxRetries = ClientSettings.maxRetries(maxRetries);
 			return this;
 		}
 

@@ -26,12 +26,15 @@ public final class PriceTable {
 	private final String source;
 	private final Map<String, ModelPrice> models;
 	private final Map<String, Long> contextWindows;
+	private final Map<String, ModelPrice> batchModels;
 
-	private PriceTable(String asOf, String source, Map<String, ModelPrice> models, Map<String, Long> contextWindows) {
+	private PriceTable(String asOf, String source, Map<String, ModelPrice> models, Map<String, Long> contextWindows,
+			Map<String, ModelPrice> batchModels) {
 		this.asOf = asOf;
 		this.source = source;
 		this.models = Map.copyOf(models);
 		this.contextWindows = Map.copyOf(contextWindows);
+		this.batchModels = Map.copyOf(batchModels);
 	}
 
 	/** The table bundled with promptbatch. */
@@ -62,20 +65,27 @@ public final class PriceTable {
 		}
 		Map<String, ModelPrice> merged = new LinkedHashMap<>(models);
 		merged.putAll(user.models);
+		Map<String, ModelPrice> batch = new LinkedHashMap<>(batchModels);
+		user.models.keySet().forEach(batch::remove);
+		batch.putAll(user.batchModels);
 		// a user's entry replaces the model's whole entry, its context window (or the lack of one) included
 		Map<String, Long> windows = new LinkedHashMap<>(contextWindows);
 		user.models.keySet().forEach(windows::remove);
 		windows.putAll(user.contextWindows);
-		return new PriceTable(user.asOf.isEmpty() ? asOf : user.asOf, source + " + " + file, merged, windows);
+		return new PriceTable(user.asOf.isEmpty() ? asOf : user.asOf, source + " + " + file, merged, windows, batch);
 	}
 
 	static PriceTable parse(JsonNode root) {
 		Map<String, ModelPrice> models = new LinkedHashMap<>();
 		Map<String, Long> windows = new LinkedHashMap<>();
+		Map<String, ModelPrice> batch = new LinkedHashMap<>();
 		for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {
 			JsonNode p = e.getValue();
-			models.put(e.getKey(), new ModelPrice(decimal(p, "input_cache_hit", decimal(p, "input", null)),
-					decimal(p, "input", null), decimal(p, "output", null)));
+			models.put(e.getKey(), price(p));
+			JsonNode batchPrice = p.get("batch");
+			if (batchPrice != null && batchPrice.isObject()) {
+				batch.put(e.getKey(), price(batchPrice));
+			}
 			JsonNode window = p.get("context_tokens");
 			if (window != null && !window.isNull()) {
 				if (!window.isIntegralNumber() || window.asLong() < 1) {
@@ -85,7 +95,26 @@ public final class PriceTable {
 				windows.put(e.getKey(), window.asLong());
 			}
 		}
-		return new PriceTable(root.path("as_of").asString(""), root.path("source").asString(""), models, windows);
+		return new PriceTable(root.path("as_of").asString(""), root.path("source").asString(""), models, windows,
+				batch);
+	}
+
+	private static ModelPrice price(JsonNode p) {
+		return new ModelPrice(decimal(p, "input_cache_hit", decimal(p, "input", null)), decimal(p, "input", null),
+				decimal(p, "output", null));
+	}
+
+	/**
+	 * The table of prices through the providers' Batch APIs: each model's {@code batch} prices; a model without them
+	 * has no price there.
+	 */
+	public PriceTable forBatches() {
+		return new PriceTable(asOf, source + " (batch prices)", batchModels, contextWindows, batchModels);
+	}
+
+	/** The model's price through its provider's Batch API, when the table has one. */
+	public Optional<ModelPrice> batchPrice(String model) {
+		return Optional.ofNullable(batchModels.get(model));
 	}
 
 	private static BigDecimal decimal(JsonNode price, String field, @Nullable BigDecimal fallback) {

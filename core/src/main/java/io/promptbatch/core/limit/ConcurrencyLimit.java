@@ -59,10 +59,16 @@ public final class ConcurrencyLimit {
 		this.lastChange = lastDecrease;
 	}
 
-	public static ConcurrencyLimit fixed(int n) {
-		if (n < 1) {
-			throw new IllegalArgumentException("concurrency must be at least 1, was " + n);
+	/** The check of a concurrency, declared once: at least 1. */
+	public static int checked(int concurrency) {
+		if (concurrency < 1) {
+			throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
 		}
+		return concurrency;
+	}
+
+	public static ConcurrencyLimit fixed(int n) {
+		checked(n);
 		return new ConcurrencyLimit(n, n, n, false, 0, System::nanoTime);
 	}
 
@@ -73,9 +79,7 @@ public final class ConcurrencyLimit {
 
 	/** {@link #adaptive(int)} on the given clock (nanoseconds), for tests. */
 	static ConcurrencyLimit adaptive(int max, java.util.function.LongSupplier clock) {
-		if (max < 1) {
-			throw new IllegalArgumentException("max concurrency must be at least 1, was " + max);
-		}
+		checked(max);
 		return new ConcurrencyLimit(Math.min(4, max), 1, max, true, TimeUnit.MILLISECONDS.toNanos(250), clock);
 	}
 
@@ -202,6 +206,11 @@ public final class ConcurrencyLimit {
 		finally {
 			lock.unlock();
 		}
+	}
+
+	/** The most the limit may be: the fixed number, or the top an adaptive limit may reach. */
+	public int max() {
+		return max;
 	}
 
 	public int limit() {

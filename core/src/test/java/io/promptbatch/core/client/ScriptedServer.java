@@ -59,6 +59,10 @@ public final class ScriptedServer implements AutoCloseable {
 	private final AtomicInteger requests = new AtomicInteger();
 	private volatile Reply last = Reply.ok();
 	public final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+	/** Each request's method and path with its query ({@code POST /v1/files}), in arrival order. */
+	public final List<String> paths = new java.util.concurrent.CopyOnWriteArrayList<>();
+	/** Each request's body, in arrival order. */
+	public final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
 
 	public ScriptedServer(Reply... replies) throws IOException {
 		server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -82,7 +86,8 @@ public final class ScriptedServer implements AutoCloseable {
 	}
 
 	private void handle(HttpExchange exchange) throws IOException {
-		exchange.getRequestBody().readAllBytes();
+		bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+		paths.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
 		requests.incrementAndGet();
 		String auth = exchange.getRequestHeaders().getFirst("Authorization");
 		authorizations.add(auth == null ? "" : auth);

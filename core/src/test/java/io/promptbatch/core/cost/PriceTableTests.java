@@ -28,6 +28,18 @@ class PriceTableTests {
 	}
 
 	@Test
+	void batchPricesAreTheModelsOwnAndAModelWithoutThemHasNoBatchPrice() {
+		PriceTable batch = prices.forBatches();
+		Usage usage = new Usage(1_000_000, 200_000, 1_200_000, 400_000);
+		// kimi-k2.5 through Kimi's Batch API: 60 % of 0.10 / 0.60 / 3.00 -> 400k * 0.06 + 600k * 0.36 + 200k * 1.80
+		assertThat(batch.cost("kimi-k2.5", usage).orElseThrow()).isEqualByComparingTo("0.60");
+		// gpt-4o-mini through OpenAI's: half of 0.15 / 0.60, cache hits priced as other input (no batch cache-hit price)
+		assertThat(batch.cost("gpt-4o-mini", usage).orElseThrow()).isEqualByComparingTo("0.135");
+		assertThat(batch.cost("kimi-k2-0905-preview", usage)).isEmpty();
+		assertThat(prices.batchPrice("kimi-k2-0905-preview")).isEmpty();
+	}
+
+	@Test
 	void anUnknownModelHasNoPrice() {
 		assertThat(prices.cost("some-new-model", new Usage(10, 10, 20, 0))).isEmpty();
 	}

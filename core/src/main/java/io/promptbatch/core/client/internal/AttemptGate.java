@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What every attempt (each retry too) passes before it goes out, in this order: pacing to the request and
  * token rates, the {@link OutageBreaker} (held while the provider is down), then a slot of the attempt
- * limit, held only while the attempt is in flight. Each attempt's outcome is told back: to the breaker
+ * limit ({@link RowSlot}: a row whose caller holds its slot keeps it through its attempts and the waits between
+ * them). Each attempt's outcome is told back: to the breaker
  * (a server failure or not), to an adaptive limit (overloaded or not) and to the token rate (the tokens
  * the provider reported against those reserved). Built once per client; thread-safe.
  */
@@ -28,6 +29,32 @@ public final class AttemptGate {
 	public interface Delay {
 
 		Executor after(Duration wait);
+	}
+
+	/**
+	 * One row's hold on a slot of the limit across its attempts. A row {@linkplain #perAttempt() on its own} takes a
+	 * slot for each attempt and gives it back after. A row whose caller took its slot before sending it
+	 * ({@linkplain #heldByCaller() held by the caller}, so that the caller takes rows no faster than slots free)
+	 * keeps that one slot through all its attempts, the waits between them included, and the caller releases it
+	 * once done with the outcome; its attempts take no slot of their own.
+	 */
+	public static final class RowSlot {
+
+		private final boolean caller;
+
+		private RowSlot(boolean caller) {
+			this.caller = caller;
+		}
+
+		/** A row that takes a slot for each attempt and gives it back after. */
+		public static RowSlot perAttempt() {
+			return new RowSlot(false);
+		}
+
+		/** A row whose caller holds its slot, through all its attempts, and releases it once done with the outcome. */
+		public static RowSlot heldByCaller() {
+			return new RowSlot(true);
+		}
 	}
 
 	private final @Nullable RateLimiter requestRate;
@@ -51,17 +78,29 @@ public final class AttemptGate {
 		this.delay = delay;
 	}
 
+	/** The limit of attempts in flight, or null for none. */
+	public @Nullable ConcurrencyLimit limit() {
+		return limit;
+	}
+
+	/** {@link #attempt(long, Supplier, RowSlot)} of a row on its own: a slot for this attempt only. */
+	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
+		return attempt(tokenEstimate, send, RowSlot.perAttempt());
+	}
+
 	/**
 	 * Sends one attempt through the gate.
 	 *
 	 * @param tokenEstimate the tokens the request reserves of the token rate (0 without one)
 	 * @param send the attempt itself, started once the gate lets it go
+	 * @param row the row's hold on a slot of the limit
 	 */
-	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
+	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send,
+			RowSlot row) {
 		Duration wait = pace(tokenEstimate);
-		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send)
+		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row)
 				: CompletableFuture.runAsync(() -> {
-				}, delay.after(wait)).thenCompose(ignored -> admitted(send));
+				}, delay.after(wait)).thenCompose(ignored -> admitted(send, row));
 		RateLimiter tokens = tokenRate;
 		if (tokens == null) {
 			return attempt;
@@ -81,11 +120,14 @@ public final class AttemptGate {
 	}
 
 	/** Past the breaker and within the limit; the outcome is told to both. */
-	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send) {
+	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send, RowSlot row) {
 		ConcurrencyLimit slots = limit;
 		return breaker.permit().thenCompose(permitted -> {
 			if (slots == null) {
 				return sent(send);
+			}
+			if (row.caller) {
+				return sent(send).whenComplete((r, e) -> slots.onAttempt(e != null && isOverload(e)));
 			}
 			return slots.acquireAsync().thenCompose(slot -> sent(send).whenComplete((r, e) -> {
 				slots.onAttempt(e != null && isOverload(e));

@@ -31,6 +31,7 @@ public final class HttpTransport implements AutoCloseable {
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;
 	private final ScheduledExecutorService timer;
+	private final ExecutorService executor;
 	private final ThreadGroup httpThreads = new ThreadGroup("promptbatch-http-client");
 	private final HttpClient http;
 
@@ -39,7 +40,7 @@ public final class HttpTransport implements AutoCloseable {
 	 * @param apiKey the bearer key, or null; never logged
 	 * @param timeout time allowed for one attempt (with streaming: until the first byte)
 	 * @param idleTimeout with streaming: the longest silence allowed between bytes
-	 * @param executor the client's few threads, on which the HTTP client completes its exchanges
+	 * @param executor the client's few threads, on which each exchange's outcome is handed on
 	 * @param timer checks streams for silence
 	 */
 	public HttpTransport(URI endpoint, @Nullable String apiKey, Duration timeout, Duration idleTimeout,
@@ -50,11 +51,13 @@ public final class HttpTransport implements AutoCloseable {
 		this.idleTimeout = idleTimeout;
 		this.errors = errors;
 		this.timer = timer;
-		// the client's own few threads, rather than the HTTP client's default pool, which grows a thread per
-		// concurrent exchange
+		this.executor = executor;
+		// the HTTP client's own work (reading a response, framing and parsing a stream's chunks as they arrive) runs
+		// on its selector thread, with no hand-over to another thread per chunk; each exchange's outcome is handed on
+		// to the client's few threads, so that what follows an answer never holds up the selector
 		this.http = inGroup(httpThreads, () -> {
 			HttpClient.Builder builder = HttpClient.newBuilder()
-				.executor(executor)
+				.executor(Runnable::run)
 				.version(HttpClient.Version.HTTP_1_1)
 				.connectTimeout(CONNECT_TIMEOUT);
 			if ("http".equalsIgnoreCase(endpoint.getScheme())) {
@@ -83,7 +86,7 @@ public final class HttpTransport implements AutoCloseable {
 	public CompletableFuture<byte[]> post(URI uri, byte[] body) {
 		CompletableFuture<byte[]> result = new CompletableFuture<>();
 		http.sendAsync(request(uri, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray())
-			.whenComplete((response, failure) -> {
+			.whenCompleteAsync((response, failure) -> {
 				if (failure != null) {
 					result.completeExceptionally(errors.fromTransport(failure, uri.getAuthority(), timeout));
 				}
@@ -94,7 +97,7 @@ public final class HttpTransport implements AutoCloseable {
 				else {
 					result.complete(response.body());
 				}
-			});
+			}, executor);
 		return result;
 	}
 
@@ -115,7 +118,7 @@ public final class HttpTransport implements AutoCloseable {
 		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
 		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request(endpoint, body, "application/json"),
 				HttpResponse.BodyHandlers.ofByteArray());
-		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenComplete((response, failure) -> {
+		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenCompleteAsync((response, failure) -> {
 			if (failure != null) {
 				exchange.cancel(true);
 				result.completeExceptionally(failure(failure));
@@ -134,7 +137,7 @@ public final class HttpTransport implements AutoCloseable {
 				result.completeExceptionally(new RetriableChatException(status, "bad_response",
 						e.getMessage() + " (the response may have been cut)", null, null, e));
 			}
-		});
+		}, executor);
 		return result;
 	}
 
@@ -164,7 +167,7 @@ public final class HttpTransport implements AutoCloseable {
 					return new RetriableChatException(status, "bad_response", e.getMessage(), null, null, e);
 				}
 			});
-		}).whenComplete((response, failure) -> {
+		}).whenCompleteAsync((response, failure) -> {
 			if (failure != null) {
 				result.completeExceptionally(failure(failure));
 			}
@@ -174,7 +177,7 @@ public final class HttpTransport implements AutoCloseable {
 			else {
 				result.completeExceptionally((ChatException) response.body());
 			}
-		});
+		}, executor);
 		return result;
 	}
 

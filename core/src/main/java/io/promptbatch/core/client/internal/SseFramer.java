@@ -4,38 +4,65 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Consumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Server-sent-event framing: bytes, in buffers cut anywhere, to the data of each event. Lines end in LF
  * or CRLF; an event's {@code data:} lines (one space after the colon dropped) are joined by LF and the
  * event ends at a blank line; comment ({@code :}), {@code event:}, {@code id:} and {@code retry:} lines
- * are skipped. Bytes are copied in bulk, up to each line end; not thread-safe (one stream's buffers
- * arrive in order).
+ * are skipped. Bytes are copied in bulk, up to each line end, into buffers that are reused from event to
+ * event, so that framing allocates nothing per event; not thread-safe (one stream's buffers arrive in
+ * order).
  */
 final class SseFramer {
 
-	private final Consumer<String> events;
+	/** Told the data of each event, as bytes that are valid only during the call. */
+	@FunctionalInterface
+	interface Events {
+
+		/** One event's data, stripped of surrounding ASCII white space, never empty. */
+		void accept(byte[] data, int offset, int length);
+	}
+
+	private final Events events;
 	private byte[] line = new byte[256];
 	private int length;
-	/** The event's data so far: its one line, or null when it has none. */
-	private @Nullable String data;
-	/** The event's data when it has more than one line. */
-	private @Nullable StringBuilder joined;
+	/** The event's data so far (its lines joined by LF), valid when {@link #hasData}. */
+	private byte[] data = new byte[256];
+	private int dataLength;
+	private boolean hasData;
 
-	/** @param events told the data of each event, stripped of surrounding white space */
-	SseFramer(Consumer<String> events) {
+	/** @param events told the data of each event, stripped of surrounding ASCII white space */
+	SseFramer(Events events) {
 		this.events = events;
+	}
+
+	/** @param events told the data of each event as text, stripped of surrounding white space */
+	SseFramer(Consumer<String> events) {
+		this((bytes, offset, n) -> {
+			String text = new String(bytes, offset, n, StandardCharsets.UTF_8).strip();
+			if (!text.isEmpty()) {
+				events.accept(text);
+			}
+		});
 	}
 
 	/** Frames the buffer's remaining bytes; a line cut at its end is completed by the next buffer. */
 	void feed(ByteBuffer buffer) {
 		int limit = buffer.limit();
+		byte[] array = buffer.hasArray() ? buffer.array() : null;
+		int base = array == null ? 0 : buffer.arrayOffset();
 		while (buffer.hasRemaining()) {
 			int from = buffer.position();
 			int end = from;
-			while (end < limit && buffer.get(end) != '\n') {
-				end++;
+			if (array != null) {
+				while (end < limit && array[base + end] != '\n') {
+					end++;
+				}
+			}
+			else {
+				while (end < limit && buffer.get(end) != '\n') {
+					end++;
+				}
 			}
 			append(buffer, end - from);
 			if (end == limit) {
@@ -70,31 +97,40 @@ final class SseFramer {
 		}
 		else if (end >= 5 && line[0] == 'd' && line[1] == 'a' && line[2] == 't' && line[3] == 'a' && line[4] == ':') {
 			int from = end > 5 && line[5] == ' ' ? 6 : 5;
-			addData(new String(line, from, end - from, StandardCharsets.UTF_8));
+			addData(from, end - from);
 		}
 		// ':' comments (keep-alives), 'event:', 'id:' and 'retry:' lines carry nothing we need
 	}
 
-	private void addData(String text) {
-		if (data == null) {
-			data = text;
-			return;
+	private void addData(int from, int n) {
+		int needed = dataLength + (hasData ? 1 : 0) + n;
+		if (needed > data.length) {
+			data = Arrays.copyOf(data, Math.max(data.length * 2, needed));
 		}
-		if (joined == null) {
-			joined = new StringBuilder(data);
+		if (hasData) {
+			data[dataLength++] = '\n';
 		}
-		joined.append('\n').append(text);
+		System.arraycopy(line, from, data, dataLength, n);
+		dataLength += n;
+		hasData = true;
 	}
 
 	private void dispatch() {
-		String event = joined != null ? joined.toString() : data;
-		data = null;
-		joined = null;
-		if (event != null) {
-			String stripped = event.strip();
-			if (!stripped.isEmpty()) {
-				events.accept(stripped);
-			}
+		if (!hasData) {
+			return;
+		}
+		int from = 0;
+		int to = dataLength;
+		hasData = false;
+		dataLength = 0;
+		while (from < to && (data[from] & 0xFF) <= ' ') {
+			from++;
+		}
+		while (to > from && (data[to - 1] & 0xFF) <= ' ') {
+			to--;
+		}
+		if (to > from) {
+			events.accept(data, from, to - from);
 		}
 	}
 }

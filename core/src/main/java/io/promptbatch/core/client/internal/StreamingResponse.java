@@ -8,6 +8,7 @@ import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,7 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -32,8 +33,10 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 
+	private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+
 	private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-	private final SseFramer framer = new SseFramer(this::onEvent);
+	private final SseFramer framer = new SseFramer((SseFramer.Events) this::onEvent);
 	private final StreamedBody body = new StreamedBody();
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;
@@ -104,18 +107,25 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		}
 	}
 
-	/** One event's data: a chunk, an error, or the end. */
-	private void onEvent(String event) {
-		if (event.equals("[DONE]")) {
+	/** One event's data: a chunk, an error, or the end; read from the framer's bytes without a string between. */
+	private void onEvent(byte[] data, int offset, int length) {
+		if (isDone(data, offset, length)) {
 			done = true;
 			return;
 		}
-		JsonNode chunk = WireFormat.JSON.readTree(event);
-		JsonNode error = chunk.get("error");
-		if (error != null && error.isObject()) {
-			throw errors.fromStreamEvent(event.getBytes(StandardCharsets.UTF_8), headers);
+		try (JsonParser parser = WireFormat.JSON.createParser(data, offset, length)) {
+			if (!body.add(parser)) {
+				throw errors.fromStreamEvent(Arrays.copyOfRange(data, offset, offset + length), headers);
+			}
+			if (parser.nextToken() != null) {
+				throw new RetriableChatException(200, "bad_stream", "unreadable stream chunk: more than one JSON value in "
+						+ "one event", null, null, null);
+			}
 		}
-		body.add(chunk);
+	}
+
+	private static boolean isDone(byte[] data, int offset, int length) {
+		return length == DONE.length && Arrays.equals(data, offset, offset + length, DONE, 0, DONE.length);
 	}
 
 	@Override

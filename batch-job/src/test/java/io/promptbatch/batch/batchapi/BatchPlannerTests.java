@@ -1,0 +1,111 @@
+package io.promptbatch.batch.batchapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.promptbatch.batch.fanout.RowResolver;
+import io.promptbatch.core.prompt.InputException;
+import io.promptbatch.core.provider.BatchLimits;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+class BatchPlannerTests {
+
+	private static final Path INPUT = Path.of("prompts.csv");
+
+	@TempDir
+	Path dir;
+
+	private List<String> customIds(BatchLedger ledger, int part) {
+		List<String> ids = new ArrayList<>();
+		ledger.lines(1, part, l -> ids.add(l.customId()));
+		return ids;
+	}
+
+	@Test
+	void onePartPerModelAndANewPartWhenTheLineLimitIsReached() throws Exception {
+		// given: five rows of one model, two of another, at most three lines a file
+		Ledgers l = new Ledgers(dir);
+		List<RowResolver.Resolved> rows = List.of(Ledgers.row(1, "kimi-k2.5"), Ledgers.row(2, "gpt-4o-mini"),
+				Ledgers.row(3, "kimi-k2.5"), Ledgers.row(4, "kimi-k2.5"), Ledgers.row(5, "kimi-k2.5"),
+				Ledgers.row(6, "gpt-4o-mini"), Ledgers.row(7, "kimi-k2.5"));
+		// when
+		int parts = new BatchPlanner(l.ledger, BatchLimits.OPENAI.override(0, 3), INPUT).plan(1, "tag", rows);
+		// then
+		assertThat(parts).isEqualTo(3);
+		assertThat(l.ledger.parts(1)).extracting(BatchLedger.Part::model, BatchLedger.Part::lines)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("kimi-k2.5", 3L),
+					org.assertj.core.groups.Tuple.tuple("gpt-4o-mini", 2L),
+					org.assertj.core.groups.Tuple.tuple("kimi-k2.5", 2L));
+		assertThat(customIds(l.ledger, 1)).containsExactly("r1", "r3", "r4");
+		assertThat(customIds(l.ledger, 2)).containsExactly("r2", "r6");
+		assertThat(customIds(l.ledger, 3)).containsExactly("r5", "r7");
+		assertThat(l.ledger.tag(1)).contains("tag");
+		assertThat(l.ledger.parts(1)).allMatch(p -> p.step() == BatchLedger.Step.PLANNED);
+	}
+
+	@Test
+	void aPartIsClosedBeforeItWouldPassTheByteLimitAndLinesKeepTheLiveRequestBody() throws Exception {
+		Ledgers l = new Ledgers(dir);
+		RowResolver.Resolved one = Ledgers.row(1, "kimi-k2.5");
+		long lineBytes = BatchPlanner.batchLine("r1", new String(one.body())).length() + 1;
+		int parts = new BatchPlanner(l.ledger, BatchLimits.OPENAI.override(2 * lineBytes + 1, 0), INPUT).plan(1, "tag",
+				List.of(one, Ledgers.row(2, "kimi-k2.5"), Ledgers.row(3, "kimi-k2.5")));
+		assertThat(parts).isEqualTo(2);
+		List<BatchLedger.Line> lines = new ArrayList<>();
+		l.ledger.lines(1, 1, lines::add);
+		assertThat(lines.get(0).body()).isEqualTo(new String(one.body()));
+		assertThat(lines.get(0).fingerprint()).isEqualTo(one.fingerprint());
+		assertThat(lines.get(0).lineNo()).isEqualTo(2);
+	}
+
+	@Test
+	void aSettingTheModelFixesInBatchesRefusesTheInputByLineAndRecordsNothing() throws Exception {
+		Ledgers l = new Ledgers(dir);
+		var json = JsonMapper.builder().build();
+		List<RowResolver.Resolved> rows = List.of(Ledgers.row(1, "gpt-4o-mini", Map.of("top_p", json.readTree("0.5"))),
+				Ledgers.row(2, "kimi-k2.5", Map.of("top_p", json.readTree("0.5"))), Ledgers.row(3, "kimi-k2.5"),
+				Ledgers.row(4, "kimi-k2.5", Map.of("presence_penalty", json.readTree("0.2"))));
+		assertThatThrownBy(() -> new BatchPlanner(l.ledger, BatchLimits.MOONSHOT, INPUT).plan(1, "tag", rows))
+			.isInstanceOf(InputException.class)
+			.hasMessageStartingWith("prompts.csv:3: kimi-k2.5 does not let batch requests set top_p")
+			.hasMessageContaining("line 5: kimi-k2.5 does not let batch requests set presence_penalty")
+			.hasMessageContaining("Nothing was uploaded");
+		assertThat(l.ledger.tag(1)).isEmpty();
+	}
+
+	@Test
+	void aRequestLargerThanAWholeFileIsRefusedByLine() throws Exception {
+		Ledgers l = new Ledgers(dir);
+		assertThatThrownBy(() -> new BatchPlanner(l.ledger, BatchLimits.OPENAI.override(50, 0), INPUT).plan(1, "tag",
+				List.of(Ledgers.row(1, "gpt-4o-mini"))))
+			.isInstanceOf(InputException.class)
+			.hasMessageContaining("prompts.csv:2: the request is")
+			.hasMessageContaining("more than a whole batch file may hold (50 bytes at OpenAI)");
+		assertThat(l.ledger.parts(1)).isEmpty();
+	}
+
+	@Test
+	void aFollowUpMovesTheUnansweredLinesIntoNewPartsOfTheNextRound() throws Exception {
+		Ledgers l = new Ledgers(dir);
+		BatchPlanner planner = new BatchPlanner(l.ledger, BatchLimits.OPENAI, INPUT);
+		planner.plan(1, "tag", List.of(Ledgers.row(1, "kimi-k2.5"), Ledgers.row(2, "kimi-k2.5"),
+				Ledgers.row(3, "kimi-k2.5")));
+		List<BatchLedger.Line> lines = new ArrayList<>();
+		l.ledger.lines(1, 1, lines::add);
+		// when
+		int parts = planner.followUp(1, "tag", 1, 2, List.of(lines.get(0), lines.get(2)));
+		// then
+		assertThat(parts).isEqualTo(1);
+		BatchLedger.Part followUp = l.ledger.part(1, 2);
+		assertThat(followUp.round()).isEqualTo(1);
+		assertThat(followUp.model()).isEqualTo("kimi-k2.5");
+		assertThat(customIds(l.ledger, 2)).containsExactly("r1", "r3");
+		assertThat(customIds(l.ledger, 1)).containsExactly("r2");
+	}
+}
