@@ -375,6 +375,10 @@ final class RunCommand implements Callable<Integer> {
 			throw new PromptbatchCommand.UsageException("--partitions needs --state-db JDBC_URL: the partitions and their "
 					+ "workers meet in a shared PostgreSQL database");
 		}
+		if (batchApi) {
+			throw new PromptbatchCommand.UsageException("--partitions and --batch-api do not go together: the Batch API "
+					+ "answers a whole run in the provider's batches, with no workers to share it among; give one of them");
+		}
 		if (partitions < 1 || partitions > 10_000) {
 			throw new PromptbatchCommand.UsageException("--partitions must be between 1 and 10000, was " + partitions);
 		}
