@@ -96,9 +96,14 @@ public class PromptBatchJobConfiguration {
 
 	/** A run's prices: the bundled table with the user's file, at batch prices for a {@code --batch-api} run. */
 	private static PriceTable batchPrices(RunSpec spec, PriceTable prices) {
-		RunSpec.Accounting accounting = spec.accounting();
-		PriceTable runPrices = accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
+		PriceTable runPrices = livePrices(spec, prices);
 		return spec.batching().enabled() ? runPrices.forBatches() : runPrices;
+	}
+
+	/** A run's live prices: the bundled table with the user's file. */
+	private static PriceTable livePrices(RunSpec spec, PriceTable prices) {
+		RunSpec.Accounting accounting = spec.accounting();
+		return accounting.prices() == null ? prices : prices.withOverrides(accounting.prices());
 	}
 
 	@Bean
@@ -131,8 +136,12 @@ public class PromptBatchJobConfiguration {
 		PriceTable runPrices = batchPrices(spec, prices);
 		reportResumption(stepExecution, journal, runId, progress);
 		Halt halt = new Halt(stopSignal);
-		RowFinisher finisher = new RowFinisher(runPrices, accounting.score(), accounting.budgetUsd(),
-				spec.request().maxTokens(), halt);
+		// a --batch-api run's journal holds its batches' answers, at the batch price; rows sent live (--batch-fallback
+		// live), now or by an earlier execution of the run, are answered at the live price
+		boolean sendsLive = spec.batching().enabled() && spec.batching().fallbackLive();
+		RowFinisher finisher = new RowFinisher(runPrices, livePrices(spec, prices),
+				fingerprint -> sendsLive && !batchLedger.answered(runId, fingerprint), accounting.score(),
+				accounting.budgetUsd(), spec.request().maxTokens(), halt);
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
 		// sent live with --batch-fallback live
 		WindowDispatcher.Sender unanswered = spec.batching().enabled() && !spec.batching().fallbackLive()

@@ -80,6 +80,9 @@ final class SimulatorCommand implements Callable<Integer> {
 	@Option(names = "--batch-expire-after", paramLabel = "DURATION", converter = DurationConverter.class, description = "Batches expire this long after creation, the lines done so far in the output file and the rest in the error file (batch_expired); default never.")
 	@Nullable Duration batchExpireAfter;
 
+	@Option(names = "--batch-expire-first", paramLabel = "N", defaultValue = "0", description = "Only the first N batches created expire (--batch-expire-after); those after them run to their end; 0 for every batch (default: ${DEFAULT-VALUE}).")
+	int batchExpireFirst;
+
 	@Option(names = "--batch-rate-500", paramLabel = "SHARE", defaultValue = "0", description = "Share of batch lines answered 500 (in the error file), drawn with --seed.")
 	double batchRate500;
 
@@ -129,6 +132,7 @@ final class SimulatorCommand implements Callable<Integer> {
 			.batchProvider(batchProvider)
 			.batchDuration(batchDuration)
 			.batchExpireAfter(batchExpireAfter)
+			.batchExpireFirst(batchExpireFirst)
 			.batchRate500(batchRate500)
 			.batchUploadDelay(batchUploadDelay);
 		if (batchMaxLines != null) {

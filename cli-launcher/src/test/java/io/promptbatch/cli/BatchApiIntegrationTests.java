@@ -169,6 +169,87 @@ class BatchApiIntegrationTests {
 	}
 
 	@Test
+	void rowsSentLiveAfterAnExpiredBatchCostTheLivePriceAndTheBatchsAnswersTheBatchPrice() throws Exception {
+		// given: batches expire part-way through, and a live run's rows to compare with
+		Path input = CliFixtures.csv(dir, 20);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.batchDuration(Duration.ofSeconds(2))
+			.batchExpireAfter(Duration.ofMillis(1200))
+			.build())) {
+			CliFixtures.Result live = run(sim, input, "live.jsonl", "--model", "kimi-k2.5");
+			assertThat(live.exitCode()).as(live.err()).isZero();
+			long liveRunRequests = sim.counters().status(200);
+			// when
+			CliFixtures.Result result = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api",
+					"--max-retries", "0", "--batch-fallback", "live");
+			// then: each row costs what it was answered at, kimi-k2.5's live price or 60 % of it through the batch
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			long sentLive = sim.counters().status(200) - liveRunRequests;
+			List<JsonNode> liveRows = CliFixtures.jsonl(dir.resolve("live.jsonl"));
+			List<JsonNode> rows = CliFixtures.jsonl(dir.resolve("out.jsonl"));
+			assertThat(rows).hasSize(20);
+			java.math.BigDecimal total = java.math.BigDecimal.ZERO;
+			int atLivePrice = 0;
+			int atBatchPrice = 0;
+			for (int i = 0; i < 20; i++) {
+				JsonNode row = rows.get(i);
+				assertThat(row.get("answer")).as("row %d", i + 1).isEqualTo(liveRows.get(i).get("answer"));
+				assertThat(row.get("total_tokens")).as("row %d", i + 1).isEqualTo(liveRows.get(i).get("total_tokens"));
+				java.math.BigDecimal cost = row.get("cost_usd").decimalValue();
+				java.math.BigDecimal liveCost = liveRows.get(i).get("cost_usd").decimalValue();
+				assertThat(liveCost).isPositive();
+				if (cost.compareTo(liveCost) == 0) {
+					atLivePrice++;
+				}
+				else {
+					assertThat(cost.doubleValue()).as("row %d", i + 1).isCloseTo(liveCost.doubleValue() * 0.6, within(1e-9));
+					atBatchPrice++;
+				}
+				total = total.add(cost);
+			}
+			assertThat(sentLive).isPositive().isLessThan(20);
+			assertThat(atLivePrice).as("rows at the live price").isEqualTo(sentLive);
+			assertThat(atBatchPrice).as("rows at the batch price").isEqualTo(20 - sentLive);
+			JsonNode summary = CliFixtures.JSON.readTree(dir.resolve("out.jsonl.summary.json").toFile());
+			assertThat(summary.get("cost_usd").decimalValue()).isEqualByComparingTo(total);
+		}
+	}
+
+	@Test
+	void anExpiredBatchsUnansweredLinesAreAnsweredByAFollowUpBatch() throws Exception {
+		// given: the first batch expires part-way through, the follow-up batch runs to its end
+		Path input = CliFixtures.csv(dir, 20);
+		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
+			.batchDuration(Duration.ofSeconds(2))
+			.batchExpireAfter(Duration.ofMillis(1200))
+			.batchExpireFirst(1)
+			.build())) {
+			CliFixtures.Result live = run(sim, input, "live.jsonl", "--model", "kimi-k2.5");
+			assertThat(live.exitCode()).as(live.err()).isZero();
+			long liveRunRequests = sim.counters().status(200);
+			// when
+			CliFixtures.Result result = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api");
+			// then: one row per record, in order, equal to the live run's, from two batches and nothing sent live
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			List<JsonNode> liveRows = CliFixtures.jsonl(dir.resolve("live.jsonl"));
+			List<JsonNode> rows = CliFixtures.jsonl(dir.resolve("out.jsonl"));
+			assertThat(rows).hasSize(20);
+			for (int i = 0; i < 20; i++) {
+				assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
+				for (String field : List.of("id", "status", "model", "answer", "prompt_tokens", "completion_tokens",
+						"total_tokens")) {
+					assertThat(rows.get(i).get(field)).as("row %d %s", i + 1, field).isEqualTo(liveRows.get(i).get(field));
+				}
+			}
+			assertThat(sim.counters().batchesCreated()).isEqualTo(2);
+			assertThat(sim.counters().filesUploaded()).isEqualTo(2);
+			assertThat(sim.counters().status(200)).isEqualTo(liveRunRequests);
+			// the first batch answered part of the rows, the follow-up the rest
+			assertThat(rows).anyMatch(r -> r.get("attempts").asInt() == 1).anyMatch(r -> r.get("attempts").asInt() > 1);
+		}
+	}
+
+	@Test
 	void withoutTheFallbackRowsAnExpiredBatchDidNotAnswerAreFailedRowsAndTheRunExits3() throws Exception {
 		Path input = CliFixtures.csv(dir, 20);
 		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()

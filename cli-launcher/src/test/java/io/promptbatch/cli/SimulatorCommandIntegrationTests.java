@@ -37,11 +37,11 @@ class SimulatorCommandIntegrationTests {
 	void batchOptionsSetTheBatchApiOfTheSimulatorTheyStart() throws Exception {
 		// when
 		SimulatorConfig config = configOf("simulator", "--port", "0", "--batch-provider", "kimi", "--batch-duration",
-				"500ms", "--batch-expire-after", "1s", "--batch-rate-500", "0.25", "--batch-upload-delay", "300ms",
+				"500ms", "--batch-expire-after", "1s", "--batch-expire-first", "1", "--batch-rate-500", "0.25", "--batch-upload-delay", "300ms",
 				"--batch-max-lines", "3", "--batch-max-bytes", "120", "--batch-max-files", "2");
 
 		// then
-		assertThat(config.batchDescription()).isEqualTo("batches as kimi, 500ms to run, expiring after 1000ms, 500 on 0.25"
+		assertThat(config.batchDescription()).isEqualTo("batches as kimi, 500ms to run, expiring after 1000ms (the first 1), 500 on 0.25"
 				+ " of lines, uploads answered after 300ms, at most 3 lines and 120 bytes a file, 2 batch files");
 		try (ChatSimulator sim = ChatSimulator.start(config)) {
 			HttpClient http = HttpClient.newHttpClient();

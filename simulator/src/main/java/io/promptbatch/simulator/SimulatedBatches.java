@@ -65,10 +65,11 @@ final class SimulatedBatches {
 		BatchInput input = BatchInput.read(file.content(), config.batchProvider, config.batchMaxLines);
 		long run = config.batchDuration.toNanos();
 		Duration expire = config.batchExpireAfter;
-		SimulatedBatch.Timing timing = new SimulatedBatch.Timing(run / 10, run, run / 10,
-				expire == null ? Long.MAX_VALUE : expire.toNanos());
 		synchronized (batches) {
 			created++;
+			boolean expires = expire != null && (config.batchExpireFirst == 0 || created <= config.batchExpireFirst);
+			SimulatedBatch.Timing timing = new SimulatedBatch.Timing(run / 10, run, run / 10,
+					expires ? expire.toNanos() : Long.MAX_VALUE);
 			String id = String.format("batch_sim%06d", created);
 			SimulatedBatch batch = new SimulatedBatch(id, fileId, window, metadata == null || metadata.isNull() ? null
 					: metadata, input, order(input.lines().size(), config.seed + created), timing, answerer, files,

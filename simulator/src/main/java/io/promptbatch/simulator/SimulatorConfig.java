@@ -30,6 +30,7 @@ public final class SimulatorConfig {
 	final BatchProvider batchProvider;
 	final Duration batchDuration;
 	final @Nullable Duration batchExpireAfter;
+	final int batchExpireFirst;
 	final double batchRate500;
 	final Duration batchUploadDelay;
 	final int batchMaxLines;
@@ -58,6 +59,7 @@ public final class SimulatorConfig {
 		this.batchProvider = b.batchProvider;
 		this.batchDuration = b.batchDuration;
 		this.batchExpireAfter = b.batchExpireAfter;
+		this.batchExpireFirst = b.batchExpireFirst;
 		this.batchRate500 = b.batchRate500;
 		this.batchUploadDelay = b.batchUploadDelay;
 		this.batchMaxLines = b.batchMaxLines >= 0 ? b.batchMaxLines : b.batchProvider.maxLines();
@@ -85,7 +87,8 @@ public final class SimulatorConfig {
 	/** The Batch API's settings, in words. */
 	public String batchDescription() {
 		return "batches as " + batchProvider.name().toLowerCase(java.util.Locale.ROOT) + ", " + batchDuration.toMillis()
-				+ "ms to run" + (batchExpireAfter == null ? "" : ", expiring after " + batchExpireAfter.toMillis() + "ms")
+				+ "ms to run" + (batchExpireAfter == null ? "" : ", expiring after " + batchExpireAfter.toMillis() + "ms"
+						+ (batchExpireFirst == 0 ? "" : " (the first " + batchExpireFirst + ")"))
 				+ (batchRate500 == 0 ? "" : ", 500 on " + batchRate500 + " of lines")
 				+ (batchUploadDelay.isZero() ? "" : ", uploads answered after " + batchUploadDelay.toMillis() + "ms")
 				+ ", at most " + (batchMaxLines == 0 ? "any number of" : Integer.toString(batchMaxLines)) + " lines and "
@@ -116,6 +119,7 @@ public final class SimulatorConfig {
 		private BatchProvider batchProvider = BatchProvider.OPENAI;
 		private Duration batchDuration = Duration.ofSeconds(2);
 		private @Nullable Duration batchExpireAfter;
+		private int batchExpireFirst;
 		private double batchRate500;
 		private Duration batchUploadDelay = Duration.ZERO;
 		private int batchMaxLines = -1;
@@ -291,6 +295,18 @@ public final class SimulatorConfig {
 		 */
 		public Builder batchExpireAfter(@Nullable Duration expireAfter) {
 			this.batchExpireAfter = expireAfter == null ? null : checkDuration("batch expiry", expireAfter);
+			return this;
+		}
+
+		/**
+		 * How many batches expire (after {@link #batchExpireAfter}): the first so many created; those created after them
+		 * run to their end. 0 (the default) for every batch.
+		 */
+		public Builder batchExpireFirst(int batches) {
+			if (batches < 0) {
+				throw new IllegalArgumentException("batches that expire must not be negative, was " + batches);
+			}
+			this.batchExpireFirst = batches;
 			return this;
 		}
 

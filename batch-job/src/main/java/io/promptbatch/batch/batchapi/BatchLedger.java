@@ -225,6 +225,13 @@ public final class BatchLedger {
 		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
 	}
 
+	/** Whether one of the run's batches answered the request with this fingerprint. */
+	public boolean answered(long runId, String fingerprint) {
+		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM PB_BATCH_LINE WHERE RUN_ID = ? AND FINGERPRINT = ? "
+				+ "AND OUTCOME = ?", Long.class, runId, fingerprint, Outcome.OK.name());
+		return n != null && n > 0;
+	}
+
 	/** Lines of the run by outcome (null: none yet). */
 	public long count(long runId, @Nullable Outcome outcome) {
 		Long n = outcome == null

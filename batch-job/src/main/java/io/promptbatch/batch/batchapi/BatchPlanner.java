@@ -6,6 +6,7 @@ import io.promptbatch.core.provider.BatchLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  * limits of bytes and lines. Each row's request is rendered exactly as a live request would be sent (the same
  * {@link RowResolver}), as a Batch API line whose {@code custom_id} is {@code r} and the record number. Every line is
  * checked before anything is recorded or uploaded: a line over the file size limit, or a setting the model does not
- * let batch requests change, refuses the input with its file and line (exit 2). The plan is written to the ledger
+ * let batch requests change, refuses the input with its file and line (exit 2), and so do more parts than the
+ * provider stores files for an organisation (Moonshot: 1,000). The plan is written to the ledger
  * as it is made, in one transaction, a bounded number of lines held at a time.
  */
 public final class BatchPlanner {
@@ -77,6 +79,10 @@ public final class BatchPlanner {
 	public int plan(long runId, String tag, Iterable<RowResolver.Resolved> rows) {
 		List<String> problems = new ArrayList<>();
 		long firstLine = 0;
+		// the parts the lines make, split as below, against the provider's limit of files
+		Map<String, long[]> filling = new HashMap<>();
+		long files = 0;
+		long firstLineOver = 0;
 		for (RowResolver.Resolved row : rows) {
 			String problem = problem(row);
 			if (problem != null) {
@@ -86,10 +92,26 @@ public final class BatchPlanner {
 				if (problems.size() < MAX_PROBLEMS) {
 					problems.add(problems.isEmpty() ? problem : "line " + row.prompt().line() + ": " + problem);
 				}
+				continue;
 			}
+			long size = lineSize(row);
+			long[] part = filling.get(row.request().model());
+			if (part == null || part[0] + size > limits.maxBytes() || part[1] + 1 > limits.maxLines()) {
+				part = new long[2];
+				filling.put(row.request().model(), part);
+				files++;
+				if (files > limits.maxFiles() && firstLineOver == 0) {
+					firstLineOver = row.prompt().line();
+				}
+			}
+			part[0] += size;
+			part[1]++;
 		}
 		if (!problems.isEmpty()) {
 			throw new InputException(input, firstLine, String.join("; ", problems) + ". Nothing was uploaded.");
+		}
+		if (files > limits.maxFiles()) {
+			throw new InputException(input, firstLineOver, tooManyFiles(files));
 		}
 		int[] parts = { 0 };
 		ledger.inTransaction(() -> {
@@ -97,7 +119,7 @@ public final class BatchPlanner {
 			for (RowResolver.Resolved row : rows) {
 				String body = new String(row.body(), StandardCharsets.UTF_8);
 				String id = customId(row.prompt().recordNumber());
-				long size = batchLine(id, body).getBytes(StandardCharsets.UTF_8).length + 1L;
+				long size = lineSize(row);
 				String model = row.request().model();
 				Open part = open.get(model);
 				if (part != null && (part.bytes + size > limits.maxBytes() || part.lines + 1 > limits.maxLines())) {
@@ -153,6 +175,21 @@ public final class BatchPlanner {
 		return next[0] - firstPartNo;
 	}
 
+	/** The bytes of a row's line in a batch file, its newline included. */
+	private static long lineSize(RowResolver.Resolved row) {
+		return batchLine(customId(row.prompt().recordNumber()), new String(row.body(), StandardCharsets.UTF_8))
+			.getBytes(StandardCharsets.UTF_8).length + 1L;
+	}
+
+	/** Why a run whose first round needs more batch files than the provider stores is refused. */
+	private String tooManyFiles(long files) {
+		return "the run needs " + files + " batch files, more than the " + limits.maxFiles() + " " + limits.provider()
+				+ " stores for an organisation; the records from this line on would not fit. Files already stored there "
+				+ "(by other runs, or uploaded by hand) count against the same limit, and how many there are is not known "
+				+ "here, so fewer may fit. Split the input into files of fewer records, or run without --batch-api. "
+				+ "Nothing was uploaded.";
+	}
+
 	private void close(long runId, String tag, Open part) {
 		flush(runId, part);
 		ledger.addPart(runId, part.partNo, tag, part.model, 0, part.lines);
@@ -177,7 +214,7 @@ public final class BatchPlanner {
 						+ "--param and the record, or run without --batch-api";
 			}
 		}
-		long size = batchLine(customId(row.prompt().recordNumber()), body).getBytes(StandardCharsets.UTF_8).length + 1L;
+		long size = lineSize(row);
 		if (size > limits.maxBytes()) {
 			return "the request is " + size + " bytes, more than a whole batch file may hold (" + limits.maxBytes()
 					+ " bytes at " + limits.provider() + "); shorten the record, or run without --batch-api";

@@ -262,7 +262,7 @@ public final class BatchSubmission {
 			if (fileId == null) {
 				continue;
 			}
-			Path downloaded = workDir.resolve(part.tag() + "-part-" + part.partNo() + "-" + fileId + ".jsonl");
+			Path downloaded = workDirectory().resolve(part.tag() + "-part-" + part.partNo() + "-" + fileId + ".jsonl");
 			client.download(fileId, downloaded);
 			BatchResult.read(downloaded, result -> {
 				String fingerprint = fingerprints.get(result.customId());
@@ -336,9 +336,8 @@ public final class BatchSubmission {
 
 	/** The part's batch input file, written from the ledger. */
 	private Path write(Part part) {
-		Path file = workDir.resolve(part.filename());
+		Path file = workDirectory().resolve(part.filename());
 		try {
-			Files.createDirectories(workDir);
 			try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
 				ledger.lines(part.runId(), part.partNo(), l -> {
 					try {
@@ -355,6 +354,20 @@ public final class BatchSubmission {
 			throw new UncheckedIOException("cannot write the batch file " + file + ": " + e.getMessage(), e);
 		}
 		return file;
+	}
+
+	/**
+	 * The directory for part files and downloads, made when missing: a run continued from another state directory
+	 * (the same {@code --state-db}) collects batches it never uploaded from.
+	 */
+	private Path workDirectory() {
+		try {
+			return Files.createDirectories(workDir);
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException("cannot make the directory for batch files " + workDir + ": " + e.getMessage(),
+					e);
+		}
 	}
 
 	private static void delete(Path file) {

@@ -14,6 +14,7 @@ import io.promptbatch.core.score.ChoiceScores;
 import io.promptbatch.core.score.Scorer;
 import java.math.BigDecimal;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,8 @@ public final class RowFinisher {
 	private static final Logger log = LoggerFactory.getLogger(RowFinisher.class);
 
 	private final PriceTable prices;
+	private final PriceTable sentPrices;
+	private final Predicate<String> journaledLive;
 	private final @Nullable Scorer scorer;
 	private final @Nullable BigDecimal budgetLimit;
 	private final Halt halt;
@@ -47,10 +50,26 @@ public final class RowFinisher {
 	 */
 	public RowFinisher(PriceTable prices, @Nullable Scorer scorer, @Nullable BigDecimal budgetLimit,
 			@Nullable Integer maxTokens, Halt halt) {
+		this(prices, prices, fingerprint -> false, scorer, budgetLimit, maxTokens, halt);
+	}
+
+	/**
+	 * A finisher whose rows sent live are priced apart from the others: a {@code --batch-api} run's journal holds its
+	 * batches' answers, at the batch price, while the rows {@code --batch-fallback live} sends are answered at the
+	 * live price, both when they are sent and when they are found in the journal again (a resumed run).
+	 * @param prices the prices of the answers found in the journal that were not sent live
+	 * @param sentPrices the prices of the answers to requests sent live (and of the budget's worst cases)
+	 * @param journaledLive whether the run's own answer in the journal to the request with this fingerprint was sent
+	 *     live, and so is priced at {@code sentPrices}
+	 */
+	public RowFinisher(PriceTable prices, PriceTable sentPrices, Predicate<String> journaledLive,
+			@Nullable Scorer scorer, @Nullable BigDecimal budgetLimit, @Nullable Integer maxTokens, Halt halt) {
 		if (budgetLimit != null && maxTokens == null) {
 			throw new IllegalArgumentException("a budget needs a completion token limit (max tokens)");
 		}
 		this.prices = prices;
+		this.sentPrices = sentPrices;
+		this.journaledLive = journaledLive;
 		this.scorer = scorer;
 		this.budgetLimit = budgetLimit;
 		this.halt = halt;
@@ -59,7 +78,7 @@ public final class RowFinisher {
 	/** Starts the budget, if there is one, at what the run has spent already (rows committed by earlier attempts). */
 	public void open(BigDecimal spent) {
 		if (budgetLimit != null) {
-			budget = new Budget(budgetLimit, prices, spent);
+			budget = new Budget(budgetLimit, sentPrices, spent);
 		}
 	}
 
@@ -121,9 +140,11 @@ public final class RowFinisher {
 	 * The row of an answer found in the journal: this run's own (paid for, priced), or an earlier run's (the cache:
 	 * nothing paid).
 	 */
-	public AnswerRow journaled(Prompt prompt, ChatRequest request, ResponseJournal.Entry entry, boolean ownRun) {
+	public AnswerRow journaled(Prompt prompt, ChatRequest request, String fingerprint, ResponseJournal.Entry entry,
+			boolean ownRun) {
 		AnswerRow row = ownRun
-				? new AnswerRow(prompt, request.model(), entry.response(), cost(request.model(), entry.response()),
+				? new AnswerRow(prompt, request.model(), entry.response(),
+						cost(journaledLive.test(fingerprint) ? sentPrices : prices, request.model(), entry.response()),
 						entry.latencyMillis(), entry.attempts(), null)
 				: new AnswerRow(prompt, request.model(), entry.response(), BigDecimal.ZERO, 0, 0, null, true, null);
 		Budget b = budget;
@@ -138,7 +159,7 @@ public final class RowFinisher {
 	private AnswerRow toRow(Prompt prompt, ChatRequest request, @Nullable ChatOutcome outcome,
 			@Nullable Throwable failure) {
 		if (outcome instanceof ChatOutcome.Answered a) {
-			return new AnswerRow(prompt, request.model(), a.response(), cost(request.model(), a.response()),
+			return new AnswerRow(prompt, request.model(), a.response(), cost(sentPrices, request.model(), a.response()),
 					a.latencyMillis(), a.attempts(), null);
 		}
 		if (!(outcome instanceof ChatOutcome.Failed f)) {
@@ -158,8 +179,8 @@ public final class RowFinisher {
 				row.prompt().columns().get(EXPECTED)));
 	}
 
-	private @Nullable BigDecimal cost(String model, ChatResponse response) {
-		return prices.cost(model, response.usage()).orElse(null);
+	private static @Nullable BigDecimal cost(PriceTable table, String model, ChatResponse response) {
+		return table.cost(model, response.usage()).orElse(null);
 	}
 
 	/** Halts the run when an answer is longer than the cap its request sent: the server ignored that field. */

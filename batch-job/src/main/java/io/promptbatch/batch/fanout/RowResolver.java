@@ -88,7 +88,7 @@ public final class RowResolver {
 		if (found.isPresent()) {
 			ResponseJournal.Entry e = found.get();
 			return new Resolved(prompt, request, body, fingerprint,
-					finisher.journaled(prompt, request, e, e.runId() == runId));
+					finisher.journaled(prompt, request, fingerprint, e, e.runId() == runId));
 		}
 		if (cache == CacheMode.ONLY) {
 			return new Resolved(prompt, request, body, fingerprint, new AnswerRow(prompt, request.model(), null, null,

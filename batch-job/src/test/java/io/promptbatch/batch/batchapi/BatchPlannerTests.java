@@ -91,6 +91,28 @@ class BatchPlannerTests {
 	}
 
 	@Test
+	void moreFilesThanMoonshotStoresForAnOrganisationAreRefusedByLineAndNothingIsRecorded() throws Exception {
+		// given: one line a file, so that each record is a batch file of its own
+		Ledgers l = new Ledgers(dir);
+		BatchPlanner planner = new BatchPlanner(l.ledger, BatchLimits.MOONSHOT.override(0, 1), INPUT);
+		List<RowResolver.Resolved> rows = new ArrayList<>();
+		for (int i = 1; i <= 1001; i++) {
+			rows.add(Ledgers.row(i, "kimi-k2.5"));
+		}
+		// when, then: 1,001 files, refused at the record of the 1,001st (line 1002 of the CSV)
+		assertThatThrownBy(() -> planner.plan(1, "tag", rows))
+			.isInstanceOf(InputException.class)
+			.hasMessageStartingWith("prompts.csv:1002: the run needs 1001 batch files, more than the 1000 Moonshot "
+					+ "stores for an organisation")
+			.hasMessageContaining("how many there are is not known here")
+			.hasMessageContaining("Nothing was uploaded");
+		assertThat(l.ledger.tag(1)).isEmpty();
+		assertThat(l.ledger.parts(1)).isEmpty();
+		// and: 1,000 files are planned
+		assertThat(planner.plan(2, "tag", rows.subList(0, 1000))).isEqualTo(1000);
+	}
+
+	@Test
 	void aFollowUpMovesTheUnansweredLinesIntoNewPartsOfTheNextRound() throws Exception {
 		Ledgers l = new Ledgers(dir);
 		BatchPlanner planner = new BatchPlanner(l.ledger, BatchLimits.OPENAI, INPUT);

@@ -120,15 +120,42 @@ class RowFinisherTests {
 
 		// when: this run's own answer comes back from the journal (paid after its last commit), and an earlier
 		// run's (the cache, paid by that run)
-		AnswerRow own = finisher.journaled(prompt, request,
+		AnswerRow own = finisher.journaled(prompt, request, "fingerprint",
 				new io.promptbatch.batch.journal.ResponseJournal.Entry(7, paid.response(), 1, 5), true);
-		finisher.journaled(prompt, request, new io.promptbatch.batch.journal.ResponseJournal.Entry(3, paid.response(),
-				1, 5), false);
+		finisher.journaled(prompt, request, "fingerprint", new io.promptbatch.batch.journal.ResponseJournal.Entry(3,
+				paid.response(), 1, 5), false);
 
 		// then: only the own answer's cost is spent, so one worst case fits and a second no longer does
 		assertThat(own.cost()).isPositive();
 		assertThat(finisher.reserve(prompt, request)).isPositive();
 		assertThat(finisher.reserve(prompt, request)).isNull();
+	}
+
+	@Test
+	void aBatchRunsAnswersArePricedByHowTheyWereAnsweredAlsoWhenFoundInTheJournal() {
+		// given: kimi-k2.5 at its batch and its live price; the run's own answer with fingerprint "live" was sent live
+		PriceTable live = PriceTable.bundled();
+		PriceTable batch = live.forBatches();
+		RowFinisher finisher = new RowFinisher(batch, live, "live"::equals, null, null, null, halt);
+		Prompt prompt = Fixtures.prompt(1);
+		ChatRequest request = new RequestFactory("kimi-k2.5", 100, null).requestFor(prompt);
+		io.promptbatch.batch.journal.ResponseJournal.Entry entry = new io.promptbatch.batch.journal.ResponseJournal.Entry(
+				7, Fixtures.answer("a", 40), 1, 5);
+
+		// when: a batch's answer and a live answer come back from the journal (a resumed run), and one is sent now
+		AnswerRow fromBatch = finisher.journaled(prompt, request, "batch", entry, true);
+		AnswerRow sentLiveBefore = finisher.journaled(prompt, request, "live", entry, true);
+		AnswerRow sentLiveNow = finisher.finish(prompt, request, new ChatOutcome.Answered(entry.response(), 1, 5), null,
+				BigDecimal.ZERO);
+
+		// then
+		io.promptbatch.core.chat.Usage usage = entry.response().usage();
+		BigDecimal batchCost = batch.cost("kimi-k2.5", usage).orElseThrow();
+		BigDecimal liveCost = live.cost("kimi-k2.5", usage).orElseThrow();
+		assertThat(batchCost).isLessThan(liveCost);
+		assertThat(fromBatch.cost()).isEqualByComparingTo(batchCost);
+		assertThat(sentLiveBefore.cost()).isEqualByComparingTo(liveCost);
+		assertThat(sentLiveNow.cost()).isEqualByComparingTo(liveCost);
 	}
 
 	@Test

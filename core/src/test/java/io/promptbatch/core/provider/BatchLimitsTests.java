@@ -26,7 +26,7 @@ class BatchLimitsTests {
 
 	@Test
 	void limitsSetForARunReplaceTheProvidersAndZeroKeepsThem() {
-		assertThat(BatchLimits.OPENAI.override(1000, 0)).isEqualTo(new BatchLimits("OpenAI", 1000, 50_000));
+		assertThat(BatchLimits.OPENAI.override(1000, 0)).isEqualTo(new BatchLimits("OpenAI", 1000, 50_000, Long.MAX_VALUE));
 		assertThat(BatchLimits.OPENAI.override(0, 2).maxLines()).isEqualTo(2);
 	}
 }
