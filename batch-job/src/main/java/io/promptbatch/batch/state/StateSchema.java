@@ -54,7 +54,7 @@ public final class StateSchema implements InitializingBean {
 	@Override
 	public void afterPropertiesSet() throws SQLException {
 		String platform;
-		boolean batchTables;
+		List<String> missing;
 		try (Connection c = dataSource.getConnection()) {
 			DatabaseMetaData meta = c.getMetaData();
 			platform = platform(meta.getDatabaseProductName());
@@ -62,13 +62,22 @@ public final class StateSchema implements InitializingBean {
 				createShared(c);
 				return;
 			}
-			batchTables = tableExists(meta, "BATCH_JOB_INSTANCE");
+			missing = missingBatchObjects(c, meta);
 		}
-		if (!batchTables) {
-			log.info("Creating the job repository tables ({})", platform);
-			new ResourceDatabasePopulator(
-					new ClassPathResource("org/springframework/batch/core/schema-" + platform + ".sql"))
-				.execute(dataSource);
+		if (!missing.isEmpty()) {
+			ResourceDatabasePopulator script = new ResourceDatabasePopulator(
+					new ClassPathResource("org/springframework/batch/core/schema-" + platform + ".sql"));
+			if (missing.size() < BATCH_TABLES.size() + BATCH_SEQUENCES.size()) {
+				// a process killed while its new state file was being written (H2 writes commits to its file in the
+				// background) leaves part of the tables: create the rest, the statements of those present failing
+				log.warn("The job repository lacks {} (a process was stopped while creating it): creating them",
+						missing);
+				script.setContinueOnError(true);
+			}
+			else {
+				log.info("Creating the job repository tables ({})", platform);
+			}
+			script.execute(dataSource);
 		}
 		// rows are appended in arrival order under a sequence key, so that a commit rewrites only the last
 		// data page
@@ -95,6 +104,40 @@ public final class StateSchema implements InitializingBean {
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_FP");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_RESPONSE_JOURNAL_FPK ON PB_RESPONSE_JOURNAL (FP_KEY)");
 		createBatchLedger(jdbc);
+		if (!missing.isEmpty() && platform.equals("h2")) {
+			// a new schema on the file at once, not within the write delay: a process killed in its first second
+			// must not leave a state file with part of it
+			jdbc.execute("CHECKPOINT");
+		}
+	}
+
+	private static final List<String> BATCH_TABLES = List.of("BATCH_JOB_INSTANCE", "BATCH_JOB_EXECUTION",
+			"BATCH_JOB_EXECUTION_PARAMS", "BATCH_STEP_EXECUTION", "BATCH_STEP_EXECUTION_CONTEXT",
+			"BATCH_JOB_EXECUTION_CONTEXT");
+
+	private static final List<String> BATCH_SEQUENCES = List.of("BATCH_STEP_EXECUTION_SEQ", "BATCH_JOB_EXECUTION_SEQ",
+			"BATCH_JOB_INSTANCE_SEQ");
+
+	/** The job repository's tables and sequences the database lacks (all of them in a new one). */
+	private static List<String> missingBatchObjects(Connection c, DatabaseMetaData meta) throws SQLException {
+		List<String> missing = new java.util.ArrayList<>();
+		for (String table : BATCH_TABLES) {
+			if (!tableExists(meta, table)) {
+				missing.add(table);
+			}
+		}
+		for (String sequence : BATCH_SEQUENCES) {
+			try (java.sql.PreparedStatement ps = c.prepareStatement(
+					"SELECT COUNT(*) FROM INFORMATION_SCHEMA.SEQUENCES WHERE UPPER(SEQUENCE_NAME) = ?")) {
+				ps.setString(1, sequence);
+				try (ResultSet rs = ps.executeQuery()) {
+					if (rs.next() && rs.getInt(1) == 0) {
+						missing.add(sequence);
+					}
+				}
+			}
+		}
+		return missing;
 	}
 
 	/**

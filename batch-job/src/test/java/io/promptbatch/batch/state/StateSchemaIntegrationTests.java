@@ -26,6 +26,38 @@ class StateSchemaIntegrationTests {
 	Path dir;
 
 	@Test
+	void aJobRepositoryLeftHalfCreatedByAKilledProcessIsCompleted() throws Exception {
+		// given: a state file holding part of the job repository, as a process killed while H2 wrote its first
+		// commits to the file leaves it (the first table and two of the three sequences)
+		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.h2.Driver(),
+				PromptBatchApplication.h2Url(dir), "sa", "");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		new org.springframework.jdbc.datasource.init.ResourceDatabasePopulator(
+				new org.springframework.core.io.ClassPathResource("org/springframework/batch/core/schema-h2.sql"))
+			.execute(dataSource);
+		for (String table : List.of("BATCH_STEP_EXECUTION_CONTEXT", "BATCH_STEP_EXECUTION", "BATCH_JOB_EXECUTION_CONTEXT",
+				"BATCH_JOB_EXECUTION_PARAMS", "BATCH_JOB_EXECUTION")) {
+			jdbc.execute("DROP TABLE " + table);
+		}
+		jdbc.execute("DROP SEQUENCE BATCH_JOB_INSTANCE_SEQ");
+		jdbc.update("INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY) VALUES (1, 0, 'j', 'k')");
+
+		// when: the next process opens it
+		new StateSchema(dataSource).afterPropertiesSet();
+
+		// then: every table and sequence is there (Spring Batch's query for running executions works), and what
+		// was there is kept
+		assertThat(jdbc.queryForList("SELECT E.JOB_EXECUTION_ID FROM BATCH_JOB_EXECUTION E, BATCH_JOB_INSTANCE I "
+				+ "WHERE E.JOB_INSTANCE_ID = I.JOB_INSTANCE_ID AND I.JOB_NAME = ?", Long.class, "j")).isEmpty();
+		for (String table : List.of("BATCH_JOB_EXECUTION_PARAMS", "BATCH_STEP_EXECUTION", "BATCH_STEP_EXECUTION_CONTEXT",
+				"BATCH_JOB_EXECUTION_CONTEXT")) {
+			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table, Integer.class)).isZero();
+		}
+		assertThat(jdbc.queryForObject("SELECT NEXT VALUE FOR BATCH_JOB_INSTANCE_SEQ", Long.class)).isNotNull();
+		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_INSTANCE", Integer.class)).isEqualTo(1);
+	}
+
+	@Test
 	void aStateDatabaseOfAnEarlierVersionKeepsItsAnswersFindable() throws Exception {
 		// given: the journal as earlier versions made it: text indexes on the fingerprint, no numeric key
 		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.h2.Driver(),
