@@ -9,13 +9,9 @@ import io.promptbatch.core.client.batchapi.Batch;
 import io.promptbatch.core.client.batchapi.BatchApiClient;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code promptbatch cancel}: cancels a {@code --batch-api} run's batches at the provider. */
 @Command(name = "cancel", mixinStandardHelpOptions = true,
@@ -23,23 +19,14 @@ import picocli.CommandLine.Spec;
 				"or the given run) and records it: lines they did not answer get no follow-up batch. Run the same",
 				"'run' command again to write the answers they gave (the rest become failed rows)." },
 		footer = { "", "Example:", "  promptbatch cancel --state-dir .promptbatch --run 7" })
-final class CancelCommand implements Callable<Integer> {
-
-	@ParentCommand
-	PromptbatchCommand parent;
-
-	@Spec
-	CommandSpec spec;
-
-	@picocli.CommandLine.Mixin
-	StateOptions state;
+final class CancelCommand extends StateCommand {
 
 	@Option(names = "--run", paramLabel = "ID", description = "The run whose batches to cancel, as 'promptbatch runs' lists it (default: the newest run with batches running).")
 	@Nullable Long runId;
 
 	@Override
 	public Integer call() throws Exception {
-		PrintWriter err = spec.commandLine().getErr();
+		PrintWriter err = err();
 		try (GracefulStop stop = GracefulStop.install();
 				JobSession session = JobSession.open(state, parent.environment()::get,
 						Endpoints.IDENTITY, stop.signal())) {

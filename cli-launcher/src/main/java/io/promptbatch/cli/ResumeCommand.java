@@ -7,14 +7,10 @@ import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.state.OutputLock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.springframework.batch.core.BatchStatus;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code promptbatch resume}: continues the last failed or stopped run. */
 @Command(name = "resume", mixinStandardHelpOptions = true,
@@ -22,16 +18,7 @@ import picocli.CommandLine.Spec;
 				"from its last commit, with the settings it was started with. The API key is read from the",
 				"environment again." },
 		footer = { "", "Example:", "  promptbatch resume --state-dir .promptbatch" })
-final class ResumeCommand implements Callable<Integer> {
-
-	@ParentCommand
-	PromptbatchCommand parent;
-
-	@Spec
-	CommandSpec spec;
-
-	@picocli.CommandLine.Mixin
-	StateOptions state;
+final class ResumeCommand extends StateCommand {
 
 	@Option(names = "--run", paramLabel = "ID", description = "The run to continue, as 'promptbatch runs' lists it (default: the last failed or stopped run).")
 	@Nullable Long runId;
@@ -41,7 +28,7 @@ final class ResumeCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		PrintWriter err = spec.commandLine().getErr();
+		PrintWriter err = err();
 		// the in-process simulator is started in case the run was against it; it costs nothing otherwise
 		try (InProcessSimulator simulator = InProcessSimulator.start()) {
 			Endpoints endpoints = simulator.endpoints();

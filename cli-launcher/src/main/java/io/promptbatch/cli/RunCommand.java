@@ -23,16 +23,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code promptbatch run}: runs a file of prompts, or continues the same run after a failure. */
@@ -49,16 +45,7 @@ import tools.jackson.databind.JsonNode;
 						+ "through).",
 				"API key: PROMPTBATCH_API_KEY, else ACEDATA_API_TOKEN / MOONSHOT_API_KEY / OPENAI_API_KEY.",
 				"Without --provider, --base-url or a key, the run goes to the built-in simulator." })
-final class RunCommand implements Callable<Integer> {
-
-	@ParentCommand
-	PromptbatchCommand parent;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	StateOptions state;
+final class RunCommand extends StateCommand {
 
 	@Mixin
 	PromptFileOptions prompts;
@@ -228,7 +215,7 @@ final class RunCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		PrintWriter err = spec.commandLine().getErr();
+		PrintWriter err = err();
 		io.promptbatch.batch.partition.Partitioning partitioning = partitioning();
 		Map<String, String> env = parent.environment();
 		Path input = prompts.input;

@@ -9,33 +9,20 @@ import java.nio.file.Path;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code promptbatch runs}: past runs of a state directory. */
 @Command(name = "runs", mixinStandardHelpOptions = true,
 		description = "Lists past runs of the state directory, newest first: id, start and end, status, files, rows "
 				+ "ok/failed, tokens and cost.",
 		footer = { "", "Example:", "  promptbatch runs --state-dir .promptbatch --limit 10" })
-final class RunsCommand implements Callable<Integer> {
+final class RunsCommand extends StateCommand {
 
 	private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
 	/** How a run answered by the built-in simulator is marked: its answers are fake, its costs were not paid. */
 	static final String SIMULATED = "[simulator: fake answers, nothing paid]";
-
-	@ParentCommand
-	PromptbatchCommand parent;
-
-	@Spec
-	CommandSpec spec;
-
-	@picocli.CommandLine.Mixin
-	StateOptions state;
 
 	@Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many runs to list (default: ${DEFAULT-VALUE}).")
 	int limit;
@@ -44,7 +31,7 @@ final class RunsCommand implements Callable<Integer> {
 	public Integer call() throws Exception {
 		PrintWriter out = spec.commandLine().getOut();
 		if (!state.hasState()) {
-			spec.commandLine().getErr().println("promptbatch: no runs in " + state.where());
+			err().println("promptbatch: no runs in " + state.where());
 			return 0;
 		}
 		List<RunRecord> runs;

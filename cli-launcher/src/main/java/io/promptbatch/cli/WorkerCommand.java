@@ -12,11 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code promptbatch worker}: takes partitions of runs started with {@code run --partitions} from the shared state
@@ -28,16 +24,7 @@ import picocli.CommandLine.Spec;
 				"The input and output paths must be the same on every machine (shared storage); the API key comes from this",
 				"machine's environment." },
 		footer = { "", "Example:", "  promptbatch worker --state-db jdbc:postgresql://db:5432/promptbatch --concurrency 32" })
-final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
-
-	@ParentCommand
-	PromptbatchCommand parent;
-
-	@Spec
-	CommandSpec spec;
-
-	@Mixin
-	StateOptions state;
+final class WorkerCommand extends StateCommand {
 
 	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker; 0 for the run's own --concurrency (default: ${DEFAULT-VALUE}).")
 	int concurrency;
@@ -47,7 +34,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
 
 	@Override
 	public Integer call() throws Exception {
-		PrintWriter err = spec.commandLine().getErr();
+		PrintWriter err = err();
 		if (state.stateDb == null || state.stateDb.isBlank()) {
 			throw new PromptbatchCommand.UsageException("worker needs --state-db JDBC_URL: the database the run's manager "
 					+ "(promptbatch run --partitions N) uses");

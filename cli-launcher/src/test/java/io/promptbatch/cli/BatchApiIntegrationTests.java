@@ -24,15 +24,35 @@ class BatchApiIntegrationTests {
 	Path dir;
 
 	private CliFixtures.Result run(ChatSimulator sim, Path input, String output, String... extra) {
+		return CliFixtures.execute(Map.of(), args(sim, input, output, output + ".state", List.of(extra)));
+	}
+
+	/** The run command writing {@code output} with its state in {@code stateDir}, both in the test's directory. */
+	private String[] args(ChatSimulator sim, Path input, String output, String stateDir, List<String> extra) {
 		List<String> args = new ArrayList<>(List.of("run", "--base-url", sim.baseUrl(), "--input", input.toString(),
-				"--output", dir.resolve(output).toString(), "--state-dir", dir.resolve(output + ".state").toString(),
+				"--output", dir.resolve(output).toString(), "--state-dir", dir.resolve(stateDir).toString(),
 				"--batch-max-poll", "200ms"));
-		args.addAll(List.of(extra));
-		return CliFixtures.execute(Map.of(), args.toArray(String[]::new));
+		args.addAll(extra);
+		return args.toArray(String[]::new);
 	}
 
 	private static SimulatorConfig.Builder quickBatches() {
 		return SimulatorConfig.builder().batchDuration(Duration.ofMillis(400));
+	}
+
+	/** Batches that take 2 s to run and expire after 1.2 s, part-way through. */
+	private static SimulatorConfig.Builder expiringBatches() {
+		return SimulatorConfig.builder().batchDuration(Duration.ofSeconds(2)).batchExpireAfter(Duration.ofMillis(1200));
+	}
+
+	/** Each row has the live run's row's id, status, model, answer and token counts. */
+	private static void assertSameAsLive(List<JsonNode> rows, List<JsonNode> liveRows, int count) {
+		for (int i = 0; i < count; i++) {
+			for (String field : List.of("id", "status", "model", "answer", "prompt_tokens", "completion_tokens",
+					"total_tokens")) {
+				assertThat(rows.get(i).get(field)).as("row %d %s", i + 1, field).isEqualTo(liveRows.get(i).get(field));
+			}
+		}
 	}
 
 	@Test
@@ -49,11 +69,8 @@ class BatchApiIntegrationTests {
 			List<JsonNode> liveRows = CliFixtures.jsonl(dir.resolve("live.jsonl"));
 			List<JsonNode> batchRows = CliFixtures.jsonl(dir.resolve("batch.jsonl"));
 			assertThat(batchRows).hasSize(30);
+			assertSameAsLive(batchRows, liveRows, 30);
 			for (int i = 0; i < 30; i++) {
-				for (String field : List.of("id", "status", "model", "answer", "prompt_tokens", "completion_tokens",
-						"total_tokens")) {
-					assertThat(batchRows.get(i).get(field)).as("row %d %s", i + 1, field).isEqualTo(liveRows.get(i).get(field));
-				}
 				// kimi-k2.5 through Kimi's Batch API costs 60 % of its live price
 				assertThat(batchRows.get(i).get("cost_usd").asDouble())
 					.isCloseTo(liveRows.get(i).get("cost_usd").asDouble() * 0.6, within(1e-9));
@@ -152,10 +169,7 @@ class BatchApiIntegrationTests {
 	void anExpiredBatchsAnswersAreKeptAndTheRestIsSentLiveWithTheLiveFallback() throws Exception {
 		// given: batches expire part-way through
 		Path input = CliFixtures.csv(dir, 20);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(2))
-			.batchExpireAfter(Duration.ofMillis(1200))
-			.build())) {
+		try (ChatSimulator sim = ChatSimulator.start(expiringBatches().build())) {
 			// when
 			CliFixtures.Result result = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api",
 					"--max-retries", "0", "--batch-fallback", "live");
@@ -172,10 +186,7 @@ class BatchApiIntegrationTests {
 	void rowsSentLiveAfterAnExpiredBatchCostTheLivePriceAndTheBatchsAnswersTheBatchPrice() throws Exception {
 		// given: batches expire part-way through, and a live run's rows to compare with
 		Path input = CliFixtures.csv(dir, 20);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(2))
-			.batchExpireAfter(Duration.ofMillis(1200))
-			.build())) {
+		try (ChatSimulator sim = ChatSimulator.start(expiringBatches().build())) {
 			CliFixtures.Result live = run(sim, input, "live.jsonl", "--model", "kimi-k2.5");
 			assertThat(live.exitCode()).as(live.err()).isZero();
 			long liveRunRequests = sim.counters().status(200);
@@ -219,11 +230,7 @@ class BatchApiIntegrationTests {
 	void anExpiredBatchsUnansweredLinesAreAnsweredByAFollowUpBatch() throws Exception {
 		// given: the first batch expires part-way through, the follow-up batch runs to its end
 		Path input = CliFixtures.csv(dir, 20);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(2))
-			.batchExpireAfter(Duration.ofMillis(1200))
-			.batchExpireFirst(1)
-			.build())) {
+		try (ChatSimulator sim = ChatSimulator.start(expiringBatches().batchExpireFirst(1).build())) {
 			CliFixtures.Result live = run(sim, input, "live.jsonl", "--model", "kimi-k2.5");
 			assertThat(live.exitCode()).as(live.err()).isZero();
 			long liveRunRequests = sim.counters().status(200);
@@ -236,11 +243,8 @@ class BatchApiIntegrationTests {
 			assertThat(rows).hasSize(20);
 			for (int i = 0; i < 20; i++) {
 				assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
-				for (String field : List.of("id", "status", "model", "answer", "prompt_tokens", "completion_tokens",
-						"total_tokens")) {
-					assertThat(rows.get(i).get(field)).as("row %d %s", i + 1, field).isEqualTo(liveRows.get(i).get(field));
-				}
 			}
+			assertSameAsLive(rows, liveRows, 20);
 			assertThat(sim.counters().batchesCreated()).isEqualTo(2);
 			assertThat(sim.counters().filesUploaded()).isEqualTo(2);
 			assertThat(sim.counters().status(200)).isEqualTo(liveRunRequests);
@@ -252,10 +256,7 @@ class BatchApiIntegrationTests {
 	@Test
 	void withoutTheFallbackRowsAnExpiredBatchDidNotAnswerAreFailedRowsAndTheRunExits3() throws Exception {
 		Path input = CliFixtures.csv(dir, 20);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(2))
-			.batchExpireAfter(Duration.ofMillis(1200))
-			.build())) {
+		try (ChatSimulator sim = ChatSimulator.start(expiringBatches().build())) {
 			CliFixtures.Result result = run(sim, input, "out.jsonl", "--model", "kimi-k2.5", "--batch-api",
 					"--max-retries", "0");
 			assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
@@ -306,7 +307,7 @@ class BatchApiIntegrationTests {
 	@Test
 	void noWaitSubmitsAndExitsZeroAndTheSameCommandCollects() throws Exception {
 		Path input = CliFixtures.csv(dir, 8);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder().batchDuration(Duration.ofSeconds(2)).build())) {
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(2))) {
 			String[] args = { "--model", "kimi-k2.5", "--batch-api", "--no-wait" };
 			List<String> shown = new ArrayList<>(List.of(args));
 			CliFixtures.Result submitted = CliFixtures.execute(Map.of(), withoutQuiet(sim, input, shown));
@@ -329,11 +330,7 @@ class BatchApiIntegrationTests {
 	}
 
 	private String[] withoutQuiet(ChatSimulator sim, Path input, List<String> extra) {
-		List<String> args = new ArrayList<>(List.of("run", "--base-url", sim.baseUrl(), "--input", input.toString(),
-				"--output", dir.resolve("out.jsonl").toString(), "--state-dir", dir.resolve("state").toString(),
-				"--batch-max-poll", "200ms"));
-		args.addAll(extra);
-		return args.toArray(String[]::new);
+		return args(sim, input, "out.jsonl", "state", extra);
 	}
 
 	static List<JsonNode> rows(Path file) throws IOException {

@@ -7,6 +7,7 @@ import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,17 @@ class BatchApiKillIntegrationTests {
 	Path dir;
 
 	private Process start(ChatSimulator sim, Path input) throws Exception {
-		return new CliProcess(dir.resolve("process.log")).start("run", "--base-url", sim.baseUrl(), "--model",
-				"kimi-k2.5", "--batch-api", "--batch-max-poll", "200ms", "--input", input.toString(), "--output",
-				dir.resolve("answers.jsonl").toString(), "--state-dir", dir.resolve("state").toString());
+		return new CliProcess(dir.resolve("process.log")).start(run(sim, input));
+	}
+
+	/** The run command, with {@code more} options after {@code --batch-api}. */
+	private String[] run(ChatSimulator sim, Path input, String... more) {
+		List<String> args = new ArrayList<>(List.of("run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5",
+				"--batch-api"));
+		args.addAll(List.of(more));
+		args.addAll(List.of("--batch-max-poll", "200ms", "--input", input.toString(), "--output",
+				dir.resolve("answers.jsonl").toString(), "--state-dir", dir.resolve("state").toString()));
+		return args.toArray(String[]::new);
 	}
 
 	private String log() {
@@ -53,15 +62,7 @@ class BatchApiKillIntegrationTests {
 		Process again = start(sim, input);
 		assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(again.exitValue()).as(this::log).isZero();
-		List<JsonNode> rows = CliFixtures.jsonl(dir.resolve("answers.jsonl"));
-		assertThat(rows).hasSize(ROWS);
-		for (int i = 0; i < ROWS; i++) {
-			assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
-			assertThat(rows.get(i).get("status").asString()).isEqualTo("ok");
-			assertThat(rows.get(i).get("answer").asString()).contains(CliFixtures.promptOf(i + 1));
-		}
-		assertThat(sim.counters().filesUploaded()).as("files uploaded").isEqualTo(1);
-		assertThat(sim.counters().batchesCreated()).as("batches created").isEqualTo(1);
+		CliFixtures.assertOneBatchAnsweredEveryRow(sim, dir.resolve("answers.jsonl"), ROWS);
 	}
 
 	@Test
@@ -77,18 +78,14 @@ class BatchApiKillIntegrationTests {
 
 	@Test
 	void killedRightAfterTheBatchWasCreatedTheSameCommandCreatesNoSecondBatch() throws Exception {
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(2))
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(2))) {
 			killAndRunAgain(sim, () -> sim.counters().batchesCreated() >= 1, Duration.ZERO);
 		}
 	}
 
 	@Test
 	void killedWhilePollingTheSameCommandCollectsTheSameBatch() throws Exception {
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(4))
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(4))) {
 			killAndRunAgain(sim, () -> sim.counters().batchesCreated() >= 1, Duration.ofMillis(1500));
 		}
 	}
@@ -97,9 +94,7 @@ class BatchApiKillIntegrationTests {
 	void sigtermWhileWaitingLeavesTheBatchRunningExitsOneAndTheSameCommandCollectsIt() throws Exception {
 		// given
 		Path input = CliFixtures.csv(dir, ROWS);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(4))
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(4))) {
 			Process first = start(sim, input);
 			await().atMost(Duration.ofSeconds(90)).until(() -> sim.counters().batchesCreated() >= 1 || !first.isAlive());
 			Thread.sleep(500);
@@ -123,12 +118,8 @@ class BatchApiKillIntegrationTests {
 	void cancelCancelsTheRunsBatchAndTheSameCommandWritesWhatItAnsweredWithoutAFollowUp() throws Exception {
 		// given: a run submitted without waiting
 		Path input = CliFixtures.csv(dir, ROWS);
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(30))
-			.build())) {
-			String[] run = { "run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5", "--batch-api", "--no-wait",
-					"--batch-max-poll", "200ms", "--input", input.toString(), "--output",
-					dir.resolve("answers.jsonl").toString(), "--state-dir", dir.resolve("state").toString() };
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(30))) {
+			String[] run = run(sim, input, "--no-wait");
 			assertThat(CliFixtures.execute(Map.of(), run).exitCode()).isZero();
 			// when
 			CliFixtures.Result cancel = CliFixtures.execute(Map.of(), "cancel", "--state-dir",

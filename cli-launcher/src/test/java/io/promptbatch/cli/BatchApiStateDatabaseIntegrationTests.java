@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.SimulatorConfig;
 import io.promptbatch.testsupport.PostgresServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /**
  * {@code run --batch-api} with its state in a real PostgreSQL server ({@code --state-db}): the batch ledger is in the
@@ -36,18 +34,15 @@ class BatchApiStateDatabaseIntegrationTests {
 				pg.password());
 		Path input = CliFixtures.csv(dir, ROWS);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.batchDuration(Duration.ofSeconds(4))
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.batchesTaking(Duration.ofSeconds(4))) {
 			CliProcess machineA = new CliProcess(dir.resolve("machine-a.log"));
 			Process a = machineA.start(login, List.of(), args(sim, input, output, "state-a", url));
 			await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(5))
 				.until(() -> sim.counters().batchesCreated() >= 1 || !a.isAlive());
 			Thread.sleep(1_500);
-			assertThat(a.isAlive()).as(machineA::log).isTrue();
 
 			// when: machine A is killed (SIGKILL) while it polls, and its lease runs out
-			a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			machineA.kill(a);
 			assertThat(CliFixtures.jsonl(output)).isEmpty();
 			Thread.sleep(3_200);
 			CliProcess machineB = new CliProcess(dir.resolve("machine-b.log"));
@@ -58,15 +53,7 @@ class BatchApiStateDatabaseIntegrationTests {
 			assertThat(b.exitValue()).as(machineB::log).isZero();
 			// the same run, continued: its time counts both processes' attempts
 			assertThat(machineB.log()).contains("run 1 completed: 30 rows, 30 ok").contains("over all attempts");
-			List<JsonNode> rows = CliFixtures.jsonl(output);
-			assertThat(rows).hasSize(ROWS);
-			for (int i = 0; i < ROWS; i++) {
-				assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
-				assertThat(rows.get(i).get("status").asString()).isEqualTo("ok");
-				assertThat(rows.get(i).get("answer").asString()).contains(CliFixtures.promptOf(i + 1));
-			}
-			assertThat(sim.counters().filesUploaded()).as("files uploaded").isEqualTo(1);
-			assertThat(sim.counters().batchesCreated()).as("batches created").isEqualTo(1);
+			CliFixtures.assertOneBatchAnsweredEveryRow(sim, output, ROWS);
 			assertThat(sim.counters().status(200)).as("requests sent live").isZero();
 		}
 	}

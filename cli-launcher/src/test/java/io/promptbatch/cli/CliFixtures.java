@@ -1,5 +1,10 @@
 package io.promptbatch.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.promptbatch.simulator.ChatSimulator;
+import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatorConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -7,6 +12,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,5 +64,34 @@ final class CliFixtures {
 			}
 		}
 		return rows;
+	}
+
+	/** A simulator on 127.0.0.1 whose answers take a lognormal time around {@code median}, on 8 worker threads. */
+	static ChatSimulator simulator(Duration median, double sigma) throws IOException {
+		return ChatSimulator.start(SimulatorConfig.builder()
+			.latency(Latency.lognormal(median, sigma))
+			.workerThreads(8)
+			.build());
+	}
+
+	/** A simulator on 127.0.0.1 whose batches take {@code duration} to run. */
+	static ChatSimulator batchesTaking(Duration duration) throws IOException {
+		return ChatSimulator.start(SimulatorConfig.builder().batchDuration(duration).build());
+	}
+
+	/**
+	 * The rows of a {@code --batch-api} run that one upload and one batch answered: each record's row, once, in input
+	 * order, ok, its answer quoting its prompt.
+	 */
+	static void assertOneBatchAnsweredEveryRow(ChatSimulator sim, Path output, int count) throws IOException {
+		List<JsonNode> rows = jsonl(output);
+		assertThat(rows).hasSize(count);
+		for (int i = 0; i < count; i++) {
+			assertThat(rows.get(i).get("id").asString()).isEqualTo("p" + (i + 1));
+			assertThat(rows.get(i).get("status").asString()).isEqualTo("ok");
+			assertThat(rows.get(i).get("answer").asString()).contains(promptOf(i + 1));
+		}
+		assertThat(sim.counters().filesUploaded()).as("files uploaded").isEqualTo(1);
+		assertThat(sim.counters().batchesCreated()).as("batches created").isEqualTo(1);
 	}
 }

@@ -1,5 +1,6 @@
 package io.promptbatch.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.promptbatch.simulator.ChatSimulator;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The command in a process of its own (the test's class path, no API key from the environment), its output
@@ -58,5 +60,11 @@ public final class CliProcess {
 		await().atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(5))
 			.until(() -> sim.counters().requests() >= requests || !process.isAlive());
+	}
+
+	/** Kills (SIGKILL) the process, which must still be running (else its log says why not), and waits for its end. */
+	public void kill(Process process) throws InterruptedException {
+		assertThat(process.isAlive()).as(this::log).isTrue();
+		process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 	}
 }

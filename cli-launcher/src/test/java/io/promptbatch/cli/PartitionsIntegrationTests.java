@@ -3,14 +3,12 @@ package io.promptbatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.Latency;
 import io.promptbatch.simulator.SimulatedAnswers;
 import io.promptbatch.simulator.SimulatorConfig;
 import io.promptbatch.testsupport.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,12 +77,17 @@ class PartitionsIntegrationTests {
 	}
 
 	private CliFixtures.Result manager(ChatSimulator sim, Path input, Path output, int partitions, String... more) {
+		return CliFixtures.execute(login(), managerArgs(sim, input, output, partitions, more));
+	}
+
+	/** The manager's command: {@code run --partitions N} on the shared database, with its state in "manager". */
+	private String[] managerArgs(ChatSimulator sim, Path input, Path output, int partitions, String... more) {
 		List<String> args = new ArrayList<>(List.of("run", "--base-url", sim.baseUrl(), "--model", "kimi-k2.5",
 				"--concurrency", "8", "--chunk-size", "20", "--input", input.toString(), "--output", output.toString(),
 				"--state-dir", dir.resolve("manager").toString(), "--state-db", url, "--state-db-lease", "3s",
 				"--partitions", Integer.toString(partitions)));
 		args.addAll(List.of(more));
-		return CliFixtures.execute(login(), args.toArray(String[]::new));
+		return args.toArray(String[]::new);
 	}
 
 	/** Each record's row, once, in input order, with the simulator's answer to its own prompt. */
@@ -137,10 +140,7 @@ class PartitionsIntegrationTests {
 		int rows = 600;
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(15), 0.3))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(15), 0.3)) {
 			long t0 = System.nanoTime();
 			workers(2, 8);
 			System.out.printf("partitions test: workers ready after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
@@ -172,10 +172,7 @@ class PartitionsIntegrationTests {
 		int workerConcurrency = 4;
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(30), 0.3))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			workers(2, workerConcurrency);
 			Path workerLog = dir.resolve("worker-1").resolve("promptbatch.log");
 			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
@@ -218,10 +215,7 @@ class PartitionsIntegrationTests {
 		int rows = 640;
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(5), 0.3))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(5), 0.3)) {
 			workers(1, 8);
 
 			// when: the run is split into 64 partitions
@@ -265,21 +259,15 @@ class PartitionsIntegrationTests {
 		int workerConcurrency = 4;
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(30), 0.3))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			workers(1, workerConcurrency);
 			CliProcess managerProcess = new CliProcess(dir.resolve("manager-process.log"));
-			Process manager = managerProcess.start(login(), List.of("-Xmx256m"), "run", "--base-url", sim.baseUrl(),
-					"--model", "kimi-k2.5", "--concurrency", "8", "--chunk-size", "20", "--input", input.toString(),
-					"--output", output.toString(), "--state-dir", dir.resolve("manager").toString(), "--state-db", url,
-					"--state-db-lease", "3s", "--partitions", "4", "--no-local-worker");
+			Process manager = managerProcess.start(login(), List.of("-Xmx256m"),
+					managerArgs(sim, input, output, 4, "--no-local-worker"));
 
 			// when: the manager is killed (SIGKILL) while the worker runs its partitions
 			CliProcess.awaitRequests(sim, manager, rows / 4);
-			assertThat(manager.isAlive()).as(managerProcess::log).isTrue();
-			manager.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			managerProcess.kill(manager);
 
 			// then: the same command (the run's lease is free: its holder's pid is gone) completes the run
 			CliFixtures.Result result = manager(sim, input, output, 4, "--no-local-worker");

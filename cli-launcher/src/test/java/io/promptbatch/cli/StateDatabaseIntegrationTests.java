@@ -3,7 +3,6 @@ package io.promptbatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.Latency;
 import io.promptbatch.simulator.SimulatorConfig;
 import io.promptbatch.testsupport.PostgresServer;
 import java.io.IOException;
@@ -72,17 +71,13 @@ class StateDatabaseIntegrationTests {
 		// machine B gives the login in the URL
 		String urlWithLogin = url + "?user=" + pg.user() + "&password=" + pg.password();
 		List<String> console = new ArrayList<>();
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(20), 0.5))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(20), 0.5)) {
 			CliProcess machineA = new CliProcess(dir.resolve("machine-a.log"));
 			Process a = machineA.start(login(), List.of(), run(sim, input, output, "state-a", url));
 			CliProcess.awaitRequests(sim, a, 400);
-			assertThat(a.isAlive()).as(machineA::log).isTrue();
 
 			// when: machine A is killed (SIGKILL) mid-run
-			a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			machineA.kill(a);
 			long requestsAtKill = sim.counters().requests();
 			// what it logged locally that had not reached the shared journal yet: machine B pays for these again
 			List<String[]> onlyInA = answersOnlyInLog(dir.resolve("state-a"));
@@ -167,15 +162,11 @@ class StateDatabaseIntegrationTests {
 		int rows = 600;
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
-		try (ChatSimulator sim = ChatSimulator.start(SimulatorConfig.builder()
-			.latency(Latency.lognormal(Duration.ofMillis(20), 0.5))
-			.workerThreads(8)
-			.build())) {
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(20), 0.5)) {
 			CliProcess machineA = new CliProcess(dir.resolve("machine-a.log"));
 			Process a = machineA.start(login(), List.of(), run(sim, input, output, "state-a", pg.url(database)));
 			CliProcess.awaitRequests(sim, a, 200);
-			assertThat(a.isAlive()).as(machineA::log).isTrue();
-			a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			machineA.kill(a);
 
 			// when: 'resume' from state directory B, with a lease period of ten minutes
 			CliFixtures.Result resumed = CliFixtures.execute(login(), "resume", "--state-dir",
