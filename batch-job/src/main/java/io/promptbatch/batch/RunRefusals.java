@@ -59,7 +59,7 @@ final class RunRefusals {
 		String what = "run " + writer.getInstanceId() + (record == null ? ""
 				: " (" + record.status().toString().toLowerCase(Locale.ROOT) + ", " + record.totals().rows()
 						+ " of " + last.getJobParameters().getLong(RunParameters.TOTAL, 0L) + " rows written)");
-		List<String> differences = RunParameters.differences(last.getJobParameters(), parameters);
+		List<String> differences = RunDifferences.between(last.getJobParameters(), parameters);
 		boolean inputChanged = differences.stream().anyMatch(d -> d.startsWith("the input's content"));
 		String toContinue = last.getStatus() == BatchStatus.COMPLETED ? ""
 				: RunParameters.input(last.getJobParameters()) == null ? " Run " + writer.getInstanceId() + " was started "
