@@ -10,10 +10,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.DefaultJobKeyGenerator;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
@@ -27,22 +24,18 @@ import org.springframework.batch.core.step.StepExecution;
  * Starts, restarts and resumes runs. The caller holds the state directory's lock, so any execution
  * still marked as running was left by a process that died: it is marked failed first, which makes it
  * restartable from its last commit. With a shared state database, the holder may be on another machine:
- * a run's lease ({@link RunLeases}) then says whether it is still alive.
- *
- * <p>It is one piece because starting, resuming and listing runs all read the same job repository state (the
- * abandoned executions it repairs first, the output and input each run names) and must agree on it.
+ * a run's lease ({@link RunLeases}) then says whether it is still alive. The repair of abandoned runs and the
+ * lease are {@link RunRecovery}'s; the checks that refuse a run before it writes are {@link RunRefusals}'.
  */
 public final class RunLauncher {
-
-	private static final Logger log = LoggerFactory.getLogger(RunLauncher.class);
-
-	private static final DefaultJobKeyGenerator JOB_KEYS = new DefaultJobKeyGenerator();
 
 	private final JobOperator operator;
 	private final JobRepository repository;
 	private final Job job;
 	private final RunLeases leases;
 	private final java.util.function.UnaryOperator<JobParameters> extraParameters;
+	private final RunRecovery recovery;
+	private final RunRefusals refusals;
 
 	/**
 	 * @param leases who runs which run, when the state database is shared by several machines (then a run
@@ -60,6 +53,8 @@ public final class RunLauncher {
 		this.job = job;
 		this.leases = leases;
 		this.extraParameters = extraParameters;
+		this.recovery = new RunRecovery(repository, job.getName(), leases);
+		this.refusals = new RunRefusals(repository, job.getName(), this::record);
 	}
 
 	/**
@@ -90,7 +85,7 @@ public final class RunLauncher {
 	public RunOutcome run(RunSpec spec, long expectedRows, List<String> columns, InputFingerprint input,
 			boolean overwrite) throws Exception {
 		JobParameters parameters = extraParameters.apply(RunParameters.of(spec, expectedRows, columns, input));
-		try (RunLeases.Lease lease = lease(parameters, () -> {
+		try (RunLeases.Lease lease = recovery.lease(parameters, () -> {
 			JobInstance known = repository.getJobInstance(job.getName(), parameters);
 			return known == null ? null : known.getInstanceId();
 		})) {
@@ -100,16 +95,16 @@ public final class RunLauncher {
 
 	private RunOutcome run(RunSpec spec, long expectedRows, JobParameters parameters, boolean overwrite)
 			throws Exception {
-		recoverAbandoned();
+		recovery.recoverAbandoned();
 		JobExecution previous = repository.getLastJobExecution(job.getName(), parameters);
 		if (previous == null && !overwrite) {
-			refuseOutputOfAnother(spec.files().output(), parameters);
+			refusals.refuseOutputOfAnother(spec.files().output(), parameters);
 		}
 		if (previous != null && previous.getStatus() != BatchStatus.COMPLETED && !overwrite) {
-			refuseOutputWrittenSince(spec.files().output(), previous);
+			refusals.refuseOutputWrittenSince(spec.files().output(), previous);
 		}
 		if (previous != null && previous.getStatus() == BatchStatus.UNKNOWN) {
-			recoverUnknown(previous);
+			recovery.recoverUnknown(previous);
 		}
 		long start = System.nanoTime();
 		JobExecution execution;
@@ -131,18 +126,18 @@ public final class RunLauncher {
 					: "there is no run " + runId);
 		}
 		if (target.getStatus() == BatchStatus.UNKNOWN) {
-			recoverUnknown(target);
+			recovery.recoverUnknown(target);
 		}
 		long expected = target.getJobParameters().getLong(RunParameters.TOTAL, 0L);
 		if (target.getStatus() == BatchStatus.COMPLETED) {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
-		refuseChangedInput(target);
+		refusals.refuseChangedInput(target);
 		long run = target.getJobInstance().getInstanceId();
-		try (RunLeases.Lease lease = lease(target.getJobParameters(), () -> run)) {
+		try (RunLeases.Lease lease = recovery.lease(target.getJobParameters(), () -> run)) {
 			if (target.getStatus().isRunning()) {
 				// its holder fell silent after this process looked for abandoned runs
-				markFailed(target);
+				recovery.markFailed(target);
 			}
 			long start = System.nanoTime();
 			JobExecution execution = operator.restart(target);
@@ -152,7 +147,7 @@ public final class RunLauncher {
 
 	/** The last execution of the given run, or of the most recent failed or stopped run when null; or null. */
 	private @Nullable JobExecution toResume(@Nullable Long runId) {
-		recoverAbandoned();
+		recovery.recoverAbandoned();
 		if (runId == null) {
 			return lastRestartable();
 		}
@@ -170,105 +165,6 @@ public final class RunLauncher {
 		RunRecord record = target == null ? null : record(target.getJobInstance());
 		return record == null ? java.util.Optional.empty()
 				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L)));
-	}
-
-	/**
-	 * A new run must not replace an output it did not write. An empty file replaces nothing; a file that
-	 * an earlier run wrote is named with that run and what differs, so that the user can continue it or
-	 * start anew knowingly.
-	 */
-	private void refuseOutputOfAnother(java.nio.file.Path output, JobParameters parameters) throws java.io.IOException {
-		if (!java.nio.file.Files.isRegularFile(output) || java.nio.file.Files.size(output) == 0) {
-			return;
-		}
-		JobInstance writer = instanceWithOutput(output);
-		String ways = "pass --overwrite (or a new --run-key) to replace it with a new run (answers to requests "
-				+ "already answered come from the cache, not paid again, unless --no-cache), or give another --output";
-		if (writer == null) {
-			throw new RunRefusedException(output + " exists and no run of this state directory wrote it: pass "
-					+ "--overwrite to replace it, or give another --output"
-					+ " (a run started with another --state-dir continues with that --state-dir)");
-		}
-		JobExecution last = repository.getLastJobExecution(writer);
-		String key = parameters.getString(RunParameters.RUN_KEY);
-		if (key != null && !key.equals(last.getJobParameters().getString(RunParameters.RUN_KEY))) {
-			// a new --run-key asks for a new run of the same output (a nightly job): it replaces that run's output
-			return;
-		}
-		RunRecord record = record(writer);
-		String what = "run " + writer.getInstanceId() + (record == null ? ""
-				: " (" + record.status().toString().toLowerCase(java.util.Locale.ROOT) + ", " + record.totals().rows()
-						+ " of " + last.getJobParameters().getLong(RunParameters.TOTAL, 0L) + " rows written)");
-		List<String> differences = RunParameters.differences(last.getJobParameters(), parameters);
-		boolean inputChanged = differences.stream().anyMatch(d -> d.startsWith("the input's content"));
-		String toContinue = last.getStatus() == BatchStatus.COMPLETED ? ""
-				: RunParameters.input(last.getJobParameters()) == null ? " Run " + writer.getInstanceId() + " was started "
-						+ "by an earlier version of promptbatch and cannot be continued into this file."
-				: inputChanged ? " To continue " + "run " + writer.getInstanceId() + ", restore the input as it was and run "
-						+ "the same command again."
-						: " To continue run " + writer.getInstanceId() + ", run it with its settings again (or 'promptbatch "
-								+ "resume --run " + writer.getInstanceId() + "').";
-		throw new RunRefusedException(output + " was written by " + what + " with other settings: "
-				+ String.join("; ", differences) + "." + toContinue + " To start a new run with these settings, " + ways
-				+ ".");
-	}
-
-	/**
-	 * A stopped run continues into its own output only: when a later run of this state directory wrote the file
-	 * since, continuing would replace that run's rows unasked.
-	 */
-	private void refuseOutputWrittenSince(java.nio.file.Path output, JobExecution stopped) throws java.io.IOException {
-		if (!java.nio.file.Files.isRegularFile(output) || java.nio.file.Files.size(output) == 0) {
-			return;
-		}
-		JobInstance writer = instanceWithOutput(output);
-		long run = stopped.getJobInstance().getInstanceId();
-		if (writer != null && writer.getInstanceId() != run) {
-			throw new RunRefusedException(output + " was written by run " + writer.getInstanceId() + " after run " + run
-					+ " stopped: continuing run " + run + " would replace it. Pass --overwrite to continue run " + run
-					+ " into it anew from the first row (its answers come from the journal, not paid again), or give "
-					+ "another --output.");
-		}
-	}
-
-	/**
-	 * A run continues on the input it started on: its committed rows are counted in records, so a file
-	 * changed since would resume on the wrong rows.
-	 */
-	private void refuseChangedInput(JobExecution target) throws java.io.IOException {
-		InputFingerprint recorded = RunParameters.input(target.getJobParameters());
-		java.nio.file.Path input = RunParameters.toSpec(target.getJobParameters()).files().input();
-		long run = target.getJobInstance().getInstanceId();
-		if (recorded == null) {
-			// its input was not recorded, and its output has fewer columns than rows are written with now
-			throw new RunRefusedException("run " + run + " was started by an earlier version of promptbatch and cannot "
-					+ "be continued into the same file; start a new run of it with 'promptbatch run' and --overwrite (or "
-					+ "another --output): the answers it received come from the cache and are not paid again");
-		}
-		if (!java.nio.file.Files.isRegularFile(input)) {
-			throw new RunRefusedException("the input " + input + " of run " + run + " is gone; restore it to continue "
-					+ "the run");
-		}
-		InputFingerprint now = InputFingerprint.of(input);
-		if (!recorded.sameContent(now)) {
-			throw new RunRefusedException("the input " + input + " changed since run " + run + " stopped ("
-					+ recorded.changesTo(now) + "): its rows would no longer line up with those already written. "
-					+ "Restore the file as it was to continue run " + run + "; or start a new run over the file as it "
-					+ "is now with 'promptbatch run' and --overwrite, a new --run-key or another --output (answers to unchanged prompts "
-					+ "come from the cache, not paid again, unless --no-cache).");
-		}
-	}
-
-	/** The newest run that wrote this output file, or null. */
-	private @Nullable JobInstance instanceWithOutput(java.nio.file.Path output) {
-		String wanted = output.toAbsolutePath().normalize().toString();
-		for (JobInstance instance : repository.getJobInstances(job.getName(), 0, 10_000)) {
-			JobExecution last = repository.getLastJobExecution(instance);
-			if (last != null && wanted.equals(last.getJobParameters().getString(RunParameters.OUTPUT))) {
-				return instance;
-			}
-		}
-		return null;
 	}
 
 	/** The most recent runs, newest first. */
@@ -292,7 +188,7 @@ public final class RunLauncher {
 	/** The newest run that wrote this output file, if there is one. */
 	public java.util.Optional<RunRecord> runWithOutput(java.nio.file.Path output) {
 		// the output parameter is compared first: a whole record reads the run's step and its totals
-		JobInstance instance = instanceWithOutput(output);
+		JobInstance instance = refusals.instanceWithOutput(output);
 		return instance == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(record(instance));
 	}
 
@@ -363,91 +259,6 @@ public final class RunLauncher {
 			}
 		}
 		return null;
-	}
-
-	/**
-	 * The lease of a run (a no-op on a state directory's own H2 file, which its lock gives to one process).
-	 * @throws RunRefusedException when another live process runs it
-	 */
-	private RunLeases.Lease lease(JobParameters parameters, java.util.function.Supplier<@Nullable Long> runId) {
-		try {
-			return leases.acquire(JOB_KEYS.generateKey(parameters));
-		}
-		catch (RunLeases.HeldException e) {
-			RunLeases.Holder h = e.holder();
-			Long id = runId.get();
-			String run = id == null ? "this run" : "run " + id;
-			throw new RunRefusedException(run + " is running on host " + h.host() + " (pid " + h.pid() + "), last seen "
-					+ h.silentSeconds() + " s ago; wait for it to end, or if that process is gone, run this again once it "
-					+ "has been silent for " + leases.period().toSeconds() + " s (--state-db-lease): the run is then taken "
-					+ "over from its last commit");
-		}
-	}
-
-	/**
-	 * Marks executions left running by a dead process as failed, so that they can restart. With a shared state
-	 * database, a run whose lease another live process holds is left alone.
-	 */
-	private void recoverAbandoned() {
-		for (JobExecution running : repository.findRunningJobExecutions(job.getName())) {
-			if (leases.heldByAnother(JOB_KEYS.generateKey(running.getJobParameters())).isPresent()) {
-				// running on another machine that shares the state database
-				continue;
-			}
-			log.warn("Run {} (execution {}) was interrupted while running; it will continue from its last commit",
-					running.getJobInstance().getInstanceId(), running.getId());
-			markFailed(running);
-		}
-	}
-
-	/**
-	 * Spring Batch marks an execution UNKNOWN when a chunk's commit failed (for example the output's disk
-	 * was full when the file was flushed, just before the database commit). For this job that is safe
-	 * to restart: the output is truncated back to the last committed position, the rows to skip come
-	 * from the same committed context, and answers received since are in the journal.
-	 */
-	private void recoverUnknown(JobExecution execution) {
-		log.warn("Run {} (execution {}) ended while committing a chunk; it will continue from its last commit",
-				execution.getJobInstance().getInstanceId(), execution.getId());
-		markFailed(execution);
-	}
-
-	private void markFailed(JobExecution execution) {
-		for (StepExecution step : execution.getStepExecutions()) {
-			if (step.getStatus().isRunning() || step.getStatus() == BatchStatus.UNKNOWN) {
-				markFailed(step);
-			}
-		}
-		execution.setStatus(BatchStatus.FAILED);
-		execution.setEndTime(LocalDateTime.now());
-		repository.update(execution);
-	}
-
-	/**
-	 * Marks a step failed. A partition of a run whose manager died may still be committing on a live worker: its
-	 * latest state is marked then, and the worker's next commit fails (its version moved), so that the partition
-	 * continues from its last commit when the run restarts.
-	 */
-	private void markFailed(StepExecution step) {
-		StepExecution current = step;
-		for (int attempt = 1;; attempt++) {
-			current.setStatus(BatchStatus.FAILED);
-			current.setEndTime(LocalDateTime.now());
-			try {
-				repository.update(current);
-				return;
-			}
-			catch (org.springframework.dao.OptimisticLockingFailureException committedMeanwhile) {
-				StepExecution latest = repository.getStepExecution(current.getId());
-				if (attempt >= 10 || latest == null) {
-					throw committedMeanwhile;
-				}
-				if (!latest.getStatus().isRunning() && latest.getStatus() != BatchStatus.UNKNOWN) {
-					return;
-				}
-				current = latest;
-			}
-		}
 	}
 
 	/**

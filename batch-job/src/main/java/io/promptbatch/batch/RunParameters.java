@@ -270,52 +270,6 @@ public final class RunParameters {
 		return sha256 == null || size == null || modified == null ? null : new InputFingerprint(size, modified, sha256);
 	}
 
-	/**
-	 * The settings that tell two runs apart and differ between them, as the user would name them:
-	 * "--temperature: 0.2 then, 0.7 now"; an input's content as what changed in the file.
-	 */
-	public static List<String> differences(JobParameters then, JobParameters now) {
-		List<String> differences = new java.util.ArrayList<>();
-		java.util.Set<String> names = new java.util.TreeSet<>();
-		then.getIdentifyingParameters().forEach(parameter -> names.add(parameter.name()));
-		now.getIdentifyingParameters().forEach(parameter -> names.add(parameter.name()));
-		for (String name : names) {
-			Object a = valueOf(then, name);
-			Object b = valueOf(now, name);
-			if (java.util.Objects.equals(a, b)) {
-				continue;
-			}
-			if (name.equals(INPUT_SHA256)) {
-				InputFingerprint before = input(then);
-				InputFingerprint after = input(now);
-				differences.add("the input's content: " + (before == null || after == null ? "not recorded then"
-						: before.changesTo(after)));
-			}
-			else {
-				differences.add(SETTING_NAMES.getOrDefault(name, name) + ": " + shown(a) + " then, " + shown(b) + " now");
-			}
-		}
-		return differences;
-	}
-
-	private static final Map<String, String> SETTING_NAMES = Map.ofEntries(Map.entry(INPUT, "--input"),
-			Map.entry(OUTPUT, "--output"), Map.entry(BASE_URL, "--base-url"), Map.entry(MODEL, "--model"),
-			Map.entry(MODEL_GIVEN, "--model given"), Map.entry(SYSTEM, "--system"), Map.entry(TEMPLATE, "--template"),
-			Map.entry(SKIP_INVALID, "--skip-invalid"), Map.entry(MAX_TOKENS, "--max-tokens"),
-			Map.entry(TEMPERATURE, "--temperature"), Map.entry(PARAMS, "--param"), Map.entry(RUN_KEY, "--run-key"),
-			Map.entry(OUTPUT_FORMAT, "--output-format"), Map.entry(CACHE, "--no-cache/--cache-only"),
-			Map.entry(SCORE, "--score"), Map.entry(FROM, "first record"), Map.entry(TO, "end record"),
-			Map.entry(BATCH_API, "--batch-api"));
-
-	private static @Nullable Object valueOf(JobParameters p, String name) {
-		var parameter = p.getParameter(name);
-		return parameter == null || !parameter.identifying() ? null : parameter.value();
-	}
-
-	private static String shown(@Nullable Object value) {
-		return value == null ? "not given" : "'" + value + "'";
-	}
-
 	private static Map<String, JsonNode> params(@Nullable String json) {
 		Map<String, JsonNode> params = new LinkedHashMap<>();
 		if (json != null) {

@@ -126,12 +126,12 @@ class RunParametersTests {
 		assertThat(RunParameters.toSpec(parameters)).isEqualTo(batch);
 		assertThat(RunParameters.toSpec(RunParameters.of(live, 10, List.of(), FILE)).batching())
 			.isEqualTo(RunSpec.Batching.OFF);
-		assertThat(RunParameters.differences(RunParameters.of(live, 10, List.of(), FILE), parameters))
+		assertThat(RunDifferences.between(RunParameters.of(live, 10, List.of(), FILE), parameters))
 			.containsExactly("--batch-api: not given then, 'true' now");
 		RunSpec waitingOtherwise = batch.toBuilder()
 			.batching(new RunSpec.Batching(true, "7d", true, false, Duration.ofSeconds(60), 0, 0))
 			.build();
-		assertThat(RunParameters.differences(parameters, RunParameters.of(waitingOtherwise, 10, List.of(), FILE)))
+		assertThat(RunDifferences.between(parameters, RunParameters.of(waitingOtherwise, 10, List.of(), FILE)))
 			.isEmpty();
 	}
 
@@ -151,18 +151,5 @@ class RunParametersTests {
 		assertThat(keys.generateKey(touched)).isEqualTo(keys.generateKey(base));
 		assertThat(RunParameters.input(edited)).isEqualTo(new InputFingerprint(1310, FILE.modified() + 5000,
 				"cd".repeat(32)));
-	}
-
-	@Test
-	void differencesNameTheSettingsAsTheUserGaveThem() {
-		RunSpec spec = RunSpec.of(Path.of("in.csv"), Path.of("out.csv"), "http://127.0.0.1:9/v1", "kimi-k2.5");
-		JobParameters then = RunParameters.of(spec.toBuilder().temperature(0.2).build(), 10, List.of(), FILE);
-		JobParameters now = RunParameters.of(spec.toBuilder().temperature(0.7).concurrency(64).build(), 10, List.of(),
-				new InputFingerprint(1310, FILE.modified(), "cd".repeat(32)));
-
-		assertThat(RunParameters.differences(then, now)).containsExactly(
-				"the input's content: size 1,204 -> 1,310 bytes, different content",
-				"--temperature: '0.2' then, '0.7' now");
-		assertThat(RunParameters.differences(then, then)).isEmpty();
 	}
 }

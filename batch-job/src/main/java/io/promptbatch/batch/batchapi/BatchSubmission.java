@@ -2,15 +2,12 @@ package io.promptbatch.batch.batchapi;
 
 import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.batchapi.BatchLedger.Line;
-import io.promptbatch.batch.batchapi.BatchLedger.Outcome;
 import io.promptbatch.batch.batchapi.BatchLedger.Part;
 import io.promptbatch.batch.batchapi.BatchLedger.Step;
 import io.promptbatch.batch.journal.ResponseJournal;
-import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.batchapi.Batch;
 import io.promptbatch.core.client.batchapi.BatchApiClient;
 import io.promptbatch.core.client.batchapi.BatchFile;
-import io.promptbatch.core.client.batchapi.BatchResult;
 import io.promptbatch.core.prompt.InputException;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -19,15 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * effect with its answer lost, or its record may have been taken back by a crash (the state database writes commits
  * to disk up to half a second late): before each upload or create the file is looked for by its name, the batch by
  * its metadata, and what is found is taken. A collected part is not downloaded again; an answer already in the
- * journal is not recorded again.
+ * journal is not recorded again. An ended batch is read by {@link BatchCollection}.
  */
 public final class BatchSubmission {
 
@@ -64,9 +57,8 @@ public final class BatchSubmission {
 	private final BatchApiClient client;
 	private final BatchLedger ledger;
 	private final BatchPlanner planner;
-	private final ResponseJournal journal;
 	private final Path workDir;
-	private final Path input;
+	private final BatchCollection collection;
 	private final StopSignal stop;
 	private final String completionWindow;
 	private final Duration maxPoll;
@@ -85,9 +77,8 @@ public final class BatchSubmission {
 		this.client = client;
 		this.ledger = ledger;
 		this.planner = planner;
-		this.journal = journal;
 		this.workDir = workDir;
-		this.input = input;
+		this.collection = new BatchCollection(client, ledger, journal, input);
 		this.stop = stop;
 		this.completionWindow = completionWindow;
 		this.maxPoll = maxPoll;
@@ -149,7 +140,7 @@ public final class BatchSubmission {
 	void submit(Part part) {
 		Part p = part;
 		if (p.step() == Step.REFUSED) {
-			throw refused(p, client.get(p.batchId()));
+			throw collection.refused(p, client.get(p.batchId()));
 		}
 		if (p.step() == Step.PLANNED || p.step() == Step.UPLOADING) {
 			Optional<BatchFile> found = client.findFile(p.filename());
@@ -215,7 +206,7 @@ public final class BatchSubmission {
 				counts.put(p.partNo(), new long[] { c.total(), c.completed() + c.failed() });
 			}
 			if (batch.done()) {
-				collect(ledger.part(runId, p.partNo()), batch);
+				collection.collect(ledger.part(runId, p.partNo()), batch, workDirectory());
 				counts.put(p.partNo(), new long[] { p.lines(), p.lines() });
 			}
 			tally();
@@ -243,95 +234,6 @@ public final class BatchSubmission {
 			Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
 		}
 		return !stop.requested();
-	}
-
-	/** Reads an ended batch's results into the journal and the ledger, and marks the part collected. */
-	void collect(Part part, Batch batch) {
-		if ("failed".equals(batch.status())) {
-			ledger.step(part.runId(), part.partNo(), Step.REFUSED);
-			throw refused(part, batch);
-		}
-		Map<String, String> fingerprints = new HashMap<>();
-		ledger.lines(part.runId(), part.partNo(), l -> fingerprints.put(l.customId(), l.fingerprint()));
-		long latency = latencyMillis(batch);
-		Map<String, @Nullable String> ok = new LinkedHashMap<>();
-		Map<String, @Nullable String> failed = new LinkedHashMap<>();
-		Map<String, @Nullable String> retry = new LinkedHashMap<>();
-		List<CompletableFuture<Void>> recording = new ArrayList<>();
-		for (String fileId : new String[] { batch.outputFileId(), batch.errorFileId() }) {
-			if (fileId == null) {
-				continue;
-			}
-			Path downloaded = workDirectory().resolve(part.tag() + "-part-" + part.partNo() + "-" + fileId + ".jsonl");
-			client.download(fileId, downloaded);
-			BatchResult.read(downloaded, result -> {
-				String fingerprint = fingerprints.get(result.customId());
-				if (fingerprint == null) {
-					log.warn("Batch {} returned a line {} that part {} does not have; ignored", batch.id(), result.customId(),
-							part.partNo());
-					return;
-				}
-				ChatException error = result.error();
-				if (result.response() != null) {
-					if (journal.find(part.runId(), fingerprint, false).isEmpty()) {
-						recording.add(journal.record(part.runId(), fingerprint, result.response(), part.round() + 1, latency));
-					}
-					ok.put(result.customId(), null);
-				}
-				else if (error != null) {
-					LineError e = LineError.of(error);
-					(e.retriable() ? retry : failed).put(result.customId(), e.json());
-				}
-			});
-			delete(downloaded);
-		}
-		CompletableFuture.allOf(recording.toArray(CompletableFuture[]::new)).join();
-		ledger.outcomes(part.runId(), Outcome.OK, ok);
-		ledger.outcomes(part.runId(), Outcome.FAILED, failed);
-		ledger.outcomes(part.runId(), Outcome.RETRY, retry);
-		ledger.step(part.runId(), part.partNo(), Step.COLLECTED);
-		log.info("Batch {} (part {}) {}: {} answered, {} refused, {} to try again", batch.id(), part.partNo(),
-				batch.status(), ok.size(), failed.size(), retry.size());
-	}
-
-	/** A batch's time from creation to its end, as each of its answers' latency. */
-	private static long latencyMillis(Batch batch) {
-		Long start = batch.createdAt();
-		Long end = batch.completedAt() != null ? batch.completedAt()
-				: batch.expiredAt() != null ? batch.expiredAt() : batch.cancelledAt();
-		return start == null || end == null ? 0 : Math.max(0, end - start) * 1000;
-	}
-
-	/** The provider's refusal of a part's file, naming the input's lines. */
-	private InputException refused(Part part, Batch batch) {
-		List<Batch.LineError> errors = batch.lineErrors();
-		Map<Long, Batch.LineError> byLine = new HashMap<>();
-		errors.forEach(e -> byLine.put(e.line() == null ? 0 : e.line(), e));
-		Map<Long, Line> lines = new HashMap<>();
-		long[] n = { 0 };
-		ledger.lines(part.runId(), part.partNo(), l -> {
-			n[0]++;
-			if (byLine.containsKey(n[0])) {
-				lines.put(n[0], l);
-			}
-		});
-		List<String> reasons = new ArrayList<>();
-		long firstInputLine = 0;
-		for (Batch.LineError e : errors.subList(0, Math.min(10, errors.size()))) {
-			Line l = e.line() == null ? null : lines.get(e.line());
-			if (l != null && firstInputLine == 0) {
-				firstInputLine = l.lineNo();
-			}
-			reasons.add((l == null ? "" : "line " + l.lineNo() + " (batch line " + e.line() + "): ")
-					+ (e.code() == null ? "" : e.code() + ": ") + e.message());
-		}
-		if (reasons.isEmpty()) {
-			reasons.add("no reason given");
-		}
-		return new InputException(input, firstInputLine, "the provider refused batch " + batch.id() + " (part "
-				+ part.partNo() + ", " + part.model() + ", " + part.lines() + " lines), nothing of it was answered: "
-				+ String.join("; ", reasons) + (errors.size() > 10 ? "; and " + (errors.size() - 10) + " more" : "")
-				+ ". Fix the input and run again");
 	}
 
 	/** The part's batch input file, written from the ledger. */
@@ -370,7 +272,7 @@ public final class BatchSubmission {
 		}
 	}
 
-	private static void delete(Path file) {
+	static void delete(Path file) {
 		try {
 			Files.deleteIfExists(file);
 		}

@@ -3,25 +3,15 @@ package io.promptbatch.core.client.batchapi;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
-import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.internal.ErrorMapper;
-import io.promptbatch.core.client.internal.PlainHttpTls;
 import io.promptbatch.core.client.internal.Retries;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -37,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * chat client's ({@link ErrorMapper}): retriable, row-level or fatal. Reads and cancels are retried with the chat
  * client's one policy ({@link Retries}). An upload or a create is not idempotent: before trying one again after a
  * failure, which may have been a success whose answer was lost (timeout, reset, 5xx), the client looks for the file
- * by its name, or for the batch by its metadata, and takes what it finds. Thread-safe.
+ * by its name, or for the batch by its metadata, and takes what it finds. Each exchange is {@link BatchHttp}'s.
+ * Thread-safe.
  */
 public final class BatchApiClient implements AutoCloseable {
 
@@ -51,26 +42,13 @@ public final class BatchApiClient implements AutoCloseable {
 	/** The most {@code GET /batches} gives per page. */
 	public static final int PAGE_LIMIT = 100;
 
-	private final String base;
-	private final @Nullable String apiKey;
-	private final Duration timeout;
-	private final ErrorMapper errors;
 	private final RetryPolicy<Object> retries;
-	private final HttpClient http;
+	private final BatchHttp http;
 
 	private BatchApiClient(Builder b) {
-		this.base = b.baseUrl.endsWith("/") ? b.baseUrl.substring(0, b.baseUrl.length() - 1) : b.baseUrl;
-		this.apiKey = b.apiKey;
-		this.timeout = b.timeout;
-		this.errors = new ErrorMapper(b.keyHint);
+		String base = b.baseUrl.endsWith("/") ? b.baseUrl.substring(0, b.baseUrl.length() - 1) : b.baseUrl;
+		this.http = new BatchHttp(base, b.apiKey, b.timeout, new ErrorMapper(b.keyHint));
 		this.retries = Retries.policy(b.maxRetries, b.maxRetryTime, b.initialBackoff, b.maxBackoff);
-		HttpClient.Builder http = HttpClient.newBuilder()
-			.version(HttpClient.Version.HTTP_1_1)
-			.connectTimeout(Duration.ofSeconds(10));
-		if (base.startsWith("http:")) {
-			http.sslContext(new PlainHttpTls()).sslParameters(PlainHttpTls.parameters());
-		}
-		this.http = http.build();
 	}
 
 	public static Builder builder() {
@@ -79,7 +57,7 @@ public final class BatchApiClient implements AutoCloseable {
 
 	/** Who the client talks to ({@code host:port}), for messages. */
 	public String target() {
-		return URI.create(base).getAuthority();
+		return http.target();
 	}
 
 	/**
@@ -88,12 +66,12 @@ public final class BatchApiClient implements AutoCloseable {
 	 * @param filename the name the provider keeps; unique per run and part, so that it finds the file again
 	 */
 	public BatchFile upload(Path file, String filename) {
-		return once(() -> findFile(filename), () -> read(postFile(file, filename), BatchFile.class), "upload of " + filename);
+		return once(() -> findFile(filename), () -> read(http.postFile(file, filename), BatchFile.class), "upload of " + filename);
 	}
 
 	/** The batch file named {@code filename}, if the provider has one. */
 	public Optional<BatchFile> findFile(String filename) {
-		ObjectNode list = retried(() -> read(fetch("/files?purpose=batch"), ObjectNode.class));
+		ObjectNode list = retried(() -> read(http.fetch("/files?purpose=batch"), ObjectNode.class));
 		for (var node : list.path("data")) {
 			if (filename.equals(node.path("filename").asString(""))) {
 				return Optional.of(JSON.treeToValue(node, BatchFile.class));
@@ -115,7 +93,7 @@ public final class BatchApiClient implements AutoCloseable {
 		ObjectNode meta = body.putObject("metadata");
 		metadata.forEach(meta::put);
 		byte[] json = JSON.writeValueAsBytes(body);
-		return once(() -> findBatch(metadata), () -> read(send(request("/batches").header("Content-Type",
+		return once(() -> findBatch(metadata), () -> read(http.send(http.request("/batches").header("Content-Type",
 				"application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json))), Batch.class),
 				"creation of the batch of " + inputFileId);
 	}
@@ -149,109 +127,33 @@ public final class BatchApiClient implements AutoCloseable {
 	}
 
 	public Batch get(String batchId) {
-		return retried(() -> read(fetch("/batches/" + encode(batchId)), Batch.class));
+		return retried(() -> read(http.fetch("/batches/" + encode(batchId)), Batch.class));
 	}
 
 	/** One page of the account's batches, newest first, after the batch {@code after} (null: from the newest). */
 	public BatchPage list(@Nullable String after, int limit) {
 		String query = "/batches?limit=" + limit + (after == null ? "" : "&after=" + encode(after));
-		return retried(() -> read(fetch(query), BatchPage.class));
+		return retried(() -> read(http.fetch(query), BatchPage.class));
 	}
 
 	/** Asks the provider to cancel the batch; it is {@code cancelling}, then {@code cancelled}. */
 	public Batch cancel(String batchId) {
-		return retried(() -> read(send(request("/batches/" + encode(batchId) + "/cancel")
+		return retried(() -> read(http.send(http.request("/batches/" + encode(batchId) + "/cancel")
 			.POST(HttpRequest.BodyPublishers.noBody())), Batch.class));
 	}
 
 	/** Writes a file's content to {@code target} as it arrives (replacing what was there). */
 	public void download(String fileId, Path target) {
-		retried(() -> {
-			HttpResponse<Object> response = exchange(request("/files/" + encode(fileId) + "/content").GET(),
-					info -> info.statusCode() / 100 == 2
-							? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofFile(target,
-									StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-									StandardOpenOption.TRUNCATE_EXISTING), p -> (Object) p)
-							: HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
-									b -> (Object) b));
-			if (response.statusCode() / 100 != 2) {
-				throw errors.fromResponse(response.statusCode(), response.headers(), (byte[]) response.body());
-			}
-			return target;
-		});
+		retried(() -> http.download("/files/" + encode(fileId) + "/content", target));
 	}
 
 	/** Deletes a file at the provider (retried: deleting twice is no harm). */
 	public void deleteFile(String fileId) {
-		retried(() -> send(request("/files/" + encode(fileId)).DELETE()));
-	}
-
-	private byte[] postFile(Path file, String filename) {
-		String boundary = "promptbatch-" + UUID.randomUUID();
-		String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--"
-				+ boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename.replace("\"", "")
-				+ "\"\r\nContent-Type: application/jsonl\r\n\r\n";
-		String tail = "\r\n--" + boundary + "--\r\n";
-		HttpRequest.BodyPublisher content;
-		try {
-			content = HttpRequest.BodyPublishers.ofFile(file);
-		}
-		catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		long bytes;
-		try {
-			bytes = Files.size(file);
-		}
-		catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		// an upload of many megabytes takes longer than an answer's timeout: a minute per 10 MB more
-		Duration uploadTimeout = timeout.plusSeconds(6 * (bytes >> 20));
-		return send(request("/files").timeout(uploadTimeout)
-			.header("Content-Type", "multipart/form-data; boundary=" + boundary)
-			.POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head), content,
-					HttpRequest.BodyPublishers.ofString(tail))));
+		retried(() -> http.send(http.request("/files/" + encode(fileId)).DELETE()));
 	}
 
 	private <T> T read(byte[] body, Class<T> type) {
 		return JSON.readValue(body, type);
-	}
-
-	private byte[] fetch(String path) {
-		return send(request(path).GET());
-	}
-
-	private HttpRequest.Builder request(String path) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-			.timeout(timeout)
-			.header("Accept", "application/json");
-		if (apiKey != null) {
-			request.header("Authorization", "Bearer " + apiKey);
-		}
-		return request;
-	}
-
-	/** One exchange: the 2xx body, or the failure as the chat client's {@link ChatException}. */
-	private byte[] send(HttpRequest.Builder request) {
-		HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
-		if (response.statusCode() / 100 != 2) {
-			throw errors.fromResponse(response.statusCode(), response.headers(), response.body());
-		}
-		return response.body();
-	}
-
-	private <T> HttpResponse<T> exchange(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
-		try {
-			return http.send(request.build(), handler);
-		}
-		catch (IOException e) {
-			throw errors.fromTransport(e, target(), timeout);
-		}
-		catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw errors.fromTransport(e, target(), timeout);
-		}
 	}
 
 	private <T> T retried(Supplier<T> call) {
