@@ -104,6 +104,16 @@ public final class StateSchema implements InitializingBean {
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_FP");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_RESPONSE_JOURNAL_FPK ON PB_RESPONSE_JOURNAL (FP_KEY)");
 		createBatchLedger(jdbc);
+		// a process killed just after it created a run's job instance, before H2 wrote the execution to the file,
+		// leaves an instance without executions, which Spring Batch cannot start again ("Cannot find any job
+		// execution for job instance"): nothing of it ran, so it goes. One process uses the file at a time (the
+		// state directory's lock); a shared database commits both at once and is not touched here
+		int orphans = jdbc.update("DELETE FROM BATCH_JOB_INSTANCE I WHERE NOT EXISTS (SELECT 1 FROM "
+				+ "BATCH_JOB_EXECUTION E WHERE E.JOB_INSTANCE_ID = I.JOB_INSTANCE_ID)");
+		if (orphans > 0) {
+			log.warn("Removed {} job instance(s) without an execution, left by a process stopped as it started a run",
+					orphans);
+		}
 		if (!missing.isEmpty() && platform.equals("h2")) {
 			// a new schema on the file at once, not within the write delay: a process killed in its first second
 			// must not leave a state file with part of it

@@ -40,13 +40,11 @@ class StateSchemaIntegrationTests {
 			jdbc.execute("DROP TABLE " + table);
 		}
 		jdbc.execute("DROP SEQUENCE BATCH_JOB_INSTANCE_SEQ");
-		jdbc.update("INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY) VALUES (1, 0, 'j', 'k')");
 
 		// when: the next process opens it
 		new StateSchema(dataSource).afterPropertiesSet();
 
-		// then: every table and sequence is there (Spring Batch's query for running executions works), and what
-		// was there is kept
+		// then: every table and sequence is there (Spring Batch's query for running executions works)
 		assertThat(jdbc.queryForList("SELECT E.JOB_EXECUTION_ID FROM BATCH_JOB_EXECUTION E, BATCH_JOB_INSTANCE I "
 				+ "WHERE E.JOB_INSTANCE_ID = I.JOB_INSTANCE_ID AND I.JOB_NAME = ?", Long.class, "j")).isEmpty();
 		for (String table : List.of("BATCH_JOB_EXECUTION_PARAMS", "BATCH_STEP_EXECUTION", "BATCH_STEP_EXECUTION_CONTEXT",
@@ -54,7 +52,27 @@ class StateSchemaIntegrationTests {
 			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + table, Integer.class)).isZero();
 		}
 		assertThat(jdbc.queryForObject("SELECT NEXT VALUE FOR BATCH_JOB_INSTANCE_SEQ", Long.class)).isNotNull();
-		assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_INSTANCE", Integer.class)).isEqualTo(1);
+	}
+
+	@Test
+	void aJobInstanceWithoutAnExecutionLeftByAKilledProcessIsRemovedAndOthersAreKept() throws Exception {
+		// given: a state file where a run's job instance was written but its execution was not (a process killed
+		// within H2's write delay of starting it), beside a run that has its execution
+		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.h2.Driver(),
+				PromptBatchApplication.h2Url(dir), "sa", "");
+		JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+		new StateSchema(dataSource).afterPropertiesSet();
+		jdbc.update("INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY) VALUES (1, 0, 'j', 'a')");
+		jdbc.update("INSERT INTO BATCH_JOB_INSTANCE (JOB_INSTANCE_ID, VERSION, JOB_NAME, JOB_KEY) VALUES (2, 0, 'j', 'b')");
+		jdbc.update("INSERT INTO BATCH_JOB_EXECUTION (JOB_EXECUTION_ID, VERSION, JOB_INSTANCE_ID, CREATE_TIME, STATUS) "
+				+ "VALUES (1, 0, 1, CURRENT_TIMESTAMP, 'FAILED')");
+
+		// when: the next process opens it
+		new StateSchema(dataSource).afterPropertiesSet();
+
+		// then: the instance without an execution is gone (the same command can start it again), the other kept
+		assertThat(jdbc.queryForList("SELECT JOB_KEY FROM BATCH_JOB_INSTANCE ORDER BY JOB_KEY", String.class))
+			.containsExactly("a");
 	}
 
 	@Test
