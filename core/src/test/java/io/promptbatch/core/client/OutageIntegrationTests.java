@@ -55,7 +55,7 @@ class OutageIntegrationTests {
 			assertThat(outcomes).allMatch(o -> o instanceof ChatOutcome.Answered);
 			// each row's first attempt (40), the attempts the breaker lets through before it has counted the failures
 			// that trip it (at most its window of 20: answers are read on the client's selector thread and reach the
-			// breaker one by one, so some rows' first retries can go out first), and its probes: 41 to 60 in 12 runs;
+			// breaker one by one, so some rows' first retries can go out first), and its probes: 41 to 60 in 11 runs;
 			// rows retrying through the outage would be thousands
 			assertThat(sim.counters().status(503)).isLessThan(40 + 20 + 5);
 			assertThat(sim.counters().status(200)).isEqualTo(40);
