@@ -84,7 +84,8 @@ public class PromptBatchJobConfiguration {
 			StopSignal stopSignal, RunProgress progress,
 			@Value("${promptbatch.state-dir}") String stateDir) {
 		RunSpec spec = RunParameters.toSpec(jobExecution.getJobParameters());
-		PriceTable runPrices = batchPrices(spec, prices);
+		PriceTable livePrices = livePrices(spec, prices);
+		PriceTable runPrices = spec.batching().enabled() ? livePrices.forBatches() : livePrices;
 		BatchApiTasklet tasklet = new BatchApiTasklet(spec, apiKeys, endpoints, batchLedger, journal,
 				runId -> rowResolver(spec, journal, runId, runPrices, new RowFinisher(runPrices, spec.accounting().score(),
 						null, spec.request().maxTokens(), new Halt(stopSignal))),
@@ -133,13 +134,14 @@ public class PromptBatchJobConfiguration {
 		RunSpec spec = PartitionSpec.of(stepExecution);
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		RunSpec.Accounting accounting = spec.accounting();
-		PriceTable runPrices = batchPrices(spec, prices);
+		PriceTable livePrices = livePrices(spec, prices);
+		PriceTable runPrices = spec.batching().enabled() ? livePrices.forBatches() : livePrices;
 		reportResumption(stepExecution, journal, runId, progress);
 		Halt halt = new Halt(stopSignal);
 		// a --batch-api run's journal holds its batches' answers, at the batch price; rows sent live (--batch-fallback
 		// live), now or by an earlier execution of the run, are answered at the live price
 		boolean sendsLive = spec.batching().enabled() && spec.batching().fallbackLive();
-		RowFinisher finisher = new RowFinisher(runPrices, livePrices(spec, prices),
+		RowFinisher finisher = new RowFinisher(runPrices, livePrices,
 				fingerprint -> sendsLive && !batchLedger.answered(runId, fingerprint), accounting.score(),
 				accounting.budgetUsd(), spec.request().maxTokens(), halt);
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is

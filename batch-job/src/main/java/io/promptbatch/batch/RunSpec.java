@@ -8,7 +8,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -186,7 +185,7 @@ public record RunSpec(Files files, Target target, RequestShape request, Resilien
 		public static final String MAX_POLL = "60s";
 
 		public static final Batching OFF = new Batching(false, COMPLETION_WINDOW, false, false,
-				Duration.parse("PT" + MAX_POLL.toUpperCase(Locale.ROOT)), 0, 0);
+				ClientSettings.duration(MAX_POLL), 0, 0);
 
 		public Batching {
 			if (!completionWindow.matches("\\d+[hd]")) {

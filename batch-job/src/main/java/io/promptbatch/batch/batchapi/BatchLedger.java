@@ -190,14 +190,6 @@ public final class BatchLedger {
 				}, runId, partNo);
 	}
 
-	/** The line with this {@code custom_id}, if the run has one. */
-	public Optional<Line> line(long runId, String customId) {
-		List<Line> found = jdbc.query("SELECT CUSTOM_ID, RECORD_NO, LINE_NO, FINGERPRINT, BODY FROM PB_BATCH_LINE "
-				+ "WHERE RUN_ID = ? AND CUSTOM_ID = ?", (rs, i) -> new Line(rs.getString(1), rs.getLong(2),
-						rs.getLong(3), rs.getString(4), rs.getString(5)), runId, customId);
-		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-	}
-
 	/** Records what became of lines: {@code errors} by custom id, as {@link LineError#json()} (null when answered). */
 	public void outcomes(long runId, Outcome outcome, Map<String, @Nullable String> errors) {
 		jdbc.batchUpdate("UPDATE PB_BATCH_LINE SET OUTCOME = ?, ERROR = ? WHERE RUN_ID = ? AND CUSTOM_ID = ?",

@@ -51,8 +51,8 @@ public final class PartitionListing {
 				if (!step.getStepName().startsWith(prefix)) {
 					continue;
 				}
-				StepExecution full = repository.getStepExecution(step.getId());
-				StepExecution s = full == null ? step : full;
+				// the job execution's steps come with their contexts (SimpleJobExplorer.getJobExecutions)
+				StepExecution s = step;
 				var context = s.getExecutionContext();
 				attempts.add(new Attempt(s.getStepName().substring(prefix.length()), s.getId(), s.getStatus(),
 						context.containsKey(PartitionWorker.WORKER) ? context.getString(PartitionWorker.WORKER) : null,

@@ -147,11 +147,6 @@ public final class BatchApiClient implements AutoCloseable {
 		retried(() -> http.download("/files/" + encode(fileId) + "/content", target));
 	}
 
-	/** Deletes a file at the provider (retried: deleting twice is no harm). */
-	public void deleteFile(String fileId) {
-		retried(() -> http.send(http.request("/files/" + encode(fileId)).DELETE()));
-	}
-
 	private <T> T read(byte[] body, Class<T> type) {
 		return JSON.readValue(body, type);
 	}
