@@ -136,18 +136,18 @@ public class PromptBatchJobConfiguration {
 		RunSpec.Accounting accounting = spec.accounting();
 		PriceTable livePrices = livePrices(spec, prices);
 		PriceTable runPrices = spec.batching().enabled() ? livePrices.forBatches() : livePrices;
-		reportResumption(stepExecution, journal, runId, progress);
+		reportResumption(stepExecution, journal, runId, progress, spec.batching().enabled());
 		Halt halt = new Halt(stopSignal);
 		// a --batch-api run's journal holds its batches' answers, at the batch price; rows sent live (--batch-fallback
 		// live), now or by an earlier execution of the run, are answered at the live price
-		boolean sendsLive = spec.batching().enabled() && spec.batching().fallbackLive();
-		RowFinisher finisher = new RowFinisher(runPrices, livePrices,
-				fingerprint -> sendsLive && !batchLedger.answered(runId, fingerprint), accounting.score(),
+		java.util.Set<String> sentLive = spec.batching().enabled() && spec.batching().fallbackLive()
+				? batchLedger.notAnsweredByBatch(runId) : java.util.Set.of();
+		RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive::contains, accounting.score(),
 				accounting.budgetUsd(), spec.request().maxTokens(), halt);
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
 		// sent live with --batch-fallback live
 		WindowDispatcher.Sender unanswered = spec.batching().enabled() && !spec.batching().fallbackLive()
-				? new UnansweredSender(batchLedger, runId, spec.target().baseUrl()) : null;
+				? new UnansweredSender(batchLedger, runId) : null;
 		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
 				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress,
 						unanswered),
@@ -216,11 +216,10 @@ public class PromptBatchJobConfiguration {
 
 	/** Tells the progress what an earlier attempt of this run left: rows written, answers journaled after them. */
 	private static void reportResumption(StepExecution stepExecution, ResponseJournal journal, long runId,
-			RunProgress progress) {
+			RunProgress progress, boolean batched) {
 		long rowsWritten = stepExecution.getExecutionContext().getLong(AnswerWindowReader.ROWS_DONE, 0L);
 		long journaled = journal.count(runId);
 		// a --batch-api run's answers are all in the journal before its first row is written: no resumption to tell of
-		boolean batched = RunParameters.toSpec(stepExecution.getJobExecution().getJobParameters()).batching().enabled();
 		if (rowsWritten > 0 || (journaled > 0 && !batched)) {
 			io.promptbatch.batch.output.RunTotals written = io.promptbatch.batch.output.RunTotals
 				.from(stepExecution.getExecutionContext());

@@ -1,6 +1,5 @@
 package io.promptbatch.batch.batchapi;
 
-import io.promptbatch.batch.batchapi.BatchLedger.Line;
 import io.promptbatch.batch.batchapi.BatchLedger.Outcome;
 import io.promptbatch.batch.batchapi.BatchLedger.Part;
 import io.promptbatch.batch.batchapi.BatchLedger.Step;
@@ -54,7 +53,7 @@ final class BatchCollection {
 			throw refused(part, batch);
 		}
 		Map<String, String> fingerprints = new HashMap<>();
-		ledger.lines(part.runId(), part.partNo(), l -> fingerprints.put(l.customId(), l.fingerprint()));
+		ledger.keys(part.runId(), part.partNo(), k -> fingerprints.put(k.customId(), k.fingerprint()));
 		long latency = latencyMillis(batch);
 		Map<String, @Nullable String> ok = new LinkedHashMap<>();
 		Map<String, @Nullable String> failed = new LinkedHashMap<>();
@@ -109,9 +108,9 @@ final class BatchCollection {
 		List<Batch.LineError> errors = batch.lineErrors();
 		Map<Long, Batch.LineError> byLine = new HashMap<>();
 		errors.forEach(e -> byLine.put(e.line() == null ? 0 : e.line(), e));
-		Map<Long, Line> lines = new HashMap<>();
+		Map<Long, BatchLedger.Key> lines = new HashMap<>();
 		long[] n = { 0 };
-		ledger.lines(part.runId(), part.partNo(), l -> {
+		ledger.keys(part.runId(), part.partNo(), l -> {
 			n[0]++;
 			if (byLine.containsKey(n[0])) {
 				lines.put(n[0], l);
@@ -120,7 +119,7 @@ final class BatchCollection {
 		List<String> reasons = new ArrayList<>();
 		long firstInputLine = 0;
 		for (Batch.LineError e : errors.subList(0, Math.min(10, errors.size()))) {
-			Line l = e.line() == null ? null : lines.get(e.line());
+			BatchLedger.Key l = e.line() == null ? null : lines.get(e.line());
 			if (l != null && firstInputLine == 0) {
 				firstInputLine = l.lineNo();
 			}

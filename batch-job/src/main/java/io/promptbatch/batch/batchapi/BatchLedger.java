@@ -4,9 +4,11 @@ import io.promptbatch.core.client.batchapi.Batch;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -78,6 +80,15 @@ public final class BatchLedger {
 	 * @param body the request body, exactly as a live request would send it
 	 */
 	public record Line(String customId, long recordNo, long lineNo, String fingerprint, String body) {
+	}
+
+	/**
+	 * A line's keys, without its request body: what reading a part's results needs.
+	 * @param customId the line's {@code custom_id}
+	 * @param lineNo the input line where the record starts
+	 * @param fingerprint the journal's key of the line's request
+	 */
+	public record Key(String customId, long lineNo, String fingerprint) {
 	}
 
 	/** The batch metadata key that names the run. */
@@ -190,6 +201,14 @@ public final class BatchLedger {
 				}, runId, partNo);
 	}
 
+	/** The keys of the part's lines in input order, one at a time, their request bodies not read. */
+	public void keys(long runId, int partNo, Consumer<Key> each) {
+		jdbc.query("SELECT CUSTOM_ID, LINE_NO, FINGERPRINT FROM PB_BATCH_LINE WHERE RUN_ID = ? AND PART_NO = ? "
+				+ "ORDER BY RECORD_NO", (ResultSet rs) -> {
+					each.accept(new Key(rs.getString(1), rs.getLong(2), rs.getString(3)));
+				}, runId, partNo);
+	}
+
 	/** Records what became of lines: {@code errors} by custom id, as {@link LineError#json()} (null when answered). */
 	public void outcomes(long runId, Outcome outcome, Map<String, @Nullable String> errors) {
 		jdbc.batchUpdate("UPDATE PB_BATCH_LINE SET OUTCOME = ?, ERROR = ? WHERE RUN_ID = ? AND CUSTOM_ID = ?",
@@ -217,11 +236,17 @@ public final class BatchLedger {
 		return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
 	}
 
-	/** Whether one of the run's batches answered the request with this fingerprint. */
-	public boolean answered(long runId, String fingerprint) {
-		Long n = jdbc.queryForObject("SELECT COUNT(*) FROM PB_BATCH_LINE WHERE RUN_ID = ? AND FINGERPRINT = ? "
-				+ "AND OUTCOME = ?", Long.class, runId, fingerprint, Outcome.OK.name());
-		return n != null && n > 0;
+	/**
+	 * The fingerprints of the run's requests that none of its batches answered (refused, to try again, or not seen):
+	 * the rows {@code --batch-fallback live} sends live. Read once per step, instead of a look per row; as many as
+	 * such lines.
+	 */
+	public Set<String> notAnsweredByBatch(long runId) {
+		// a request asked by two records is answered when either of its lines is
+		return new HashSet<>(jdbc.queryForList("SELECT L.FINGERPRINT FROM PB_BATCH_LINE L WHERE L.RUN_ID = ? AND "
+				+ "(L.OUTCOME IS NULL OR L.OUTCOME <> ?) AND NOT EXISTS (SELECT 1 FROM PB_BATCH_LINE A WHERE A.RUN_ID = "
+				+ "L.RUN_ID AND A.FINGERPRINT = L.FINGERPRINT AND A.OUTCOME = ?)", String.class, runId, Outcome.OK.name(),
+				Outcome.OK.name()));
 	}
 
 	/** Lines of the run by outcome (null: none yet). */

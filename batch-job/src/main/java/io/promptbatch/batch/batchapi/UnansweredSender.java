@@ -4,7 +4,6 @@ import io.promptbatch.batch.fanout.WindowDispatcher;
 import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatOutcome;
-import io.promptbatch.core.client.RequestBody;
 import io.promptbatch.core.client.RetriableChatException;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,18 +16,14 @@ public final class UnansweredSender implements WindowDispatcher.Sender {
 
 	private final BatchLedger ledger;
 	private final long runId;
-	private final String endpoint;
 
-	/** @param endpoint the run's recorded base URL, part of each request's fingerprint */
-	public UnansweredSender(BatchLedger ledger, long runId, String endpoint) {
+	public UnansweredSender(BatchLedger ledger, long runId) {
 		this.ledger = ledger;
 		this.runId = runId;
-		this.endpoint = endpoint;
 	}
 
 	@Override
-	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
-		String fingerprint = RequestBody.fingerprint(endpoint, body);
+	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body, String fingerprint) {
 		ChatException error = ledger.error(runId, fingerprint)
 			.map(LineError::parse)
 			.map(LineError::toException)

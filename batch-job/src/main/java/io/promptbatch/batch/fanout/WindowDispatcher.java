@@ -25,7 +25,11 @@ public final class WindowDispatcher implements Dispatcher {
 	/** Sends one row's request, with all its attempts. The live one is the {@link ChatClient}. */
 	public interface Sender extends AutoCloseable {
 
-		CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body);
+		/**
+		 * @param body the request's canonical body
+		 * @param fingerprint the journal's key of the request (base URL and body), as the row was resolved with
+		 */
+		CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body, String fingerprint);
 
 		@Override
 		void close();
@@ -38,7 +42,7 @@ public final class WindowDispatcher implements Dispatcher {
 			return new Sender() {
 
 				@Override
-				public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
+				public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body, String fingerprint) {
 					return client.sendInSlot(request, body);
 				}
 
@@ -126,7 +130,7 @@ public final class WindowDispatcher implements Dispatcher {
 		CompletableFuture<AnswerRow> slot = buffer.add();
 		CompletableFuture<ChatOutcome> sending;
 		try {
-			sending = sender.send(request, body);
+			sending = sender.send(request, body, fingerprint);
 		}
 		catch (RuntimeException e) {
 			// a request that could not even start is the row's failure, never a slot left open

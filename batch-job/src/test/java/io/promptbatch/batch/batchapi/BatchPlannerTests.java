@@ -113,6 +113,70 @@ class BatchPlannerTests {
 	}
 
 	@Test
+	void rowsAreReadOnceAndAProblemFoundAfterLinesWereWrittenRecordsNothing() throws Exception {
+		// given: 1,200 rows, more than the planner writes at a time, and a setting kimi-k2.5 fixes on the 1,100th
+		Ledgers l = new Ledgers(dir);
+		var json = JsonMapper.builder().build();
+		List<RowResolver.Resolved> rows = new ArrayList<>();
+		for (int i = 1; i <= 1200; i++) {
+			rows.add(i == 1100 ? Ledgers.row(i, "kimi-k2.5", Map.of("top_p", json.readTree("0.5")))
+					: Ledgers.row(i, "kimi-k2.5"));
+		}
+		int[] reads = { 0 };
+		Iterable<RowResolver.Resolved> counted = () -> {
+			reads[0]++;
+			return rows.iterator();
+		};
+		// when, then
+		assertThatThrownBy(() -> new BatchPlanner(l.ledger, BatchLimits.MOONSHOT, INPUT).plan(1, "tag", counted))
+			.isInstanceOf(InputException.class)
+			.hasMessageStartingWith("prompts.csv:1101: kimi-k2.5 does not let batch requests set top_p");
+		assertThat(reads[0]).isEqualTo(1);
+		assertThat(l.jdbc.queryForObject("SELECT COUNT(*) FROM PB_BATCH_LINE", Long.class)).isZero();
+		assertThat(l.ledger.parts(1)).isEmpty();
+		// and: without the problem the same rows are planned, read once
+		rows.set(1099, Ledgers.row(1100, "kimi-k2.5"));
+		assertThat(new BatchPlanner(l.ledger, BatchLimits.MOONSHOT, INPUT).plan(1, "tag", counted)).isEqualTo(1);
+		assertThat(reads[0]).isEqualTo(2);
+		assertThat(l.ledger.count(1, null)).isEqualTo(1200);
+	}
+
+	@Test
+	void aLinesSizeIsItsBytesInTheFileWithTextOutsideAscii() throws Exception {
+		// given: prompts in Chinese (three bytes a character in UTF-8), a file limit of exactly two lines
+		Ledgers l = new Ledgers(dir);
+		List<RowResolver.Resolved> rows = List.of(chinese(1), chinese(2), chinese(3));
+		long first = fileBytes(rows.get(0));
+		long two = first + fileBytes(rows.get(1));
+		assertThat(BatchPlanner.lineSize("r1", rows.get(0).body().length)).isEqualTo(first);
+		// when: two lines fit exactly, then one byte less
+		int exact = new BatchPlanner(l.ledger, BatchLimits.OPENAI.override(two, 0), INPUT).plan(1, "tag", rows);
+		int less = new BatchPlanner(l.ledger, BatchLimits.OPENAI.override(two - 1, 0), INPUT).plan(2, "tag", rows);
+		// then
+		assertThat(exact).isEqualTo(2);
+		assertThat(customIds(l.ledger, 1)).containsExactly("r1", "r2");
+		assertThat(less).isEqualTo(3);
+	}
+
+	/** A record in Chinese, resolved as a live run would. */
+	private static RowResolver.Resolved chinese(long n) {
+		io.promptbatch.core.prompt.Prompt prompt = new io.promptbatch.core.prompt.Prompt(n, n + 1, "p" + n,
+				List.of(new io.promptbatch.core.chat.Message("user", "请用一句话解释第" + n + "个问题")), "kimi-k2.5", Map.of());
+		io.promptbatch.core.chat.ChatRequest request = new io.promptbatch.batch.fanout.RequestFactory("kimi-k2.5", true,
+				null, null, Map.of(), "http://127.0.0.1:9/v1", null).requestFor(prompt);
+		byte[] body = io.promptbatch.core.client.RequestBody.of(request);
+		return new RowResolver.Resolved(prompt, request, body,
+				io.promptbatch.core.client.RequestBody.fingerprint("http://127.0.0.1:9/v1", body), null);
+	}
+
+	/** The bytes of a row's line in a batch file, newline included, as the file is written. */
+	private static long fileBytes(RowResolver.Resolved row) {
+		return BatchPlanner.batchLine(BatchPlanner.customId(row.prompt().recordNumber()),
+				new String(row.body(), java.nio.charset.StandardCharsets.UTF_8))
+			.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
+	}
+
+	@Test
 	void aFollowUpMovesTheUnansweredLinesIntoNewPartsOfTheNextRound() throws Exception {
 		Ledgers l = new Ledgers(dir);
 		BatchPlanner planner = new BatchPlanner(l.ledger, BatchLimits.OPENAI, INPUT);

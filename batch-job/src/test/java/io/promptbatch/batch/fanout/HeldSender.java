@@ -14,8 +14,8 @@ import java.util.function.Predicate;
  */
 final class HeldSender implements WindowDispatcher.Sender {
 
-	/** One request and its outcome, complete once answered. */
-	record Call(ChatRequest request, CompletableFuture<ChatOutcome> outcome) {
+	/** One request, the fingerprint it was sent with, and its outcome, complete once answered. */
+	record Call(ChatRequest request, String fingerprint, CompletableFuture<ChatOutcome> outcome) {
 
 		String content() {
 			return request.messages().get(request.messages().size() - 1).content();
@@ -43,8 +43,8 @@ final class HeldSender implements WindowDispatcher.Sender {
 	}
 
 	@Override
-	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body) {
-		Call call = new Call(request, new CompletableFuture<>());
+	public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body, String fingerprint) {
+		Call call = new Call(request, fingerprint, new CompletableFuture<>());
 		calls.add(call);
 		if (!held.test(request)) {
 			call.outcome().complete(answer.apply(request));

@@ -154,6 +154,21 @@ class WindowDispatcherTests {
 	}
 
 	@Test
+	void theSenderIsGivenTheFingerprintTheRowWasResolvedWith() throws Exception {
+		// given
+		HeldSender sender = HeldSender.answering();
+		WindowDispatcher dispatcher = dispatcher(sender, 2, 4, recordAtOnce);
+		RowResolver.Resolved row = Fixtures.resolved(3);
+		// when
+		assertThat(dispatcher.room()).isTrue();
+		dispatcher.send(row);
+		// then: the sender and the journal have the row's own fingerprint, computed once by the resolver
+		assertThat(sender.calls).extracting(HeldSender.Call::fingerprint).containsExactly(row.fingerprint());
+		await().atMost(Duration.ofSeconds(5)).until(() -> recorded.size() == 1);
+		assertThat(recorded).containsExactly(row.fingerprint());
+	}
+
+	@Test
 	void closingItClosesTheSender() {
 		HeldSender sender = HeldSender.answering();
 		dispatcher(sender, 1, 1, recordAtOnce).close();
