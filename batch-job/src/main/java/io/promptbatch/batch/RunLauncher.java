@@ -118,17 +118,16 @@ public final class RunLauncher {
 		return outcome(execution, expectedRows, false, Duration.ofNanos(System.nanoTime() - start));
 	}
 
-	/** Continues the given run (by its id, as {@code runs} lists it), or the most recent failed or stopped run when null. */
-	public RunOutcome resume(@Nullable Long runId) throws Exception {
-		JobExecution target = toResume(runId);
-		if (target == null) {
-			throw new IllegalArgumentException(runId == null ? "there is no failed or stopped run to resume"
-					: "there is no run " + runId);
-		}
+	/**
+	 * Continues a run {@link #resumable} found: the given run (by its id, as {@code runs} lists it), or the most recent
+	 * failed or stopped run.
+	 */
+	public RunOutcome resume(Resumable resumable) throws Exception {
+		JobExecution target = resumable.execution();
 		if (target.getStatus() == BatchStatus.UNKNOWN) {
 			recovery.recoverUnknown(target);
 		}
-		long expected = target.getJobParameters().getLong(RunParameters.TOTAL, 0L);
+		long expected = resumable.expectedRows();
 		if (target.getStatus() == BatchStatus.COMPLETED) {
 			return outcome(target, expected, true, Duration.ZERO);
 		}
@@ -145,26 +144,31 @@ public final class RunLauncher {
 		}
 	}
 
-	/** The last execution of the given run, or of the most recent failed or stopped run when null; or null. */
-	private @Nullable JobExecution toResume(@Nullable Long runId) {
-		recovery.recoverAbandoned();
-		if (runId == null) {
-			return lastRestartable();
-		}
-		JobInstance instance = repository.getJobInstance(runId);
-		return instance == null ? null : repository.getLastJobExecution(instance);
+	/**
+	 * A run {@link #resume} continues, with the records its input holds.
+	 * @param execution the run's last execution, which {@link #resume} restarts
+	 */
+	public record Resumable(RunRecord run, long expectedRows, JobExecution execution) {
 	}
 
-	/** A run {@link #resume} would continue, with the records its input holds. */
-	public record Resumable(RunRecord run, long expectedRows) {
-	}
-
-	/** The run {@link #resume} would continue for the same argument, when there is one. */
+	/**
+	 * The run to continue: the given run, or the most recent failed or stopped run when null; abandoned runs are
+	 * marked failed first, so that they are found.
+	 */
 	public java.util.Optional<Resumable> resumable(@Nullable Long runId) {
-		JobExecution target = toResume(runId);
+		recovery.recoverAbandoned();
+		JobExecution target;
+		if (runId == null) {
+			target = lastRestartable();
+		}
+		else {
+			JobInstance instance = repository.getJobInstance(runId);
+			target = instance == null ? null : repository.getLastJobExecution(instance);
+		}
 		RunRecord record = target == null ? null : record(target.getJobInstance());
 		return record == null ? java.util.Optional.empty()
-				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L)));
+				: java.util.Optional.of(new Resumable(record, target.getJobParameters().getLong(RunParameters.TOTAL, 0L),
+						target));
 	}
 
 	/** The most recent runs, newest first. */
@@ -239,15 +243,6 @@ public final class RunLauncher {
 			}
 		}
 		return rows == 0 ? java.util.Optional.empty() : java.util.Optional.of(new double[] { (double) tokens / rows, runs });
-	}
-
-	/** The output file of the run an execution belongs to. */
-	public java.nio.file.Path outputOf(long executionId) {
-		JobExecution execution = repository.getJobExecution(executionId);
-		if (execution == null) {
-			throw new IllegalArgumentException("there is no run execution " + executionId);
-		}
-		return RunParameters.toSpec(execution.getJobParameters()).files().output();
 	}
 
 	private @Nullable JobExecution lastRestartable() {

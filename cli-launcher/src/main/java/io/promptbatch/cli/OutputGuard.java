@@ -16,6 +16,19 @@ final class OutputGuard {
 	private OutputGuard() {
 	}
 
+	/**
+	 * Takes the output's lock: one run per output file, whatever its state directory.
+	 * @throws PromptbatchCommand.UsageException when another process holds it
+	 */
+	static OutputLock lock(Path output) throws IOException {
+		try {
+			return OutputLock.acquire(output);
+		}
+		catch (IllegalStateException e) {
+			throw new PromptbatchCommand.UsageException(e.getMessage());
+		}
+	}
+
 	/** The files a run with this output writes besides the output itself. */
 	static List<Path> companions(Path output) {
 		return List.of(RejectsFile.pathFor(output), SummaryFile.pathFor(output), RunReports.defaultPath(output),

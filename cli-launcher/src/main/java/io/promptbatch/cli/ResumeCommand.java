@@ -6,10 +6,10 @@ import io.promptbatch.batch.RunOutcome;
 import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.state.OutputLock;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 import org.springframework.batch.core.BatchStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code promptbatch resume}: continues the last failed or stopped run. */
@@ -23,8 +23,8 @@ final class ResumeCommand extends StateCommand {
 	@Option(names = "--run", paramLabel = "ID", description = "The run to continue, as 'promptbatch runs' lists it (default: the last failed or stopped run).")
 	@Nullable Long runId;
 
-	@Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s", description = "How often to print a progress line when stderr is not a terminal (default: ${DEFAULT-VALUE}).")
-	java.time.Duration progressInterval;
+	@Mixin
+	ProgressOptions progress;
 
 	@Override
 	public Integer call() throws Exception {
@@ -52,30 +52,20 @@ final class ResumeCommand extends StateCommand {
 				}
 				RunOutcome outcome;
 				// one run per output file, as for 'run'
-				try (OutputLock lock = lockOf(resumable.run().spec().files().output())) {
-					try (ProgressPrinter progress = ProgressPrinter.start(session.progress(), err,
-							resumable.expectedRows(), System.console() != null, progressInterval)) {
-						outcome = session.launcher().resume(runId);
+				try (OutputLock lock = OutputGuard.lock(resumable.run().spec().files().output())) {
+					try (ProgressPrinter printer = ProgressPrinter.start(session.progress(), err,
+							resumable.expectedRows(), System.console() != null, progress.progressInterval)) {
+						outcome = session.launcher().resume(resumable);
 					}
-					Path output = session.launcher().outputOf(outcome.executionId());
-					Summary.print(err, outcome, output, state.stateDir, session.progress().adaptiveConcurrency(),
+					Summary.print(err, outcome, outcome.output(), state.stateDir, session.progress().adaptiveConcurrency(),
 							Endpoints.isSimulator(resumable.run().spec().target().baseUrl()));
 					if (resumable.run().spec().files().report() && !outcome.alreadyComplete()) {
-						RunCommand.writeReport(session, outcome, err);
+						RunReports.writeAtEnd(session, outcome, err);
 					}
 				}
 				stop.exitCode(outcome.exitCode());
 				return outcome.exitCode();
 			}
-		}
-	}
-
-	private static OutputLock lockOf(Path output) throws java.io.IOException {
-		try {
-			return OutputLock.acquire(output);
-		}
-		catch (IllegalStateException e) {
-			throw new PromptbatchCommand.UsageException(e.getMessage());
 		}
 	}
 }

@@ -2,6 +2,7 @@ package io.promptbatch.cli;
 
 import io.promptbatch.batch.CacheMode;
 import io.promptbatch.batch.Endpoints;
+import io.promptbatch.batch.RunOutcome;
 import io.promptbatch.batch.RunRecord;
 import io.promptbatch.batch.Concurrency;
 import io.promptbatch.batch.RunSpec;
@@ -13,6 +14,7 @@ import io.promptbatch.report.OutputRows;
 import io.promptbatch.report.ReportData;
 import io.promptbatch.report.RunInfo;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
@@ -30,6 +32,21 @@ final class RunReports {
 	/** Where a run's page goes unless told otherwise: {@code <output>.report.html}. */
 	static Path defaultPath(Path output) {
 		return output.resolveSibling(output.getFileName() + ".report.html");
+	}
+
+	/** Writes the page of a run that just ended ({@code --report}), saying where, or why not and what to do. */
+	static void writeAtEnd(JobSession session, RunOutcome outcome, PrintWriter err) {
+		try {
+			var run = session.launcher().run(outcome.instanceId());
+			if (run.isPresent()) {
+				err.printf("  report: %s%n", write(session, run.get(), null));
+			}
+		}
+		catch (IOException | RuntimeException e) {
+			err.printf("  report: could not be written (%s); try 'promptbatch report --output %s'%n", e.getMessage(),
+					outcome.output());
+		}
+		err.flush();
 	}
 
 	static Path write(JobSession session, RunRecord run, @Nullable Path to) throws IOException {
