@@ -8,15 +8,12 @@ import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.fanout.RowResolver;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.core.client.batchapi.BatchApiClient;
-import io.promptbatch.core.prompt.Prompt;
 import io.promptbatch.core.prompt.PromptOptions;
 import io.promptbatch.core.prompt.PromptReader;
 import io.promptbatch.core.provider.BatchLimits;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.DefaultJobKeyGenerator;
@@ -127,48 +124,13 @@ public final class BatchApiTasklet implements Tasklet {
 		return RepeatStatus.FINISHED;
 	}
 
-	/** The range's rows that need a request, resolved as a live run resolves them; read afresh on each call. */
+	/** The range's rows that need a request, resolved as a live run resolves them. */
 	private Iterator<RowResolver.Resolved> rowsToSend(RowResolver resolver) {
 		RunSpec.Files files = spec.files();
 		PromptOptions options = new PromptOptions(spec.request().system(), spec.request().template(),
 				files.skipInvalid());
 		PromptReader reader = PromptReader.open(files.input(), options);
 		long skipped = reader.skip(files.from());
-		long[] left = { skipped < files.from() ? 0 : files.to() - files.from() };
-		return new Iterator<>() {
-
-			private RowResolver.@Nullable Resolved next = advance();
-
-			private RowResolver.@Nullable Resolved advance() {
-				while (left[0] > 0) {
-					Prompt prompt = reader.read();
-					if (prompt == null) {
-						break;
-					}
-					left[0]--;
-					RowResolver.Resolved row = resolver.resolve(prompt);
-					if (BatchPlanner.toSend(row)) {
-						return row;
-					}
-				}
-				reader.close();
-				return null;
-			}
-
-			@Override
-			public boolean hasNext() {
-				return next != null;
-			}
-
-			@Override
-			public RowResolver.Resolved next() {
-				RowResolver.Resolved row = next;
-				if (row == null) {
-					throw new NoSuchElementException();
-				}
-				next = advance();
-				return row;
-			}
-		};
+		return BatchPlanner.toSend(reader, skipped < files.from() ? 0 : files.to() - files.from(), resolver);
 	}
 }

@@ -3,13 +3,17 @@ package io.promptbatch.batch.batchapi;
 import io.promptbatch.batch.fanout.RowResolver;
 import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.prompt.InputException;
+import io.promptbatch.core.prompt.Prompt;
+import io.promptbatch.core.prompt.PromptReader;
 import io.promptbatch.core.provider.BatchLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
@@ -239,5 +243,48 @@ public final class BatchPlanner {
 	/** Only the rows whose request is to be sent. */
 	static boolean toSend(RowResolver.Resolved row) {
 		return row.settled() == null && row.request() != null && row.body() != null && row.fingerprint() != null;
+	}
+
+	/**
+	 * The rows whose request is to be sent among the next {@code records} of {@code reader}, each resolved as it is
+	 * reached; the reader is closed after the last.
+	 */
+	static Iterator<RowResolver.Resolved> toSend(PromptReader reader, long records, RowResolver resolver) {
+		long[] left = { records };
+		return new Iterator<>() {
+
+			private RowResolver.@Nullable Resolved next = advance();
+
+			private RowResolver.@Nullable Resolved advance() {
+				while (left[0] > 0) {
+					Prompt prompt = reader.read();
+					if (prompt == null) {
+						break;
+					}
+					left[0]--;
+					RowResolver.Resolved row = resolver.resolve(prompt);
+					if (toSend(row)) {
+						return row;
+					}
+				}
+				reader.close();
+				return null;
+			}
+
+			@Override
+			public boolean hasNext() {
+				return next != null;
+			}
+
+			@Override
+			public RowResolver.Resolved next() {
+				RowResolver.Resolved row = next;
+				if (row == null) {
+					throw new NoSuchElementException();
+				}
+				next = advance();
+				return row;
+			}
+		};
 	}
 }
