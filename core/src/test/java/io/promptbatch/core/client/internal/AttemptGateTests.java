@@ -8,6 +8,7 @@ import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
+import io.promptbatch.core.limit.ManualTimer;
 import io.promptbatch.core.limit.OutageBreaker;
 import io.promptbatch.core.limit.ProviderOutageException;
 import io.promptbatch.core.limit.RateLimiter;
@@ -15,8 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,44 +183,5 @@ class AttemptGateTests {
 		assertThat(failure).isInstanceOf(ProviderOutageException.class)
 			.hasMessageContaining("api.example")
 			.hasMessageContaining("run the same command again when the provider is back");
-	}
-
-	/** Records what is scheduled and runs it only when the test says so. */
-	private static final class ManualTimer extends ScheduledThreadPoolExecutor {
-
-		final List<Long> delays = new ArrayList<>();
-
-		private final List<Runnable> scheduled = new ArrayList<>();
-
-		ManualTimer() {
-			super(0);
-		}
-
-		@Override
-		public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-			delays.add(unit.toNanos(delay));
-			scheduled.add(command);
-			return new CompletableFutureScheduled();
-		}
-
-		void runScheduled() {
-			List<Runnable> due = new ArrayList<>(scheduled);
-			scheduled.clear();
-			due.forEach(Runnable::run);
-		}
-	}
-
-	/** A scheduled future nobody looks at. */
-	private static final class CompletableFutureScheduled extends CompletableFuture<Void> implements ScheduledFuture<Void> {
-
-		@Override
-		public long getDelay(TimeUnit unit) {
-			return 0;
-		}
-
-		@Override
-		public int compareTo(java.util.concurrent.Delayed other) {
-			return 0;
-		}
 	}
 }
