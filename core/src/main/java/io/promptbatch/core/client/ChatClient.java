@@ -137,8 +137,8 @@ public final class ChatClient implements AutoCloseable {
 		// outage's pause or an adaptive concurrency slot before it (retries and their back-off do count)
 		AtomicLong sent = new AtomicLong();
 		AtomicInteger attempts = new AtomicInteger();
-		byte[] body = stream ? WireFormat.streamingRequestBody(request)
-				: requestBody != null ? requestBody : WireFormat.requestBody(request);
+		byte[] plain = requestBody != null ? requestBody : WireFormat.requestBody(request);
+		byte[] body = stream ? WireFormat.streamingRequestBody(plain) : plain;
 		long tokenEstimate = tokens.estimate(request);
 		return failsafe.getStageAsync(() -> {
 			attempts.incrementAndGet();

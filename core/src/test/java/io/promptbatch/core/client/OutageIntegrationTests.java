@@ -53,11 +53,12 @@ class OutageIntegrationTests {
 
 			// then: all answered, with a handful of failed requests, not 40 rows retrying for 2.5 s each
 			assertThat(outcomes).allMatch(o -> o instanceof ChatOutcome.Answered);
-			// each row's first attempt (40), the attempts the breaker lets through before it has counted the failures
-			// that trip it (at most its window of 20: answers are read on the client's selector thread and reach the
-			// breaker one by one, so some rows' first retries can go out first), and its probes: 41 to 60 in 11 runs;
-			// rows retrying through the outage would be thousands
-			assertThat(sim.counters().status(503)).isLessThan(40 + 20 + 5);
+			// each row's first attempt (40) and the probe at about 1 s (the next, at about 3 s, finds the provider back);
+			// no retry goes out while the failures that open the breaker arrive (the breaker holds attempts after a
+			// server failure while others are in flight): 41 in 8 of 10 runs at load 21, 40 and 37 in the others (the
+			// last rows' first attempts held until the provider was back); rows retrying through the outage would be
+			// thousands
+			assertThat(sim.counters().status(503)).isLessThanOrEqualTo(40 + 2);
 			assertThat(sim.counters().status(200)).isEqualTo(40);
 		}
 	}

@@ -63,7 +63,7 @@ class MaxTokensFieldTests {
 
 		// when
 		JsonNode completionBody = WireFormat.JSON.readTree(WireFormat.requestBody(completion));
-		JsonNode plainBody = WireFormat.JSON.readTree(WireFormat.streamingRequestBody(plain));
+		JsonNode plainBody = WireFormat.JSON.readTree(WireFormat.streamingRequestBody(WireFormat.requestBody(plain)));
 
 		// then
 		assertThat(completionBody.get("max_completion_tokens").asInt()).isEqualTo(256);

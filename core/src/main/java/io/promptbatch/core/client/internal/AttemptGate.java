@@ -83,11 +83,6 @@ public final class AttemptGate {
 		return limit;
 	}
 
-	/** {@link #attempt(long, Supplier, RowSlot)} of a row on its own: a slot for this attempt only. */
-	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send) {
-		return attempt(tokenEstimate, send, RowSlot.perAttempt());
-	}
-
 	/**
 	 * Sends one attempt through the gate.
 	 *

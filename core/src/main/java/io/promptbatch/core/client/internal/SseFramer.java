@@ -1,9 +1,7 @@
 package io.promptbatch.core.client.internal;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.function.Consumer;
 
 /**
  * Server-sent-event framing: bytes, in buffers cut anywhere, to the data of each event. Lines end in LF
@@ -34,16 +32,6 @@ final class SseFramer {
 	/** @param events told the data of each event, stripped of surrounding ASCII white space */
 	SseFramer(Events events) {
 		this.events = events;
-	}
-
-	/** @param events told the data of each event as text, stripped of surrounding white space */
-	SseFramer(Consumer<String> events) {
-		this((bytes, offset, n) -> {
-			String text = new String(bytes, offset, n, StandardCharsets.UTF_8).strip();
-			if (!text.isEmpty()) {
-				events.accept(text);
-			}
-		});
 	}
 
 	/** Frames the buffer's remaining bytes; a line cut at its end is completed by the next buffer. */

@@ -36,7 +36,7 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
 	private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-	private final SseFramer framer = new SseFramer((SseFramer.Events) this::onEvent);
+	private final SseFramer framer = new SseFramer(this::onEvent);
 	private final StreamedBody body = new StreamedBody();
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;

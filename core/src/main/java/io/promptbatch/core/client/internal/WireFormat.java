@@ -7,6 +7,7 @@ import io.promptbatch.core.client.ChatResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +23,10 @@ public final class WireFormat {
 
 	public static final JsonMapper JSON = JsonMapper.builder().build();
 
+	/** What a streamed request's body has after a plain one's fields, its closing brace included. */
+	private static final byte[] STREAM_FIELDS = ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
+		.getBytes(StandardCharsets.US_ASCII);
+
 	private WireFormat() {
 	}
 
@@ -34,15 +39,22 @@ public final class WireFormat {
 	}
 
 	/**
-	 * The body of a streamed request: the same fields, then {@code stream} and
+	 * The body of a streamed request: a {@link #requestBody}'s fields, then {@code stream} and
 	 * {@code stream_options.include_usage}, so that servers that report usage only when asked (OpenAI,
-	 * vLLM, llama.cpp) still give token counts.
+	 * vLLM, llama.cpp) still give token counts. The two fields are appended to the bytes given, not
+	 * written again from a tree: a request cannot carry them already ({@link ChatRequest#RESERVED}).
+	 *
+	 * @param requestBody the request's {@link #requestBody}
 	 */
-	public static byte[] streamingRequestBody(ChatRequest request) {
-		ObjectNode body = body(request);
-		body.put("stream", true);
-		body.putObject("stream_options").put("include_usage", true);
-		return JSON.writeValueAsBytes(body);
+	public static byte[] streamingRequestBody(byte[] requestBody) {
+		int end = requestBody.length - 1;
+		if (end < 1 || requestBody[end] != '}') {
+			throw new IllegalArgumentException("a request body is a JSON object, was " + requestBody.length
+					+ " bytes not ending in '}'");
+		}
+		byte[] body = Arrays.copyOf(requestBody, end + STREAM_FIELDS.length);
+		System.arraycopy(STREAM_FIELDS, 0, body, end, STREAM_FIELDS.length);
+		return body;
 	}
 
 	private static ObjectNode body(ChatRequest request) {

@@ -1,5 +1,6 @@
 package io.promptbatch.core.client.internal;
 
+import static io.promptbatch.core.client.internal.AttemptGate.RowSlot.perAttempt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.core.chat.Usage;
@@ -7,6 +8,7 @@ import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
+import io.promptbatch.core.limit.ManualTimer;
 import io.promptbatch.core.limit.OutageBreaker;
 import io.promptbatch.core.limit.ProviderOutageException;
 import io.promptbatch.core.limit.RateLimiter;
@@ -14,8 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,7 +69,7 @@ class AttemptGateTests {
 
 		// when: three attempts at the same instant
 		for (int i = 0; i < 3; i++) {
-			gate.attempt(0, answering(sent)).join();
+			gate.attempt(0, answering(sent), perAttempt()).join();
 		}
 
 		// then: the first went at once, the others waited 100 and 200 ms
@@ -86,8 +86,8 @@ class AttemptGateTests {
 		AtomicInteger sent = new AtomicInteger();
 
 		// when: an attempt reserves 500 tokens and the provider reports 100
-		gate.attempt(500, answering(sent)).join();
-		gate.attempt(1, answering(sent)).join();
+		gate.attempt(500, answering(sent), perAttempt()).join();
+		gate.attempt(1, answering(sent), perAttempt()).join();
 
 		// then: the next waits for the 100 used, not the 500 reserved
 		assertThat(waits).singleElement()
@@ -100,8 +100,8 @@ class AttemptGateTests {
 		CompletableFuture<ChatResponse> first = new CompletableFuture<>();
 		AtomicInteger sent = new AtomicInteger();
 
-		CompletableFuture<ChatResponse> a = gate.attempt(0, () -> first);
-		CompletableFuture<ChatResponse> b = gate.attempt(0, answering(sent));
+		CompletableFuture<ChatResponse> a = gate.attempt(0, () -> first, perAttempt());
+		CompletableFuture<ChatResponse> b = gate.attempt(0, answering(sent), perAttempt());
 		assertThat(sent).hasValue(0);
 
 		first.complete(ANSWER);
@@ -120,12 +120,12 @@ class AttemptGateTests {
 		// when: building the attempt throws (a header the HTTP library refuses, say)
 		CompletableFuture<ChatResponse> broken = gate.attempt(0, () -> {
 			throw new IllegalArgumentException("refused");
-		});
+		}, perAttempt());
 
 		// then: that attempt fails, and the one slot is free for the next
 		assertThat(broken.handle((r, e) -> e).join()).hasRootCauseInstanceOf(IllegalArgumentException.class);
 		assertThat(limit.inFlight()).isZero();
-		assertThat(gate.attempt(0, answering(sent)).join()).isSameAs(ANSWER);
+		assertThat(gate.attempt(0, answering(sent), perAttempt()).join()).isSameAs(ANSWER);
 		assertThat(sent).hasValue(1);
 	}
 
@@ -134,8 +134,8 @@ class AttemptGateTests {
 		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(8);
 		AttemptGate gate = new AttemptGate(null, null, breaker, limit, delay);
 
-		gate.attempt(0, failing(429)).handle((r, e) -> e).join();
-		gate.attempt(0, failing(500)).handle((r, e) -> e).join();
+		gate.attempt(0, failing(429), perAttempt()).handle((r, e) -> e).join();
+		gate.attempt(0, failing(500), perAttempt()).handle((r, e) -> e).join();
 
 		assertThat(limit.state().overloads()).isEqualTo(1);
 		assertThat(limit.inFlight()).isZero();
@@ -146,15 +146,15 @@ class AttemptGateTests {
 		// given: 2 answers and 18 server failures
 		AttemptGate gate = new AttemptGate(null, null, breaker, null, delay);
 		AtomicInteger sent = new AtomicInteger();
-		gate.attempt(0, answering(sent)).join();
-		gate.attempt(0, answering(sent)).join();
+		gate.attempt(0, answering(sent), perAttempt()).join();
+		gate.attempt(0, answering(sent), perAttempt()).join();
 		for (int i = 0; i < 18; i++) {
-			gate.attempt(0, failing(503)).handle((r, e) -> e).join();
+			gate.attempt(0, failing(503), perAttempt()).handle((r, e) -> e).join();
 		}
 
 		// when: two more attempts
-		CompletableFuture<ChatResponse> a = gate.attempt(0, answering(sent));
-		CompletableFuture<ChatResponse> b = gate.attempt(0, answering(sent));
+		CompletableFuture<ChatResponse> a = gate.attempt(0, answering(sent), perAttempt());
+		CompletableFuture<ChatResponse> b = gate.attempt(0, answering(sent), perAttempt());
 
 		// then: both wait; after the first pause (1 s) one probes, and its answer lets the other go
 		assertThat(sent).hasValue(2);
@@ -170,9 +170,9 @@ class AttemptGateTests {
 		// given: 20 server failures open the breaker
 		AttemptGate gate = new AttemptGate(null, null, breaker, null, delay);
 		for (int i = 0; i < 20; i++) {
-			gate.attempt(0, failing(500)).handle((r, e) -> e).join();
+			gate.attempt(0, failing(500), perAttempt()).handle((r, e) -> e).join();
 		}
-		CompletableFuture<ChatResponse> waiting = gate.attempt(0, answering(new AtomicInteger()));
+		CompletableFuture<ChatResponse> waiting = gate.attempt(0, answering(new AtomicInteger()), perAttempt());
 
 		// when: the probe is due 6 s later, past the 5 s allowed
 		now.addAndGet(TimeUnit.SECONDS.toNanos(6));
@@ -183,44 +183,5 @@ class AttemptGateTests {
 		assertThat(failure).isInstanceOf(ProviderOutageException.class)
 			.hasMessageContaining("api.example")
 			.hasMessageContaining("run the same command again when the provider is back");
-	}
-
-	/** Records what is scheduled and runs it only when the test says so. */
-	private static final class ManualTimer extends ScheduledThreadPoolExecutor {
-
-		final List<Long> delays = new ArrayList<>();
-
-		private final List<Runnable> scheduled = new ArrayList<>();
-
-		ManualTimer() {
-			super(0);
-		}
-
-		@Override
-		public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-			delays.add(unit.toNanos(delay));
-			scheduled.add(command);
-			return new CompletableFutureScheduled();
-		}
-
-		void runScheduled() {
-			List<Runnable> due = new ArrayList<>(scheduled);
-			scheduled.clear();
-			due.forEach(Runnable::run);
-		}
-	}
-
-	/** A scheduled future nobody looks at. */
-	private static final class CompletableFutureScheduled extends CompletableFuture<Void> implements ScheduledFuture<Void> {
-
-		@Override
-		public long getDelay(TimeUnit unit) {
-			return 0;
-		}
-
-		@Override
-		public int compareTo(java.util.concurrent.Delayed other) {
-			return 0;
-		}
 	}
 }

@@ -17,7 +17,12 @@ class SseFramerTests {
 
 	private final List<String> events = new ArrayList<>();
 
-	private final SseFramer framer = new SseFramer(events::add);
+	private final SseFramer framer = new SseFramer(collecting(events));
+
+	/** Each event's data as text, added to {@code events}. */
+	private static SseFramer.Events collecting(List<String> events) {
+		return (bytes, offset, n) -> events.add(new String(bytes, offset, n, StandardCharsets.UTF_8));
+	}
 
 	@Test
 	void framesDataEventsAndSkipsCommentsAndOtherFields() {
@@ -35,7 +40,7 @@ class SseFramerTests {
 		for (int cut = 0; cut <= bytes.length; cut++) {
 			// given: the stream in two buffers, cut inside a line, a CRLF or a UTF-8 character
 			List<String> seen = new ArrayList<>();
-			SseFramer split = new SseFramer(seen::add);
+			SseFramer split = new SseFramer(collecting(seen));
 
 			// when
 			split.feed(ByteBuffer.wrap(bytes, 0, cut));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 class WireFormatTests {
 
@@ -39,6 +40,35 @@ class WireFormatTests {
 		assertThat(WireFormat.fingerprint("http://x/v1", new ChatRequest("m", messages, 10, 0.5, Map.of())))
 			.isNotEqualTo(WireFormat.fingerprint("http://x/v1", a));
 		assertThat(WireFormat.fingerprint("http://y/v1", a)).isNotEqualTo(WireFormat.fingerprint("http://x/v1", a));
+	}
+
+	@Test
+	void aStreamedBodyIsThePlainBodyWithTheStreamFieldsAfterItsOwnFieldForField() {
+		// given: a request with every kind of field (a message's own fields, the cap, extras with nested objects)
+		Map<String, JsonNode> extras = new LinkedHashMap<>();
+		extras.put("top_p", json("0.9"));
+		extras.put("response_format", json("{\"type\":\"json_object\",\"schema\":{\"b\":[1,{\"y\":2,\"x\":1}]}}"));
+		ChatRequest request = new ChatRequest("kimi-k2.5", List.of(new Message("system", "Be brief \"now\"", Map.of()),
+				new Message("assistant", "你好\n", Map.of("partial", json("true")))), 64, 0.3, extras);
+		byte[] plain = WireFormat.requestBody(request);
+
+		// when
+		byte[] streamed = WireFormat.streamingRequestBody(plain);
+
+		// then: the bytes the body's tree with the two fields put last gives (as streamed bodies were made before)
+		ObjectNode tree = (ObjectNode) WireFormat.JSON.readTree(plain);
+		tree.put("stream", true);
+		tree.putObject("stream_options").put("include_usage", true);
+		assertThat(new String(streamed, StandardCharsets.UTF_8))
+			.isEqualTo(new String(WireFormat.JSON.writeValueAsBytes(tree), StandardCharsets.UTF_8));
+		assertThat(WireFormat.JSON.readTree(streamed).propertyNames()).containsExactly("model", "messages",
+				"max_tokens", "temperature", "response_format", "top_p", "stream", "stream_options");
+	}
+
+	@Test
+	void aStreamedBodyIsMadeOnlyOfARequestBody() {
+		assertThatThrownBy(() -> WireFormat.streamingRequestBody("[1]".getBytes(StandardCharsets.UTF_8)))
+			.hasMessageContaining("a request body is a JSON object");
 	}
 
 	@Test
