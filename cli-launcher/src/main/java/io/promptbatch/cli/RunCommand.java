@@ -332,9 +332,10 @@ final class RunCommand extends StateCommand {
 						run.files().output(), state.stateDir, session.progress().adaptiveConcurrency(), target.simulator());
 				if (partitions != null && !quiet) {
 					var attempts = session.partitions(outcome.instanceId());
-					err.printf("  partitions: %d, run by %d workers; %d taken over from a silent worker%n", partitions,
-							io.promptbatch.batch.partition.PartitionListing.workers(attempts).size(),
-							io.promptbatch.batch.partition.PartitionListing.takeovers(attempts));
+					err.printf("  partitions: %d, run by %d workers; %d taken over from a silent worker, %d handed back by a "
+							+ "stopped worker%n", partitions, io.promptbatch.batch.partition.PartitionListing.workers(attempts).size(),
+							io.promptbatch.batch.partition.PartitionListing.takeovers(attempts),
+							io.promptbatch.batch.partition.PartitionListing.handedBack(attempts).size());
 				}
 				if (report) {
 					writeReport(session, outcome, quiet ? new PrintWriter(java.io.OutputStream.nullOutputStream()) : err);

@@ -194,6 +194,7 @@ public final class StateSchema implements InitializingBean {
 							+ "created it (it continues its runs), or give this version another --state-db (a new, empty "
 							+ "database)");
 				}
+				createPartitionHeartbeats(s);
 				c.commit();
 				return;
 			}
@@ -216,6 +217,7 @@ public final class StateSchema implements InitializingBean {
 			for (String ddl : BATCH_LEDGER) {
 				s.execute(ddl);
 			}
+			createPartitionHeartbeats(s);
 			s.execute("INSERT INTO PB_SCHEMA_VERSION (VERSION, CREATED_AT) VALUES (" + VERSION + ", CURRENT_TIMESTAMP)");
 			c.commit();
 		}
@@ -226,6 +228,15 @@ public final class StateSchema implements InitializingBean {
 		finally {
 			c.setAutoCommit(autoCommit);
 		}
+	}
+
+	/**
+	 * The partitions' heartbeats (see {@code PartitionHeartbeats}): a worker's sign of life between its partition's
+	 * commits. Created if missing, so that databases created before it gain it under the same schema version.
+	 */
+	private static void createPartitionHeartbeats(Statement s) throws SQLException {
+		s.execute("CREATE TABLE IF NOT EXISTS PB_PARTITION_HEARTBEAT (STEP_EXECUTION_ID BIGINT PRIMARY KEY, "
+				+ "BEAT TIMESTAMP WITH TIME ZONE NOT NULL)");
 	}
 
 	/** Whether a table is on the connection's search path. */
