@@ -157,7 +157,7 @@ class PartitionsIntegrationTests {
 
 			// when: the manager splits the run into 8 partitions and runs none itself
 			long t1 = System.nanoTime();
-			CliFixtures.Result result = manager(sim, input, output, 8, "--no-local-worker");
+			CliFixtures.Result result = manager(sim, input, output, 8, "--no-local-worker", "--progress-interval", "1s");
 			System.out.printf("partitions test: manager took %d ms%n", (System.nanoTime() - t1) / 1_000_000);
 
 			// then: one output, one row per record in order, each the answer to its own prompt, one request per row
@@ -172,6 +172,8 @@ class PartitionsIntegrationTests {
 			try (var files = java.nio.file.Files.list(dir)) {
 				assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".part-"));
 			}
+			// and: the manager, running no partition itself, showed the rows the workers committed as they went
+			assertThat(result.err()).containsPattern("progress: [1-9]\\d*/600 rows");
 		}
 	}
 
@@ -196,6 +198,7 @@ class PartitionsIntegrationTests {
 			Process killed = workers.get(0);
 			killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			long killedAt = System.nanoTime();
+			long killedAtMillis = System.currentTimeMillis();
 			// what it logged locally that had not reached the shared journal: paid again by the worker that takes over
 			int onlyInLog = answersOnlyInLog(dir.resolve("worker-1"));
 			String partitionsLeft = java.nio.file.Files.readString(workerLog);
@@ -204,8 +207,9 @@ class PartitionsIntegrationTests {
 
 			// then: the run completes without anyone running it again, with one row per record in input order
 			CliFixtures.Result result = run.get(180, TimeUnit.SECONDS);
-			System.out.printf("partitions kill test: run ended %d ms after the kill%n",
-					(System.nanoTime() - killedAt) / 1_000_000);
+			System.out.printf("partitions kill test: run ended %d ms after the kill; the killed worker's partition "
+					+ "started again %d ms after the kill (lease 3 s)%n", (System.nanoTime() - killedAt) / 1_000_000,
+					startedAgain("FAILED") - killedAtMillis);
 			assertThat(result.exitCode()).as(result.err()).isZero();
 			assertExact(output, rows);
 			// and: the killed worker's partition was taken over, and the summary counts it
@@ -256,7 +260,7 @@ class PartitionsIntegrationTests {
 			assertThat(stopped.exitValue()).as(started.get(0)::log).isZero();
 			assertThat(started.get(0).log()).contains("promptbatch worker: stopping: no new partition");
 			// and: its partition was continued by the other worker at once, not after the lease
-			long resumedAt = resumedAfterHandBack();
+			long resumedAt = startedAgain("STOPPED");
 			System.out.printf("partitions SIGTERM test: worker exited %d ms after SIGTERM; its partition resumed on the "
 					+ "other worker %d ms after SIGTERM (%d ms after the worker exited)%n", exitedAt - stoppedAt,
 					resumedAt - stoppedAt, resumedAt - exitedAt);
@@ -272,17 +276,19 @@ class PartitionsIntegrationTests {
 	}
 
 	/**
-	 * When the partition handed back (stopped) started again on another worker, in ms since the epoch: the START_TIME
-	 * of the step execution after it.
+	 * When the first partition that ended with this status (STOPPED: handed back; FAILED: taken over) started again on
+	 * another worker, in ms since the epoch: the START_TIME of the step execution after it.
 	 */
-	private long resumedAfterHandBack() throws Exception {
+	private long startedAgain(String status) throws Exception {
 		try (Connection c = pg.connect(url.substring(url.lastIndexOf('/') + 1));
-				java.sql.Statement s = c.createStatement();
-				ResultSet rs = s.executeQuery("SELECT N.START_TIME FROM BATCH_STEP_EXECUTION S JOIN BATCH_STEP_EXECUTION N "
-						+ "ON N.STEP_NAME = S.STEP_NAME AND N.STEP_EXECUTION_ID > S.STEP_EXECUTION_ID WHERE S.STATUS = "
-						+ "'STOPPED' ORDER BY N.STEP_EXECUTION_ID")) {
-			assertThat(rs.next()).as("a stopped partition started again").isTrue();
-			return rs.getTimestamp(1).getTime();
+				java.sql.PreparedStatement s = c.prepareStatement("SELECT N.START_TIME FROM BATCH_STEP_EXECUTION S JOIN "
+						+ "BATCH_STEP_EXECUTION N ON N.STEP_NAME = S.STEP_NAME AND N.STEP_EXECUTION_ID > S.STEP_EXECUTION_ID "
+						+ "WHERE S.STATUS = ? ORDER BY S.STEP_EXECUTION_ID, N.STEP_EXECUTION_ID")) {
+			s.setString(1, status);
+			try (ResultSet rs = s.executeQuery()) {
+				assertThat(rs.next()).as("a partition ended " + status + " and started again").isTrue();
+				return rs.getTimestamp(1).getTime();
+			}
 		}
 	}
 
