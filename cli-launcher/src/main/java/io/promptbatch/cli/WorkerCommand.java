@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code promptbatch worker}: takes partitions of runs started with {@code run --partitions} from the shared state
  * database, one at a time, until stopped. On SIGTERM it takes no new partition; the one in hand sends no new request,
- * commits the answers in flight and is handed back to the manager, which gives the rest of it to another worker.
+ * commits the answers in flight and is handed back to the manager, which gives the rest of it to another worker; the
+ * worker then exits 0, as nothing is left for the user to do.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Runs partitions of runs started with 'promptbatch run --state-db URL --partitions N', until stopped.",
@@ -29,7 +30,7 @@ final class WorkerCommand extends StateCommand {
 	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker; 0 for the run's own --concurrency (default: ${DEFAULT-VALUE}).")
 	int concurrency;
 
-	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit once no partition has run here for this long, e.g. 30s (default: run until stopped).")
+	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit (0) once no partition has run here for this long, counted from the start too, e.g. 2m; never in the middle of a partition (default: run until stopped).")
 	@Nullable Duration exitWhenIdle;
 
 	@Override

@@ -100,6 +100,26 @@ class PartitionsIntegrationTests {
 		return args.toArray(String[]::new);
 	}
 
+	/**
+	 * The manager run on a thread of its own, not the common pool: one that a failed test leaves waiting must not hold
+	 * up the next test's (the common pool has one thread on a machine of two cores).
+	 */
+	private static java.util.concurrent.CompletableFuture<CliFixtures.Result> inBackground(
+			java.util.function.Supplier<CliFixtures.Result> manager) {
+		java.util.concurrent.CompletableFuture<CliFixtures.Result> result = new java.util.concurrent.CompletableFuture<>();
+		Thread thread = new Thread(() -> {
+			try {
+				result.complete(manager.get());
+			}
+			catch (Throwable e) {
+				result.completeExceptionally(e);
+			}
+		}, "manager");
+		thread.setDaemon(true);
+		thread.start();
+		return result;
+	}
+
 	/** Each record's row, once, in input order, with the simulator's answer to its own prompt. */
 	private static void assertExact(Path output, int rows) throws Exception {
 		List<JsonNode> written = CliFixtures.jsonl(output);
@@ -187,8 +207,8 @@ class PartitionsIntegrationTests {
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			workers(2, workerConcurrency);
 			Path workerLog = dir.resolve("worker-1").resolve("promptbatch.log");
-			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
-				.supplyAsync(() -> manager(sim, input, output, 8, "--no-local-worker"));
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = inBackground(
+					() -> manager(sim, input, output, 8, "--no-local-worker"));
 
 			// when: worker 1 is killed (SIGKILL) while it runs a partition
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
@@ -234,8 +254,8 @@ class PartitionsIntegrationTests {
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			List<CliProcess> started = workers(2, 4);
 			Path workerLog = dir.resolve("worker-1").resolve("promptbatch.log");
-			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
-				.supplyAsync(() -> manager(sim, input, output, 8, "--no-local-worker", "--state-db-lease", "60s"));
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = inBackground(
+					() -> manager(sim, input, output, 8, "--no-local-worker", "--state-db-lease", "60s"));
 
 			// when: worker 1 is asked to stop (SIGTERM) while it runs a partition, with requests in flight (more than the
 			// other worker's 4)
@@ -319,8 +339,8 @@ class PartitionsIntegrationTests {
 		Path input = CliFixtures.csv(dir, rows);
 		Path output = dir.resolve("answers.jsonl");
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(40), 0.3)) {
-			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
-				.supplyAsync(() -> manager(sim, input, output, 2, "--no-local-worker"));
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = inBackground(
+					() -> manager(sim, input, output, 2, "--no-local-worker"));
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> queued() == 2);
 
 			// when: a worker exiting after 1 s idle takes them, and then another one starts, exiting after 5 s idle, with
@@ -357,8 +377,8 @@ class PartitionsIntegrationTests {
 		Path shared = java.nio.file.Files.createDirectory(dir.resolve("shared"));
 		Path output = shared.resolve("answers.jsonl");
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(5), 0.3)) {
-			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = java.util.concurrent.CompletableFuture
-				.supplyAsync(() -> manager(sim, input, output, 1, "--no-local-worker"));
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = inBackground(
+					() -> manager(sim, input, output, 1, "--no-local-worker"));
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> queued() == 1);
 
 			// when: a worker on whose machine that directory is not there (root can write anywhere, so it is moved away:
@@ -395,6 +415,59 @@ class PartitionsIntegrationTests {
 		catch (java.sql.SQLException notYet) {
 			// the manager has not created the queue yet
 			return 0;
+		}
+	}
+
+	@Test
+	void aRunNoWorkerTakesSaysSoAfterTheLeaseAndCompletesOnceAWorkerStarts() throws Exception {
+		// given: a manager that runs no partition itself, a lease of 2 s, and no worker
+		int rows = 40;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		Path managerLog = dir.resolve("manager").resolve("promptbatch.log");
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(5), 0.3)) {
+			java.util.concurrent.CompletableFuture<CliFixtures.Result> run = inBackground(
+					() -> manager(sim, input, output, 2, "--no-local-worker", "--state-db-lease", "2s"));
+
+			// when: no worker takes its partitions for longer than the lease
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+				.until(() -> java.nio.file.Files.exists(managerLog) && java.nio.file.Files.readString(managerLog)
+					.contains("No worker has taken a partition of this run for 2 s: start one"));
+			assertThat(run).isNotDone();
+			// and: then a worker starts
+			workers(1, 4);
+
+			// then: the run completes, exactly
+			CliFixtures.Result result = run.get(120, TimeUnit.SECONDS);
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			assertThat(sim.counters().requests()).isEqualTo(rows);
+		}
+	}
+
+	@Test
+	void aManagerStoppedWithSigtermEndsStoppedAtOnceAndTheSameCommandCompletesTheRunPayingNothingTwice()
+			throws Exception {
+		// given: a manager process running its 4 partitions on its own worker, one at a time
+		int rows = 600;
+		Path input = CliFixtures.csv(dir, rows);
+		Path output = dir.resolve("answers.jsonl");
+		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
+			CliProcess managerProcess = new CliProcess(dir.resolve("manager-process.log"));
+			Process manager = managerProcess.start(login(), List.of("-Xmx256m"), managerArgs(sim, input, output, 4));
+
+			// when: it is asked to stop (SIGTERM) in its first partition
+			CliProcess.awaitRequests(sim, manager, 60);
+			manager.destroy();
+
+			// then: it ends stopped (exit 1), not waiting for the partitions no worker took
+			assertThat(manager.waitFor(60, TimeUnit.SECONDS)).as(managerProcess::log).isTrue();
+			assertThat(manager.exitValue()).as(managerProcess::log).isEqualTo(1);
+			// and: the same command completes the run, exactly, with no answer paid twice
+			CliFixtures.Result result = manager(sim, input, output, 4);
+			assertThat(result.exitCode()).as(result.err()).isZero();
+			assertExact(output, rows);
+			assertThat(sim.counters().requests()).isEqualTo(rows);
 		}
 	}
 

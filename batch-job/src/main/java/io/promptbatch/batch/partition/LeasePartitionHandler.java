@@ -54,9 +54,6 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 	/** The exit description of a partition taken over from a silent worker starts so. */
 	static final String TAKEN_OVER = "taken over: no commit from its worker for ";
 
-	/** The partitions handed back by a stopped worker, in the manager step's execution context. */
-	public static final String HANDED_BACK = "partition.handed.back";
-
 	private final JobRepository repository;
 	private final PartitionRequests requests;
 	private final PartitionHeartbeats heartbeats;
@@ -102,9 +99,11 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 		}
 		log.info("Sent {} partition requests", current.size());
 		int takenOver = manager.getExecutionContext().getInt(TAKEOVERS, 0);
+		Unattended unattended = new Unattended();
 		while (true) {
 			Thread.sleep(pollInterval.toMillis());
 			boolean running = false;
+			boolean taken = false;
 			Map<Long, Long> beats = heartbeats.last(current.values().stream().map(StepExecution::getId).toList());
 			RunTotals committed = new RunTotals();
 			for (Map.Entry<String, StepExecution> entry : current.entrySet()) {
@@ -121,8 +120,6 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 					// its worker was asked to end: it committed what it had, another worker continues
 					log.info("Partition {} (execution {}) was handed back by its stopped worker after {} rows; sent again",
 							fresh.getStepName(), fresh.getId(), RunTotals.from(fresh.getExecutionContext()).rows());
-					manager.getExecutionContext().putInt(HANDED_BACK, manager.getExecutionContext().getInt(HANDED_BACK, 0) + 1);
-					repository.updateExecutionContext(manager);
 					entry.setValue(resend(manager, fresh));
 					running = true;
 					continue;
@@ -130,40 +127,93 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 				if (!fresh.getStatus().isRunning()) {
 					continue;
 				}
-				running = true;
 				// a partition still STARTING is either queued or claimed by a worker that has not started it yet
 				boolean claimed = fresh.getStatus() == BatchStatus.STARTED
 						|| fresh.getExecutionContext().containsKey(PartitionWorker.WORKER);
-				if (!claimed || !silent(fresh, beats.getOrDefault(fresh.getId(), 0L), seen)) {
+				if (!claimed && stop.requested() && stopUnstarted(fresh)) {
 					continue;
 				}
-				fresh.setStatus(BatchStatus.FAILED);
-				fresh.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
-						+ " s; sent again from its last commit"));
-				fresh.setEndTime(LocalDateTime.now());
-				try {
-					// fails when the worker committed in the meantime: it is alive
-					repository.update(fresh);
-				}
-				catch (OptimisticLockingFailureException alive) {
+				running = true;
+				taken |= claimed;
+				if (!claimed || !silent(fresh, beats.getOrDefault(fresh.getId(), 0L), seen) || !failSilent(fresh)) {
 					continue;
 				}
-				int times = takeovers.merge(fresh.getStepName(), 1, Integer::sum);
-				if (times > MAX_TAKEOVERS) {
+				if (takeovers.merge(fresh.getStepName(), 1, Integer::sum) > MAX_TAKEOVERS) {
+					// it stays failed, and so does the run
 					log.warn("Partition {} was taken over {} times; giving up", fresh.getStepName(), MAX_TAKEOVERS);
-					continue;
 				}
-				takenOver++;
-				manager.getExecutionContext().putInt(TAKEOVERS, takenOver);
-				repository.updateExecutionContext(manager);
-				log.warn("Partition {} (execution {}) had no commit for {} s: its worker is taken for dead; sent again "
-						+ "from its last commit", fresh.getStepName(), fresh.getId(), lease.toSeconds());
-				entry.setValue(resend(manager, fresh));
+				else {
+					takenOver++;
+					manager.getExecutionContext().putInt(TAKEOVERS, takenOver);
+					repository.updateExecutionContext(manager);
+					log.warn("Partition {} (execution {}) had neither a commit nor a heartbeat for {} s: its worker is "
+							+ "taken for dead; sent again from its last commit", fresh.getStepName(), fresh.getId(),
+							lease.toSeconds());
+					entry.setValue(resend(manager, fresh));
+				}
 			}
 			progress.partitions(committed);
+			unattended.look(running && !taken);
 			if (!running) {
 				refuseFailed(current.values());
 				return new HashSet<>(current.values());
+			}
+		}
+	}
+
+	/**
+	 * Ends a partition no worker has taken as stopped, the run being stopped: it is not waited for, and its request,
+	 * when a worker takes it later, is dropped as stale. False when a worker started it in the meantime.
+	 */
+	private boolean stopUnstarted(StepExecution partition) {
+		partition.setStatus(BatchStatus.STOPPED);
+		partition.setExitStatus(ExitStatus.STOPPED.addExitDescription("not started: the run was stopped"));
+		partition.setEndTime(LocalDateTime.now());
+		try {
+			repository.update(partition);
+			return true;
+		}
+		catch (OptimisticLockingFailureException started) {
+			return false;
+		}
+	}
+
+	/**
+	 * Marks a silent partition failed; false when its worker committed in the meantime: it is alive.
+	 */
+	private boolean failSilent(StepExecution partition) {
+		partition.setStatus(BatchStatus.FAILED);
+		partition.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
+				+ " s; sent again from its last commit"));
+		partition.setEndTime(LocalDateTime.now());
+		try {
+			repository.update(partition);
+			return true;
+		}
+		catch (OptimisticLockingFailureException alive) {
+			return false;
+		}
+	}
+
+	/** Says once when partitions wait and no worker has taken any of them for the lease period. */
+	private final class Unattended {
+
+		private long since;
+		private boolean said;
+
+		void look(boolean waitingForAWorker) {
+			long now = System.nanoTime();
+			if (!waitingForAWorker) {
+				since = 0;
+				said = false;
+			}
+			else if (since == 0) {
+				since = now;
+			}
+			else if (!said && now - since >= lease.toNanos()) {
+				said = true;
+				log.warn("No worker has taken a partition of this run for {} s: start one (promptbatch worker --state-db "
+						+ "with this database); the run goes on once one takes them", lease.toSeconds());
 			}
 		}
 	}
