@@ -3,6 +3,7 @@ package io.promptbatch.batch;
 import io.promptbatch.batch.journal.ResponseJournal;
 import io.promptbatch.batch.partition.PartitionConfiguration;
 import io.promptbatch.batch.partition.Partitioning;
+import io.promptbatch.batch.state.AnswerLogs;
 import io.promptbatch.batch.state.RunLeases;
 import io.promptbatch.batch.state.StateDatabase;
 import io.promptbatch.batch.state.StateDatabaseException;
@@ -122,9 +123,13 @@ public class PromptBatchApplication {
 	@DependsOn("stateSchema")
 	ResponseJournal responseJournal(JdbcTemplate jdbcTemplate,
 			org.springframework.transaction.PlatformTransactionManager transactionManager,
-			org.springframework.core.env.Environment environment) {
-		return new ResponseJournal(jdbcTemplate, transactionManager,
-				Path.of(environment.getRequiredProperty(STATE_DIR)).resolve("answer-log"));
+			org.springframework.core.env.Environment environment, ObjectProvider<StateDatabase> stateDb) {
+		Path stateDir = Path.of(environment.getRequiredProperty(STATE_DIR));
+		StateDatabase shared = stateDb.getIfAvailable();
+		// the answer log of this database: another database's answers left in the state directory stay for it
+		return new ResponseJournal(jdbcTemplate, transactionManager, AnswerLogs.of(stateDir.resolve("answer-log"),
+				StateSchema.identity(jdbcTemplate), shared == null ? "the H2 file " + stateDir.toAbsolutePath().normalize().resolve("promptbatch.mv.db")
+						: shared.shown()));
 	}
 
 	@Bean

@@ -66,6 +66,18 @@ public final class RunProgress {
 		return outage.get();
 	}
 
+	private volatile @Nullable Snapshot partitions;
+
+	/**
+	 * For a run in partitions: the rows committed across all of them, wherever they run (as the job repository holds
+	 * them). From then on these are the run's rows, not those of the partition this process runs.
+	 */
+	public void partitions(RunTotals committed) {
+		partitions = new Snapshot(committed.rows(), committed.failed(), committed.promptTokens(),
+				committed.completionTokens(), committed.costUsd(), 0);
+		started = true;
+	}
+
 	public void written(RunTotals totals) {
 		started = true;
 		last = new Snapshot(totals.rows(), totals.failed(), totals.promptTokens(), totals.completionTokens(),
@@ -102,6 +114,12 @@ public final class RunProgress {
 	}
 
 	public Snapshot snapshot() {
+		Snapshot across = partitions;
+		if (across != null) {
+			// requests in flight are known of this process only
+			return new Snapshot(across.rows(), across.failed(), across.promptTokens(), across.completionTokens(),
+					across.costUsd(), inFlight.getAsInt());
+		}
 		Snapshot s = last;
 		return new Snapshot(Math.max(s.rows(), answered.getAsLong()), s.failed(), s.promptTokens(),
 				s.completionTokens(), s.costUsd(), inFlight.getAsInt());

@@ -236,8 +236,9 @@ final class RunCommand extends StateCommand {
 		Summary.print(err, outcome, run.files().output(), state.stateDir, session.progress().adaptiveConcurrency(), target.simulator());
 		if (partitions != null) {
 			var attempts = session.partitions(outcome.instanceId());
-			err.printf("  partitions: %d, run by %d workers; %d taken over from a silent worker%n", partitions,
-					PartitionListing.workers(attempts).size(), PartitionListing.takeovers(attempts));
+			err.printf("  partitions: %d, run by %d workers; %d taken over from a silent worker, %d handed back by a "
+					+ "stopped worker%n", partitions, PartitionListing.workers(attempts).size(),
+					PartitionListing.takeovers(attempts), PartitionListing.handedBack(attempts).size());
 		}
 		if (report) {
 			RunReports.writeAtEnd(session, outcome, err);

@@ -2,13 +2,16 @@ package io.promptbatch.cli;
 
 import io.promptbatch.batch.Endpoints;
 import io.promptbatch.batch.RunRecord;
+import io.promptbatch.batch.partition.PartitionListing;
 import java.io.PrintWriter;
 import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,7 +38,7 @@ final class RunsCommand extends StateCommand {
 			return 0;
 		}
 		List<RunRecord> runs;
-		java.util.Map<Long, List<io.promptbatch.batch.partition.PartitionListing.Attempt>> partitions = new java.util.HashMap<>();
+		Map<Long, List<PartitionListing.Attempt>> partitions = new HashMap<>();
 		try (GracefulStop stop = GracefulStop.install();
 				JobSession session = JobSession.open(state, v -> null, Endpoints.IDENTITY,
 						stop.signal())) {
@@ -54,11 +57,14 @@ final class RunsCommand extends StateCommand {
 					r.totals().costUsd().setScale(4, RoundingMode.HALF_UP).toPlainString(), r.spec().files().input(),
 					r.spec().files().output(), (r.spec().accounting().runKey() == null ? "" : "  (key " + r.spec().accounting().runKey() + ")")
 							+ (Endpoints.isSimulator(r.spec().target().baseUrl()) ? "  " + SIMULATED : ""));
-			for (var p : partitions.getOrDefault(r.id(), List.of())) {
+			List<PartitionListing.Attempt> attempts = partitions.getOrDefault(r.id(), List.of());
+			List<PartitionListing.Attempt> handedBack = PartitionListing.handedBack(attempts);
+			for (PartitionListing.Attempt p : attempts) {
+				String why = handedBack.contains(p) ? "handed back: its worker was stopped"
+						: p.exitDescription().lines().findFirst().orElse("");
 				out.printf(Locale.ROOT, "     partition %s  records [%d, %d)  %-9s %8d rows  %s%s%n", p.name(), p.from(), p.to(),
 						p.status().name().toLowerCase(Locale.ROOT), p.rows(),
-						p.worker() == null ? "not taken" : "on " + p.worker(),
-						p.exitDescription().isBlank() ? "" : "  (" + p.exitDescription().lines().findFirst().orElse("") + ")");
+						p.worker() == null ? "not taken" : "on " + p.worker(), why.isBlank() ? "" : "  (" + why + ")");
 			}
 		}
 		out.flush();

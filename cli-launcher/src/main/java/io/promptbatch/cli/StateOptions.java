@@ -31,7 +31,7 @@ final class StateOptions {
 	@Option(names = "--state-db", paramLabel = "JDBC_URL", description = "Job state, journal and cache in a shared PostgreSQL database (jdbc:postgresql://HOST:5432/DB) instead of the H2 file under --state-dir, so that a run can continue on another machine; login from PROMPTBATCH_STATE_DB_USER and PROMPTBATCH_STATE_DB_PASSWORD, the URL, or ~/.pgpass.")
 	@Nullable String stateDb;
 
-	@Option(names = "--state-db-lease", paramLabel = "DURATION", defaultValue = "60s", description = "With --state-db: how long a run's process may be silent before another process takes the run over (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--state-db-lease", paramLabel = "DURATION", defaultValue = StateDatabase.DEFAULT_LEASE, description = "With --state-db: how long a run's process may be silent before another process takes the run over (default: ${DEFAULT-VALUE}).")
 	Duration stateDbLease;
 
 	@Option(names = "--config", paramLabel = "FILE", description = "Properties file of defaults for options not given (option=value per line); also PROMPTBATCH_CONFIG. Environment variables PROMPTBATCH_<OPTION> come first.")

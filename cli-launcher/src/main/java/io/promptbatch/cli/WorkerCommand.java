@@ -2,14 +2,11 @@ package io.promptbatch.cli;
 
 import io.promptbatch.batch.ApiKeys;
 import io.promptbatch.batch.Endpoints;
-import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.partition.PartitionIntake;
 import io.promptbatch.batch.partition.PartitionWorker;
 import io.promptbatch.batch.partition.Partitioning;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code promptbatch worker}: takes partitions of runs started with {@code run --partitions} from the shared state
  * database, one at a time, until stopped. On SIGTERM it takes no new partition; the one in hand sends no new request,
- * commits the answers in flight and is handed back to the manager, which gives the rest of it to another worker.
+ * commits the answers in flight and is handed back to the manager, which gives the rest of it to another worker; the
+ * worker then exits 0, as nothing is left for the user to do.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Runs partitions of runs started with 'promptbatch run --state-db URL --partitions N', until stopped.",
@@ -26,10 +24,13 @@ import picocli.CommandLine.Option;
 		footer = { "", "Example:", "  promptbatch worker --state-db jdbc:postgresql://db:5432/promptbatch --concurrency 32" })
 final class WorkerCommand extends StateCommand {
 
+	/** How often the worker looks whether it was asked to stop or has been idle long enough. */
+	private static final Duration IDLE_CHECK = Duration.ofMillis(200);
+
 	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker; 0 for the run's own --concurrency (default: ${DEFAULT-VALUE}).")
 	int concurrency;
 
-	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit once no partition has run here for this long, e.g. 30s (default: run until stopped).")
+	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit (0) once no partition has run here for this long, counted from the start too, e.g. 2m; never in the middle of a partition (default: run until stopped).")
 	@Nullable Duration exitWhenIdle;
 
 	@Override
@@ -42,47 +43,26 @@ final class WorkerCommand extends StateCommand {
 		if (concurrency < 0) {
 			throw new PromptbatchCommand.UsageException("--concurrency must not be negative, was " + concurrency);
 		}
-		StopSignal stop = new StopSignal(GracefulStop.GRACE);
-		CountDownLatch stopAsked = new CountDownLatch(1);
-		CountDownLatch finished = new CountDownLatch(1);
-		Thread hook = new Thread(() -> {
-			System.err.println("promptbatch worker: stopping: no new partition; the one in hand commits its answers in "
-					+ "flight and goes back to the manager");
-			stop.request();
-			stopAsked.countDown();
-			try {
-				finished.await(GracefulStop.GRACE.toSeconds() + 60, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-			}
-		}, "promptbatch-worker-stop");
-		Runtime.getRuntime().addShutdownHook(hook);
 		ApiKeys keys = parent.environment()::get;
-		try (JobSession session = JobSession.open(state, keys, Endpoints.IDENTITY, stop,
-				new Partitioning(1, concurrency, version()))) {
+		// SIGTERM ends a worker as it is meant to end: its partition is handed back and nothing waits on the user (exit 0)
+		try (GracefulStop stop = GracefulStop.install("promptbatch worker: stopping: no new partition; the one in hand "
+				+ "commits its answers in flight and goes back to the manager", 0);
+				JobSession session = JobSession.open(state, keys, Endpoints.IDENTITY, stop.signal(),
+						new Partitioning(1, concurrency, version()))) {
 			PartitionIntake intake = session.partitionIntake().orElseThrow();
 			PartitionWorker worker = session.partitionWorker();
 			err.printf("promptbatch worker: %s taking partitions from %s%n", PartitionWorker.identity(), state.where());
 			err.flush();
-			while (!stopAsked.await(200, TimeUnit.MILLISECONDS)) {
+			while (!stop.signal().requested()) {
 				if (exitWhenIdle != null && worker.idleFor(exitWhenIdle)) {
 					err.printf("promptbatch worker: idle for %d s; exiting (%d partitions run)%n", exitWhenIdle.toSeconds(),
 							worker.started());
 					break;
 				}
+				Thread.sleep(IDLE_CHECK.toMillis());
 			}
 			intake.close();
 			err.flush();
-		}
-		finally {
-			finished.countDown();
-		}
-		try {
-			Runtime.getRuntime().removeShutdownHook(hook);
-		}
-		catch (IllegalStateException shuttingDown) {
-			// the hook runs: it waited for this
 		}
 		return 0;
 	}

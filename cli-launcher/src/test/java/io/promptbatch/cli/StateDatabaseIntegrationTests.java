@@ -290,15 +290,16 @@ class StateDatabaseIntegrationTests {
 		}
 	}
 
-	/** The (run, fingerprint) of each whole line of a state directory's answer log. */
+	/** The (run, fingerprint) of each whole line of a state directory's answer logs. */
 	static List<String[]> answersInLog(Path stateDir) throws IOException {
 		List<String[]> answers = new ArrayList<>();
 		Path log = stateDir.resolve("answer-log");
 		if (!Files.isDirectory(log)) {
 			return answers;
 		}
-		try (Stream<Path> segments = Files.list(log)) {
-			for (Path segment : segments.toList()) {
+		// each state database's log in a directory of its own
+		try (Stream<Path> segments = Files.walk(log)) {
+			for (Path segment : segments.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
 				String text = Files.readString(segment, StandardCharsets.UTF_8);
 				// the last line may be cut short by the kill: it was never acknowledged
 				for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {

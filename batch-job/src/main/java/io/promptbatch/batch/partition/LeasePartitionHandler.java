@@ -1,7 +1,9 @@
 package io.promptbatch.batch.partition;
 
+import io.promptbatch.batch.RunProgress;
 import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.fanout.AnswerWindowReader;
+import io.promptbatch.batch.output.RunTotals;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -28,8 +30,16 @@ import org.springframework.dao.OptimisticLockingFailureException;
  * taken from the journal. The silent worker, should it come back, cannot commit again: its step execution's version
  * changed, so its next commit fails and is rolled back.
  *
- * <p>A partition a worker stopped (its process was asked to end) is sent again the same way. A partition a worker
- * refused (another version, a path it cannot reach) or that failed is not: the step fails with its message.
+ * <p>A worker also beats for its partition between commits ({@link PartitionHeartbeats}): a partition is silent only
+ * when neither its version nor its heartbeat moved for the lease period, so that one slower between two commits than
+ * the lease is not taken over while its worker lives.
+ *
+ * <p>A partition a worker stopped (its process was asked to end) is handed back: sent again at once, the same way. A
+ * partition sent again goes to the front of the queue, before those no worker has taken yet. A partition a worker
+ * refused (another version, a path it cannot reach) or that failed is not sent again: the step fails with its message.
+ *
+ * <p>Each look at the partitions also tells the run's progress the rows committed across all of them, wherever they
+ * run.
  */
 public final class LeasePartitionHandler extends AbstractPartitionHandler {
 
@@ -46,23 +56,29 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 
 	private final JobRepository repository;
 	private final PartitionRequests requests;
+	private final PartitionHeartbeats heartbeats;
 	private final String workerStep;
 	private final Duration lease;
 	private final Duration pollInterval;
 	private final StopSignal stop;
+	private final RunProgress progress;
 
 	/**
-	 * @param lease how long a partition may go without a commit before its worker is taken for dead
+	 * @param lease how long a partition may go without a commit or a heartbeat before its worker is taken for dead
 	 * @param pollInterval how often the job repository is read
+	 * @param progress where the rows committed across all partitions are told
 	 */
-	public LeasePartitionHandler(JobRepository repository, PartitionRequests requests, String workerStep, int partitions,
-			Duration lease, Duration pollInterval, StopSignal stop) {
+	public LeasePartitionHandler(JobRepository repository, PartitionRequests requests, PartitionHeartbeats heartbeats,
+			String workerStep, int partitions, Duration lease, Duration pollInterval, StopSignal stop,
+			RunProgress progress) {
 		this.repository = repository;
 		this.requests = requests;
+		this.heartbeats = heartbeats;
 		this.workerStep = workerStep;
 		this.lease = lease;
 		this.pollInterval = pollInterval;
 		this.stop = stop;
+		this.progress = progress;
 		setGridSize(partitions);
 	}
 
@@ -70,30 +86,40 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 	protected Set<StepExecution> doHandle(StepExecution manager, Set<StepExecution> partitions) throws Exception {
 		Map<String, StepExecution> current = new TreeMap<>();
 		Map<String, Integer> takeovers = new HashMap<>();
-		// step execution id -> {version, System.nanoTime() when first seen at that version}
+		// step execution id -> {version, heartbeat, System.nanoTime() when first seen at both}
 		Map<Long, long[]> seen = new HashMap<>();
 		for (StepExecution partition : partitions) {
 			current.put(partition.getStepName(), partition);
 		}
 		for (StepExecution partition : current.values()) {
-			requests.send(workerStep, partition);
+			// the worker beats a third of this manager's lease
+			partition.getExecutionContext().putLong(PartitionHeartbeats.LEASE_MS, lease.toMillis());
+			repository.updateExecutionContext(partition);
+			requests.send(workerStep, partition, false);
 		}
 		log.info("Sent {} partition requests", current.size());
 		int takenOver = manager.getExecutionContext().getInt(TAKEOVERS, 0);
+		Unattended unattended = new Unattended();
 		while (true) {
 			Thread.sleep(pollInterval.toMillis());
 			boolean running = false;
+			boolean taken = false;
+			Map<Long, Long> beats = heartbeats.last(current.values().stream().map(StepExecution::getId).toList());
+			RunTotals committed = new RunTotals();
 			for (Map.Entry<String, StepExecution> entry : current.entrySet()) {
 				StepExecution fresh = repository.getStepExecution(entry.getValue().getId());
 				if (fresh == null) {
 					throw new IllegalStateException("partition " + entry.getKey() + " is gone from the job repository");
 				}
 				entry.setValue(fresh);
+				committed = committed.plus(RunTotals.from(fresh.getExecutionContext()));
 				// a partition stopped by its own limits (the budget, an ignored cap) stays stopped, and so does the run
 				boolean handedBack = fresh.getStatus() == BatchStatus.STOPPED && !stop.requested()
 						&& !fresh.getExecutionContext().containsKey(AnswerWindowReader.STOP_REASON);
 				if (handedBack) {
 					// its worker was asked to end: it committed what it had, another worker continues
+					log.info("Partition {} (execution {}) was handed back by its stopped worker after {} rows; sent again",
+							fresh.getStepName(), fresh.getId(), RunTotals.from(fresh.getExecutionContext()).rows());
 					entry.setValue(resend(manager, fresh));
 					running = true;
 					continue;
@@ -101,36 +127,33 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 				if (!fresh.getStatus().isRunning()) {
 					continue;
 				}
-				running = true;
 				// a partition still STARTING is either queued or claimed by a worker that has not started it yet
 				boolean claimed = fresh.getStatus() == BatchStatus.STARTED
 						|| fresh.getExecutionContext().containsKey(PartitionWorker.WORKER);
-				if (!claimed || !silent(fresh, seen)) {
+				if (!claimed && stop.requested() && stopUnstarted(fresh)) {
 					continue;
 				}
-				fresh.setStatus(BatchStatus.FAILED);
-				fresh.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
-						+ " s; sent again from its last commit"));
-				fresh.setEndTime(LocalDateTime.now());
-				try {
-					// fails when the worker committed in the meantime: it is alive
-					repository.update(fresh);
-				}
-				catch (OptimisticLockingFailureException alive) {
+				running = true;
+				taken |= claimed;
+				if (!claimed || !silent(fresh, beats.getOrDefault(fresh.getId(), 0L), seen) || !failSilent(fresh)) {
 					continue;
 				}
-				int times = takeovers.merge(fresh.getStepName(), 1, Integer::sum);
-				if (times > MAX_TAKEOVERS) {
+				if (takeovers.merge(fresh.getStepName(), 1, Integer::sum) > MAX_TAKEOVERS) {
+					// it stays failed, and so does the run
 					log.warn("Partition {} was taken over {} times; giving up", fresh.getStepName(), MAX_TAKEOVERS);
-					continue;
 				}
-				takenOver++;
-				manager.getExecutionContext().putInt(TAKEOVERS, takenOver);
-				repository.updateExecutionContext(manager);
-				log.warn("Partition {} (execution {}) had no commit for {} s: its worker is taken for dead; sent again "
-						+ "from its last commit", fresh.getStepName(), fresh.getId(), lease.toSeconds());
-				entry.setValue(resend(manager, fresh));
+				else {
+					takenOver++;
+					manager.getExecutionContext().putInt(TAKEOVERS, takenOver);
+					repository.updateExecutionContext(manager);
+					log.warn("Partition {} (execution {}) had neither a commit nor a heartbeat for {} s: its worker is "
+							+ "taken for dead; sent again from its last commit", fresh.getStepName(), fresh.getId(),
+							lease.toSeconds());
+					entry.setValue(resend(manager, fresh));
+				}
 			}
+			progress.partitions(committed);
+			unattended.look(running && !taken);
 			if (!running) {
 				refuseFailed(current.values());
 				return new HashSet<>(current.values());
@@ -138,16 +161,73 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 		}
 	}
 
-	/** Whether a started partition has had no commit for the lease period. */
-	private boolean silent(StepExecution partition, Map<Long, long[]> seen) {
+	/**
+	 * Ends a partition no worker has taken as stopped, the run being stopped: it is not waited for, and its request,
+	 * when a worker takes it later, is dropped as stale. False when a worker started it in the meantime.
+	 */
+	private boolean stopUnstarted(StepExecution partition) {
+		partition.setStatus(BatchStatus.STOPPED);
+		partition.setExitStatus(ExitStatus.STOPPED.addExitDescription("not started: the run was stopped"));
+		partition.setEndTime(LocalDateTime.now());
+		try {
+			repository.update(partition);
+			return true;
+		}
+		catch (OptimisticLockingFailureException started) {
+			return false;
+		}
+	}
+
+	/**
+	 * Marks a silent partition failed; false when its worker committed in the meantime: it is alive.
+	 */
+	private boolean failSilent(StepExecution partition) {
+		partition.setStatus(BatchStatus.FAILED);
+		partition.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
+				+ " s; sent again from its last commit"));
+		partition.setEndTime(LocalDateTime.now());
+		try {
+			repository.update(partition);
+			return true;
+		}
+		catch (OptimisticLockingFailureException alive) {
+			return false;
+		}
+	}
+
+	/** Says once when partitions wait and no worker has taken any of them for the lease period. */
+	private final class Unattended {
+
+		private long since;
+		private boolean said;
+
+		void look(boolean waitingForAWorker) {
+			long now = System.nanoTime();
+			if (!waitingForAWorker) {
+				since = 0;
+				said = false;
+			}
+			else if (since == 0) {
+				since = now;
+			}
+			else if (!said && now - since >= lease.toNanos()) {
+				said = true;
+				log.warn("No worker has taken a partition of this run for {} s: start one (promptbatch worker --state-db "
+						+ "with this database); the run goes on once one takes them", lease.toSeconds());
+			}
+		}
+	}
+
+	/** Whether a started partition has had neither a commit nor a heartbeat for the lease period. */
+	private boolean silent(StepExecution partition, long beat, Map<Long, long[]> seen) {
 		long now = System.nanoTime();
 		long[] last = seen.get(partition.getId());
 		long version = partition.getVersion() == null ? -1 : partition.getVersion();
-		if (last == null || last[0] != version) {
-			seen.put(partition.getId(), new long[] { version, now });
+		if (last == null || last[0] != version || last[1] != beat) {
+			seen.put(partition.getId(), new long[] { version, beat, now });
 			return false;
 		}
-		return now - last[1] >= lease.toNanos();
+		return now - last[2] >= lease.toNanos();
 	}
 
 	/** A new step execution of the partition with its last committed state, and a request for it. */
@@ -155,8 +235,9 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 		StepExecution next = repository.createStepExecution(last.getStepName(), manager.getJobExecution());
 		next.setExecutionContext(last.getExecutionContext());
 		next.getExecutionContext().remove(PartitionWorker.WORKER);
+		next.getExecutionContext().putLong(PartitionHeartbeats.LEASE_MS, lease.toMillis());
 		repository.updateExecutionContext(next);
-		requests.send(workerStep, next);
+		requests.send(workerStep, next, true);
 		return next;
 	}
 

@@ -31,6 +31,7 @@ final class PartitionChannelSchema implements InitializingBean {
 			jdbc.execute("SELECT pg_advisory_xact_lock(" + LOCK + ")");
 			Boolean exists = jdbc.queryForObject("SELECT to_regclass('int_channel_message') IS NOT NULL", Boolean.class);
 			if (Boolean.TRUE.equals(exists)) {
+				priorityIndex();
 				return;
 			}
 			jdbc.execute("CREATE SEQUENCE IF NOT EXISTS INT_MESSAGE_SEQ START WITH 1 INCREMENT BY 1 NO CYCLE");
@@ -46,6 +47,7 @@ final class PartitionChannelSchema implements InitializingBean {
 						constraint INT_CHANNEL_MESSAGE_PK primary key (REGION, GROUP_KEY, CREATED_DATE, MESSAGE_SEQUENCE)
 					)""");
 			jdbc.execute("CREATE INDEX INT_CHANNEL_MSG_DELETE_IDX ON INT_CHANNEL_MESSAGE (REGION, GROUP_KEY, MESSAGE_ID)");
+			priorityIndex();
 			jdbc.execute("""
 					CREATE FUNCTION INT_CHANNEL_MESSAGE_NOTIFY_FCT() RETURNS TRIGGER AS $BODY$
 					BEGIN
@@ -57,5 +59,14 @@ final class PartitionChannelSchema implements InitializingBean {
 					CREATE TRIGGER INT_CHANNEL_MESSAGE_NOTIFY_TRG AFTER INSERT ON INT_CHANNEL_MESSAGE
 					FOR EACH ROW EXECUTE PROCEDURE INT_CHANNEL_MESSAGE_NOTIFY_FCT()""");
 		});
+	}
+
+	/**
+	 * The index of the queue's order by priority (the script's commented-out {@code INT_CHANNEL_MSG_PRIORITY_IDX}): a
+	 * partition sent again is taken first. Databases of earlier versions gain it.
+	 */
+	private void priorityIndex() {
+		jdbc.execute("CREATE UNIQUE INDEX IF NOT EXISTS INT_CHANNEL_MSG_PRIORITY_IDX ON INT_CHANNEL_MESSAGE (REGION, "
+				+ "GROUP_KEY, MESSAGE_PRIORITY DESC NULLS LAST, CREATED_DATE, MESSAGE_SEQUENCE)");
 	}
 }

@@ -2,6 +2,7 @@ package io.promptbatch.batch.partition;
 
 import io.promptbatch.batch.PromptBatchJobConfiguration;
 import io.promptbatch.batch.RunParameters;
+import io.promptbatch.batch.RunProgress;
 import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.state.StateDatabase;
 import java.nio.file.Path;
@@ -34,6 +35,11 @@ public class PartitionConfiguration {
 		return new PartitionChannelSchema(dataSource, transactionManager);
 	}
 
+	@Bean(destroyMethod = "close")
+	PartitionHeartbeats partitionHeartbeats(DataSource dataSource) {
+		return new PartitionHeartbeats(dataSource);
+	}
+
 	@Bean
 	@DependsOn("partitionChannelSchema")
 	PartitionRequests partitionRequests(DataSource dataSource) {
@@ -42,8 +48,9 @@ public class PartitionConfiguration {
 
 	@Bean
 	@JobScope
-	Step partitionManagerStep(JobRepository jobRepository, PartitionRequests partitionRequests, StateDatabase stateDatabase,
-			StopSignal stopSignal, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
+	Step partitionManagerStep(JobRepository jobRepository, PartitionRequests partitionRequests,
+			PartitionHeartbeats partitionHeartbeats, StateDatabase stateDatabase, StopSignal stopSignal,
+			RunProgress runProgress, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
 			@Value("#{jobParameters['" + RunParameters.FROM + "']}") Long from,
 			@Value("#{jobParameters['" + RunParameters.TOTAL + "']}") Long total,
 			@Value("#{jobParameters['" + RunParameters.OUTPUT + "']}") String output) {
@@ -52,8 +59,8 @@ public class PartitionConfiguration {
 		Duration poll = Duration.ofMillis(Math.max(200, Math.min(2000, lease.toMillis() / 5)));
 		return new StepBuilder(MANAGER_STEP, jobRepository)
 			.partitioner(PartitionWorker.STEP_NAME, new RecordRangePartitioner(from, total, Path.of(output)))
-			.partitionHandler(new LeasePartitionHandler(jobRepository, partitionRequests, PartitionWorker.STEP_NAME,
-					partitions.intValue(), lease, poll, stopSignal))
+			.partitionHandler(new LeasePartitionHandler(jobRepository, partitionRequests, partitionHeartbeats,
+					PartitionWorker.STEP_NAME, partitions.intValue(), lease, poll, stopSignal, runProgress))
 			.build();
 	}
 

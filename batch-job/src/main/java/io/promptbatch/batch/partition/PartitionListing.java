@@ -33,6 +33,21 @@ public final class PartitionListing {
 		return attempts.stream().filter(a -> a.exitDescription().startsWith(LeasePartitionHandler.TAKEN_OVER)).count();
 	}
 
+	/**
+	 * The attempts handed back by a stopped worker (SIGTERM): stopped, and followed by another attempt of the same
+	 * partition.
+	 */
+	public static List<Attempt> handedBack(List<Attempt> attempts) {
+		List<Attempt> handed = new ArrayList<>();
+		for (int i = 0; i + 1 < attempts.size(); i++) {
+			Attempt a = attempts.get(i);
+			if (a.status() == BatchStatus.STOPPED && attempts.get(i + 1).name().equals(a.name())) {
+				handed.add(a);
+			}
+		}
+		return handed;
+	}
+
 	/** The workers that ran these attempts, each once, in the order first seen. */
 	public static List<String> workers(List<Attempt> attempts) {
 		return attempts.stream().map(Attempt::worker).filter(java.util.Objects::nonNull).distinct().toList();

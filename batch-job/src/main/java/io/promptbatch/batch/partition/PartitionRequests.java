@@ -19,6 +19,11 @@ public final class PartitionRequests {
 
 	static final String GROUP = "partitions";
 
+	/** The priority of a partition's first request, and of a request for a partition sent again (taken first). */
+	static final int FIRST = 0;
+
+	static final int AGAIN = 1;
+
 	private final JdbcChannelMessageStore store;
 
 	public PartitionRequests(DataSource dataSource) {
@@ -30,6 +35,8 @@ public final class PartitionRequests {
 		JdbcChannelMessageStore store = new JdbcChannelMessageStore(dataSource);
 		store.setChannelMessageStoreQueryProvider(new PostgresChannelMessageStoreQueryProvider());
 		store.setRegion(REGION);
+		// a partition sent again (handed back, taken over) is taken before those not taken yet
+		store.setPriorityEnabled(true);
 		// requests are Java-serialized messages: only these classes are read back
 		store.addAllowedPatterns(StepExecutionRequest.class.getName(), "org.springframework.messaging.*", "java.util.*",
 				"java.lang.*");
@@ -41,10 +48,15 @@ public final class PartitionRequests {
 		return store;
 	}
 
-	/** Asks a worker to run a partition's step execution. */
-	void send(String workerStep, StepExecution partition) {
+	/**
+	 * Asks a worker to run a partition's step execution.
+	 * @param again whether the partition was sent before (handed back, taken over): it then goes before the requests
+	 *     no worker has taken yet
+	 */
+	void send(String workerStep, StepExecution partition, boolean again) {
 		store.addMessageToGroup(GROUP, MessageBuilder.withPayload(new StepExecutionRequest(workerStep, partition.getId()))
 			.setCorrelationId(partition.getJobExecutionId() + ":" + workerStep)
+			.setPriority(again ? AGAIN : FIRST)
 			.build());
 	}
 }

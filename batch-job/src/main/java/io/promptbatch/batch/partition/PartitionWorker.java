@@ -4,12 +4,12 @@ import io.promptbatch.batch.PromptBatchJobConfiguration;
 import io.promptbatch.batch.RunSpec;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.batch.output.OutputRecovery;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.promptbatch.batch.state.RunLeases;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -54,25 +54,35 @@ public final class PartitionWorker {
 	private final ItemStreamWriter<AnswerRow> writer;
 	private final String version;
 	private final int concurrency;
+	private final PartitionRequests requests;
+	private final PartitionHeartbeats heartbeats;
+	private final Duration ownLease;
 	private final String identity = identity();
 	private final AtomicLong started = new AtomicLong();
-	private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+	private final AtomicInteger running = new AtomicInteger();
 	private volatile long lastActive = System.nanoTime();
 
 	/**
 	 * @param reader the step-scoped reader of the run's answers
 	 * @param writer the step-scoped writer of the output
-	 * @param version this promptbatch's version, which must be the manager's
-	 * @param concurrency the most requests in flight this worker allows a partition, 0 for the run's own
+	 * @param partitioning this promptbatch's version, which must be the manager's, and the most requests in flight
+	 *     this worker allows a partition
+	 * @param requests where a request taken as this process stops goes back
+	 * @param heartbeats where the partition in hand shows it is alive between its commits
+	 * @param ownLease this process's {@code --state-db-lease}, for a partition whose manager did not give its own
 	 */
 	public PartitionWorker(JobRepository repository, PlatformTransactionManager transactionManager,
-			ItemStreamReader<AnswerRow> reader, ItemStreamWriter<AnswerRow> writer, String version, int concurrency) {
+			ItemStreamReader<AnswerRow> reader, ItemStreamWriter<AnswerRow> writer, Partitioning partitioning,
+			PartitionRequests requests, PartitionHeartbeats heartbeats, Duration ownLease) {
 		this.repository = repository;
 		this.transactionManager = transactionManager;
 		this.reader = reader;
 		this.writer = writer;
-		this.version = version;
-		this.concurrency = concurrency;
+		this.version = partitioning.version();
+		this.concurrency = partitioning.concurrency();
+		this.requests = requests;
+		this.heartbeats = heartbeats;
+		this.ownLease = ownLease;
 	}
 
 	/** Runs the partition of a request, unless it is stale. */
@@ -106,7 +116,9 @@ public final class PartitionWorker {
 				partition.getExecutionContext().getLong(RecordRangePartitioner.TO));
 		started.incrementAndGet();
 		running.incrementAndGet();
-		try {
+		Duration lease = Duration.ofMillis(partition.getExecutionContext().getLong(PartitionHeartbeats.LEASE_MS,
+				ownLease.toMillis()));
+		try (PartitionHeartbeats.Beating beating = heartbeats.beat(partition.getId(), lease.dividedBy(3))) {
 			step(partition).execute(partition);
 		}
 		finally {
@@ -117,8 +129,18 @@ public final class PartitionWorker {
 				partition.getStatus());
 	}
 
+	/** Puts a request back at the front of the queue, untouched: it was taken in the moment this process stopped. */
+	void putBack(StepExecutionRequest request) {
+		StepExecution partition = repository.getStepExecution(request.getStepExecutionId());
+		if (partition != null) {
+			log.info("Partition {} (execution {}) taken as this worker stops: put back", partition.getStepName(),
+					partition.getId());
+			requests.send(request.getStepName(), partition, true);
+		}
+	}
+
 	/** Whether no partition runs here and none has ended for {@code idle}. */
-	public boolean idleFor(java.time.Duration idle) {
+	public boolean idleFor(Duration idle) {
 		return running.get() == 0 && System.nanoTime() - lastActive >= idle.toNanos();
 	}
 
@@ -160,13 +182,6 @@ public final class PartitionWorker {
 
 	/** This process as the runs list shows it: {@code host (pid N)}. */
 	public static String identity() {
-		String host;
-		try {
-			host = InetAddress.getLocalHost().getHostName();
-		}
-		catch (UnknownHostException e) {
-			host = "unknown host";
-		}
-		return host + " (pid " + ManagementFactory.getRuntimeMXBean().getPid() + ")";
+		return RunLeases.localHost() + " (pid " + ProcessHandle.current().pid() + ")";
 	}
 }

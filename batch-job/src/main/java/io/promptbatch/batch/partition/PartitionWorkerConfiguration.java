@@ -1,5 +1,6 @@
 package io.promptbatch.batch.partition;
 
+import io.promptbatch.batch.StopSignal;
 import io.promptbatch.batch.fanout.AnswerRow;
 import io.promptbatch.batch.state.StateDatabase;
 import java.sql.DriverManager;
@@ -8,7 +9,6 @@ import org.postgresql.jdbc.PgConnection;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
 import org.springframework.batch.infrastructure.item.ItemStreamWriter;
-import org.springframework.batch.integration.partition.StepExecutionRequest;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,7 +16,6 @@ import org.springframework.context.annotation.DependsOn;
 import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.jdbc.channel.PostgresChannelMessageTableSubscriber;
 import org.springframework.integration.jdbc.channel.PostgresSubscribableChannel;
-import org.springframework.messaging.MessageHandler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -62,22 +61,15 @@ public class PartitionWorkerConfiguration {
 	@Bean
 	PartitionWorker partitionWorker(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			@Qualifier("answerReader") ItemStreamReader<AnswerRow> answerReader,
-			@Qualifier("resultWriter") ItemStreamWriter<AnswerRow> resultWriter, Partitioning partitioning) {
-		return new PartitionWorker(jobRepository, transactionManager, answerReader, resultWriter,
-				partitioning.version(), partitioning.concurrency());
+			@Qualifier("resultWriter") ItemStreamWriter<AnswerRow> resultWriter, Partitioning partitioning,
+			PartitionRequests partitionRequests, PartitionHeartbeats partitionHeartbeats, StateDatabase stateDatabase) {
+		return new PartitionWorker(jobRepository, transactionManager, answerReader, resultWriter, partitioning,
+				partitionRequests, partitionHeartbeats, stateDatabase.lease());
 	}
 
 	@Bean(destroyMethod = "close")
-	PartitionIntake partitionIntake(PostgresSubscribableChannel partitionRequestChannel,
-			PartitionWorker partitionWorker) {
-		MessageHandler handler = message -> {
-			try {
-				partitionWorker.handle((StepExecutionRequest) message.getPayload());
-			}
-			catch (org.springframework.batch.core.job.JobInterruptedException e) {
-				Thread.currentThread().interrupt();
-			}
-		};
-		return new PartitionIntake(partitionRequestChannel, handler);
+	PartitionIntake partitionIntake(PostgresSubscribableChannel partitionRequestChannel, PartitionWorker partitionWorker,
+			StopSignal stopSignal) {
+		return new PartitionIntake(partitionRequestChannel, partitionWorker, stopSignal);
 	}
 }

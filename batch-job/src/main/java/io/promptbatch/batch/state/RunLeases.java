@@ -63,8 +63,12 @@ public final class RunLeases implements AutoCloseable {
 	private static final Lease NO_LEASE = () -> {
 	};
 
-	private final @Nullable JdbcTemplate jdbc;
-	private final @Nullable TransactionTemplate transactions;
+	/** The shared database the leases are kept in, and its transactions. */
+	private record Store(JdbcTemplate jdbc, TransactionTemplate transactions) {
+	}
+
+	/** Null for no leases (an H2 file, used by one process at a time). */
+	private final @Nullable Store store;
 	private final Duration period;
 	private final String host;
 	private final long pid;
@@ -72,11 +76,9 @@ public final class RunLeases implements AutoCloseable {
 	private final Runnable onLost;
 	private @Nullable ScheduledExecutorService heartbeats;
 
-	private RunLeases(@Nullable JdbcTemplate jdbc, @Nullable PlatformTransactionManager transactionManager,
-			Duration period, String host, long pid, Runnable onLost) {
-		this.jdbc = jdbc;
+	private RunLeases(@Nullable Store store, Duration period, String host, long pid, Runnable onLost) {
+		this.store = store;
 		this.onLost = onLost;
-		this.transactions = transactionManager == null ? null : new TransactionTemplate(transactionManager);
 		this.period = period;
 		this.host = host;
 		this.pid = pid;
@@ -89,7 +91,7 @@ public final class RunLeases implements AutoCloseable {
 
 	/** No leases: the H2 file of a state directory, used by the one process that holds the directory's lock. */
 	public static RunLeases none() {
-		return new RunLeases(null, null, Duration.ofSeconds(1), "", 0, () -> {
+		return new RunLeases(null, Duration.ofSeconds(1), "", 0, () -> {
 		});
 	}
 
@@ -106,7 +108,7 @@ public final class RunLeases implements AutoCloseable {
 	/** Leases held as the given host and pid (a test stands for a process on another machine). */
 	static RunLeases shared(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, Duration period,
 			String host, long pid, Runnable onLost) {
-		return new RunLeases(jdbc, transactionManager, period, host, pid, onLost);
+		return new RunLeases(new Store(jdbc, new TransactionTemplate(transactionManager)), period, host, pid, onLost);
 	}
 
 	/** The name of this machine, as leases record it. */
@@ -126,11 +128,12 @@ public final class RunLeases implements AutoCloseable {
 	 * @throws HeldException when another process holds it and has shown a sign of life within the lease period
 	 */
 	public Lease acquire(String key) {
-		if (jdbc == null || transactions == null) {
+		Store shared = store;
+		if (shared == null) {
 			return NO_LEASE;
 		}
-		JdbcTemplate db = jdbc;
-		Holder taken = transactions.execute(status -> {
+		JdbcTemplate db = shared.jdbc();
+		Holder taken = shared.transactions().execute(status -> {
 			int inserted = db.update("INSERT INTO PB_RUN_LEASE (JOB_KEY, OWNER, HOST, PID, HEARTBEAT) VALUES (?, ?, ?, ?, "
 					+ "CURRENT_TIMESTAMP) ON CONFLICT (JOB_KEY) DO NOTHING", key, owner, host, pid);
 			if (inserted == 1) {
@@ -164,10 +167,11 @@ public final class RunLeases implements AutoCloseable {
 
 	/** The live process other than this one that holds a run's lease, if any. */
 	public Optional<Holder> heldByAnother(String key) {
-		if (jdbc == null) {
+		Store shared = store;
+		if (shared == null) {
 			return Optional.empty();
 		}
-		List<Row> rows = jdbc.query("SELECT OWNER, HOST, PID, EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - HEARTBEAT)) FROM "
+		List<Row> rows = shared.jdbc().query("SELECT OWNER, HOST, PID, EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - HEARTBEAT)) FROM "
 				+ "PB_RUN_LEASE WHERE JOB_KEY = ?", Row.MAPPER, key);
 		return rows.stream().filter(this::live).map(Row::holder).findFirst();
 	}
@@ -185,7 +189,8 @@ public final class RunLeases implements AutoCloseable {
 
 	private void beat(String key) {
 		try {
-			if (jdbc != null && jdbc.update("UPDATE PB_RUN_LEASE SET HEARTBEAT = CURRENT_TIMESTAMP WHERE JOB_KEY = ? AND "
+			Store shared = store;
+			if (shared != null && shared.jdbc().update("UPDATE PB_RUN_LEASE SET HEARTBEAT = CURRENT_TIMESTAMP WHERE JOB_KEY = ? AND "
 					+ "OWNER = ?", key, owner) == 0) {
 				log.warn("The run's lease was taken over by another process after this one was silent for longer "
 						+ "than {} s; stopping the run here", period.toSeconds());

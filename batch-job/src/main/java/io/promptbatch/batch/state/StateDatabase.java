@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record StateDatabase(String url, @Nullable String user, @Nullable String password, Duration lease) {
 
-	/** A run's owner is taken over after this long without a heartbeat, by default. */
-	public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+	/** A run's owner is taken over after this long without a heartbeat, by default ({@code --state-db-lease}). */
+	public static final String DEFAULT_LEASE = "60s";
 
 	private static final String SCHEME = "jdbc:postgresql:";
 

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +103,8 @@ public final class StateSchema implements InitializingBean {
 		jdbc.execute("DROP INDEX IF EXISTS PB_RESPONSE_JOURNAL_FP");
 		jdbc.execute("CREATE INDEX IF NOT EXISTS PB_RESPONSE_JOURNAL_FPK ON PB_RESPONSE_JOURNAL (FP_KEY)");
 		createBatchLedger(jdbc);
+		jdbc.execute("CREATE TABLE IF NOT EXISTS PB_STATE_ID " + STATE_ID_COLUMNS);
+		jdbc.update(STATE_ID_INSERT, UUID.randomUUID().toString());
 		// a process killed just after it created a run's job instance, before H2 wrote the execution to the file,
 		// leaves an instance without executions, which Spring Batch cannot start again ("Cannot find any job
 		// execution for job instance"): nothing of it ran, so it goes. One process uses the file at a time (the
@@ -194,6 +197,8 @@ public final class StateSchema implements InitializingBean {
 							+ "created it (it continues its runs), or give this version another --state-db (a new, empty "
 							+ "database)");
 				}
+				createPartitionHeartbeats(s);
+				createStateId(c);
 				c.commit();
 				return;
 			}
@@ -216,6 +221,8 @@ public final class StateSchema implements InitializingBean {
 			for (String ddl : BATCH_LEDGER) {
 				s.execute(ddl);
 			}
+			createPartitionHeartbeats(s);
+			createStateId(c);
 			s.execute("INSERT INTO PB_SCHEMA_VERSION (VERSION, CREATED_AT) VALUES (" + VERSION + ", CURRENT_TIMESTAMP)");
 			c.commit();
 		}
@@ -226,6 +233,40 @@ public final class StateSchema implements InitializingBean {
 		finally {
 			c.setAutoCommit(autoCommit);
 		}
+	}
+
+	/**
+	 * The partitions' heartbeats (see {@code PartitionHeartbeats}): a worker's sign of life between its partition's
+	 * commits. Created if missing, so that databases created before it gain it under the same schema version.
+	 */
+	private static void createPartitionHeartbeats(Statement s) throws SQLException {
+		s.execute("CREATE TABLE IF NOT EXISTS PB_PARTITION_HEARTBEAT (STEP_EXECUTION_ID BIGINT PRIMARY KEY, "
+				+ "BEAT TIMESTAMP WITH TIME ZONE NOT NULL)");
+	}
+
+	private static final String STATE_ID_COLUMNS = "(ID VARCHAR(36) PRIMARY KEY)";
+
+	private static final String STATE_ID_INSERT = "INSERT INTO PB_STATE_ID (ID) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM "
+			+ "PB_STATE_ID)";
+
+	/**
+	 * The state database's identity ({@code PB_STATE_ID}, one random id made when it is first opened): what answer logs
+	 * are written for, so that a state directory used with another database later keeps them for the right one.
+	 * Databases created before it gain it.
+	 */
+	private static void createStateId(Connection c) throws SQLException {
+		try (Statement s = c.createStatement()) {
+			s.execute("CREATE TABLE IF NOT EXISTS PB_STATE_ID " + STATE_ID_COLUMNS);
+		}
+		try (java.sql.PreparedStatement insert = c.prepareStatement(STATE_ID_INSERT)) {
+			insert.setString(1, UUID.randomUUID().toString());
+			insert.executeUpdate();
+		}
+	}
+
+	/** The identity of a state database whose tables this class checked or created. */
+	public static String identity(JdbcTemplate jdbc) {
+		return jdbc.queryForObject("SELECT ID FROM PB_STATE_ID", String.class);
 	}
 
 	/** Whether a table is on the connection's search path. */

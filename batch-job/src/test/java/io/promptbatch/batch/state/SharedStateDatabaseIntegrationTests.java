@@ -117,13 +117,13 @@ class SharedStateDatabaseIntegrationTests {
 	@Test
 	void theLoginRefusedAndAMissingDatabaseAreToldApartWithoutThePassword() {
 		StateDatabase wrong = StateDatabase.of(server.url(database) + "?password=not-the-password-42", server.user(),
-				null, StateDatabase.DEFAULT_LEASE);
+				null, io.promptbatch.core.client.ClientSettings.duration(StateDatabase.DEFAULT_LEASE));
 		assertThatThrownBy(wrong::check).isInstanceOf(StateDatabaseException.class)
 			.hasMessageContaining("refused the login")
 			.hasMessageContaining("PROMPTBATCH_STATE_DB_PASSWORD")
 			.hasMessageNotContaining("not-the-password-42");
 		StateDatabase missing = StateDatabase.of(server.url("no_such_database"), server.user(), server.password(),
-				StateDatabase.DEFAULT_LEASE);
+				io.promptbatch.core.client.ClientSettings.duration(StateDatabase.DEFAULT_LEASE));
 		assertThatThrownBy(missing::check).isInstanceOf(StateDatabaseException.class)
 			.hasMessageContaining("does not exist")
 			.hasMessageContaining("create it")

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class StateDatabaseTests {
 
-	private static final Duration LEASE = StateDatabase.DEFAULT_LEASE;
+	private static final Duration LEASE = io.promptbatch.core.client.ClientSettings.duration(StateDatabase.DEFAULT_LEASE);
 
 	@Test
 	void theUrlsLoginIsTakenOutOfItAndThePasswordIsNeverShown() {
