@@ -3,6 +3,8 @@ package io.promptbatch.batch.partition;
 import io.promptbatch.batch.PromptBatchJobConfiguration;
 import io.promptbatch.batch.RunParameters;
 import io.promptbatch.batch.StopSignal;
+import io.promptbatch.batch.state.RunShares;
+import io.promptbatch.batch.state.SharedRates;
 import io.promptbatch.batch.state.StateDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,10 +42,24 @@ public class PartitionConfiguration {
 		return new PartitionRequests(dataSource);
 	}
 
+	/** The limits a run's partitions share: its rates, its concurrency and its budget. */
+	@Bean(destroyMethod = "close")
+	@DependsOn("stateSchema")
+	RunShares runShares(org.springframework.jdbc.core.JdbcTemplate jdbcTemplate,
+			PlatformTransactionManager transactionManager, StateDatabase stateDatabase) {
+		return new RunShares(jdbcTemplate, transactionManager, stateDatabase.lease());
+	}
+
+	@Bean
+	@DependsOn("stateSchema")
+	PartitionLimits partitionLimits(DataSource dataSource, RunShares runShares, JobRepository jobRepository) {
+		return new PartitionLimits(new SharedRates(dataSource), runShares, jobRepository);
+	}
+
 	@Bean
 	@JobScope
 	Step partitionManagerStep(JobRepository jobRepository, PartitionRequests partitionRequests, StateDatabase stateDatabase,
-			StopSignal stopSignal, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
+			StopSignal stopSignal, PartitionLimits partitionLimits, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
 			@Value("#{jobParameters['" + RunParameters.FROM + "']}") Long from,
 			@Value("#{jobParameters['" + RunParameters.TOTAL + "']}") Long total,
 			@Value("#{jobParameters['" + RunParameters.OUTPUT + "']}") String output) {
@@ -54,6 +70,7 @@ public class PartitionConfiguration {
 			.partitioner(PartitionWorker.STEP_NAME, new RecordRangePartitioner(from, total, Path.of(output)))
 			.partitionHandler(new LeasePartitionHandler(jobRepository, partitionRequests, PartitionWorker.STEP_NAME,
 					partitions.intValue(), lease, poll, stopSignal))
+			.listener(partitionLimits.budgetOpener())
 			.build();
 	}
 

@@ -7,7 +7,7 @@ import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.limit.OutageBreaker;
 import io.promptbatch.core.limit.ProviderOutageException;
-import io.promptbatch.core.limit.RateLimiter;
+import io.promptbatch.core.limit.RateLimit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -57,8 +57,8 @@ public final class AttemptGate {
 		}
 	}
 
-	private final @Nullable RateLimiter requestRate;
-	private final @Nullable RateLimiter tokenRate;
+	private final @Nullable RateLimit requestRate;
+	private final @Nullable RateLimit tokenRate;
 	private final OutageBreaker breaker;
 	private final @Nullable ConcurrencyLimit limit;
 	private final Delay delay;
@@ -69,7 +69,7 @@ public final class AttemptGate {
 	 * @param limit attempts in flight at most, or null for no limit
 	 * @param delay how a paced attempt waits
 	 */
-	public AttemptGate(@Nullable RateLimiter requestRate, @Nullable RateLimiter tokenRate, OutageBreaker breaker,
+	public AttemptGate(@Nullable RateLimit requestRate, @Nullable RateLimit tokenRate, OutageBreaker breaker,
 			@Nullable ConcurrencyLimit limit, Delay delay) {
 		this.requestRate = requestRate;
 		this.tokenRate = tokenRate;
@@ -101,7 +101,7 @@ public final class AttemptGate {
 		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row)
 				: CompletableFuture.runAsync(() -> {
 				}, delay.after(wait)).thenCompose(ignored -> admitted(send, row));
-		RateLimiter tokens = tokenRate;
+		RateLimit tokens = tokenRate;
 		if (tokens == null) {
 			return attempt;
 		}
