@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 		footer = { "", "Example:", "  promptbatch worker --state-db jdbc:postgresql://db:5432/promptbatch --concurrency 32" })
 final class WorkerCommand extends StateCommand {
 
-	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker; 0 for the run's own --concurrency (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker, whose share of the run's --concurrency (split among the workers running its partitions) is never more; 0 for no cap of its own (default: ${DEFAULT-VALUE}).")
 	int concurrency;
 
 	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit once no partition has run here for this long, e.g. 30s (default: run until stopped).")

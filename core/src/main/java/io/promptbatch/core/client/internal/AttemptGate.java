@@ -98,9 +98,7 @@ public final class AttemptGate {
 	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send,
 			RowSlot row) {
 		Duration wait = pace(tokenEstimate);
-		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row)
-				: CompletableFuture.runAsync(() -> {
-				}, delay.after(wait)).thenCompose(ignored -> admitted(send, row));
+		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row) : onTurn(wait, true, send, row);
 		RateLimit tokens = tokenRate;
 		if (tokens == null) {
 			return attempt;
@@ -108,6 +106,27 @@ public final class AttemptGate {
 		return attempt.whenComplete((response, failure) -> tokens
 			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
 	}
+
+	/**
+	 * Waits for the attempt's turn, then lets it through. An attempt that could not go out within {@link #LATE} of its
+	 * turn (its process stalled: a pause, a busy machine) takes one new turn of the request rate rather than go out
+	 * together with the turns after it, which other processes sharing the rate take on time.
+	 */
+	private CompletableFuture<ChatResponse> onTurn(Duration wait, boolean mayTurnAgain,
+			Supplier<CompletableFuture<ChatResponse>> send, RowSlot row) {
+		long due = System.nanoTime() + wait.toNanos();
+		return CompletableFuture.runAsync(() -> {
+		}, delay.after(wait)).thenCompose(ignored -> {
+			RateLimit requests = requestRate;
+			if (!mayTurnAgain || requests == null || System.nanoTime() - due <= LATE.toNanos()) {
+				return admitted(send, row);
+			}
+			return onTurn(requests.reserve(1), false, send, row);
+		});
+	}
+
+	/** How late after its turn an attempt may still go out. */
+	static final Duration LATE = Duration.ofMillis(50);
 
 	/** How long to wait so that this attempt keeps to the request and token rates. */
 	private Duration pace(long tokenEstimate) {
