@@ -195,8 +195,9 @@ public class PromptBatchJobConfiguration {
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(concurrency.max() * 32, 4096);
 		if (sender != null) {
-			return new WindowDispatcher(WindowDispatcher.Sender.closing(sender, held), inFlight, buffer, (fingerprint, response, tries,
-					latency) -> journal.record(runId, fingerprint, response, tries, latency), finisher, halt);
+			return new WindowDispatcher(WindowDispatcher.Sender.closing(sender, held), inFlight, buffer,
+					(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
+					finisher, halt);
 		}
 		ChatClient.Builder client = ChatClient.builder()
 			.attemptLimit(inFlight)
@@ -217,8 +218,9 @@ public class PromptBatchJobConfiguration {
 		}
 		ChatClient chat = client.build();
 		progress.outage(chat::outage);
-		return new WindowDispatcher(WindowDispatcher.Sender.closing(WindowDispatcher.Sender.of(chat), held), inFlight, buffer,
-				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
+		// a partition's hold on the run's shared limits is given up once its requests have landed
+		return new WindowDispatcher(WindowDispatcher.Sender.closing(WindowDispatcher.Sender.of(chat), held), inFlight,
+				buffer, (fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
 	}
 

@@ -121,6 +121,8 @@ class LimitsAcrossWorkersIntegrationTests {
 			long millis = (System.nanoTime() - start) / 1_000_000;
 
 			// then: the server refused nothing, saw one request per row, and the output is exact
+			System.out.printf("limits rpm test: server saw %d requests, %d answered 200, %d refused 429%n%s%n",
+					sim.counters().requests(), sim.counters().status(200), sim.counters().status(429), result.err());
 			assertThat(result.exitCode()).as(result.err()).isZero();
 			assertThat(sim.counters().status(429)).as("requests refused by the server's rate limit").isZero();
 			assertThat(sim.counters().requests()).isEqualTo(rows);

@@ -93,7 +93,8 @@ public final class RowFinisher {
 	public void open(BigDecimal spent) {
 		BigDecimal limit = budgetLimit;
 		if (limit != null) {
-			budget = new Budget(limit, sentPrices, sharedAccount != null ? sharedAccount : BudgetAccount.local(limit, spent));
+			BudgetAccount account = sharedAccount != null ? sharedAccount : BudgetAccount.local(limit, spent);
+			budget = new Budget(limit, sentPrices, account);
 		}
 	}
 
@@ -150,10 +151,10 @@ public final class RowFinisher {
 				b.settle(reserved, row.cost() == null ? BigDecimal.ZERO : row.cost());
 			}
 			catch (RuntimeException e) {
-				// a shared budget's database did not answer: the reservation stays held (the budget errs on the safe side)
-				// until the partition gives its share up, and the row is handed out all the same
-				log.warn("Budget: could not settle row {} ({}); its reservation of ${} stays held", prompt.id(), e.toString(),
-						reserved.toPlainString());
+				// a shared budget's database did not answer: the reservation stays held (the budget errs on the safe
+				// side) until the partition gives its share up, and the row is handed out all the same
+				log.warn("Budget: could not settle row {} ({}); its reservation of ${} stays held", prompt.id(),
+						e.toString(), reserved.toPlainString());
 			}
 		}
 		return row;

@@ -59,7 +59,8 @@ public class PartitionConfiguration {
 	@Bean
 	@JobScope
 	Step partitionManagerStep(JobRepository jobRepository, PartitionRequests partitionRequests, StateDatabase stateDatabase,
-			StopSignal stopSignal, PartitionLimits partitionLimits, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
+			StopSignal stopSignal, PartitionLimits partitionLimits,
+			@Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
 			@Value("#{jobParameters['" + RunParameters.FROM + "']}") Long from,
 			@Value("#{jobParameters['" + RunParameters.TOTAL + "']}") Long total,
 			@Value("#{jobParameters['" + RunParameters.OUTPUT + "']}") String output) {
