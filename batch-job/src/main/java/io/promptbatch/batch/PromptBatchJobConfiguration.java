@@ -17,6 +17,7 @@ import io.promptbatch.batch.output.OutputColumns;
 import io.promptbatch.batch.output.OutputFormat;
 import io.promptbatch.batch.output.OutputRecovery;
 import io.promptbatch.batch.output.ResultFileWriter;
+import io.promptbatch.batch.partition.PartitionLimits;
 import io.promptbatch.batch.partition.PartitionSpec;
 import io.promptbatch.core.client.ChatClient;
 import io.promptbatch.core.cost.PriceTable;
@@ -130,8 +131,15 @@ public class PromptBatchJobConfiguration {
 	@StepScope
 	ItemStreamReader<AnswerRow> answerReader(@Value("#{stepExecution}") StepExecution stepExecution, ApiKeys apiKeys,
 			Endpoints endpoints, ResponseJournal journal, PriceTable prices, StopSignal stopSignal,
-			RunProgress progress, BatchLedger batchLedger) {
+			RunProgress progress, BatchLedger batchLedger,
+			org.springframework.beans.factory.ObjectProvider<PartitionLimits> partitionLimits) {
 		RunSpec spec = PartitionSpec.of(stepExecution);
+		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
+		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
+		ConcurrencyLimit inFlight = spec.throughput().concurrency().limit();
+		// a partition shares the run's limits with the other partitions; a run on one process keeps its own
+		PartitionLimits shared = partitionLimits.getIfAvailable();
+		PartitionLimits.Held held = shared == null ? null : shared.join(stepExecution, inFlight);
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		RunSpec.Accounting accounting = spec.accounting();
 		PriceTable livePrices = livePrices(spec, prices);
@@ -143,14 +151,14 @@ public class PromptBatchJobConfiguration {
 		java.util.Set<String> sentLive = spec.batching().enabled() && spec.batching().fallbackLive()
 				? batchLedger.notAnsweredByBatch(runId) : java.util.Set.of();
 		RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive::contains, accounting.score(),
-				accounting.budgetUsd(), spec.request().maxTokens(), halt);
+				accounting.budgetUsd(), spec.request().maxTokens(), halt, held == null ? null : held.budget());
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
 		// sent live with --batch-fallback live
 		WindowDispatcher.Sender unanswered = spec.batching().enabled() && !spec.batching().fallbackLive()
 				? new UnansweredSender(batchLedger, runId) : null;
 		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
 				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress,
-						unanswered),
+						unanswered, inFlight, held),
 				finisher, halt, stepExecution::setTerminateOnly);
 		progress.inFlight(reader::inFlight);
 		progress.answered(reader::rowsDone);
@@ -178,19 +186,18 @@ public class PromptBatchJobConfiguration {
 	/** What sends: one request per row, {@code concurrency} in flight, answers handed back in input order. */
 	private static Dispatcher windowDispatcher(RunSpec spec, ApiKeys apiKeys, Endpoints endpoints,
 			ResponseJournal journal, long runId, RowFinisher finisher, Halt halt, RunProgress progress,
-			WindowDispatcher.@org.jspecify.annotations.Nullable Sender sender) {
-		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
-		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
+			WindowDispatcher.@org.jspecify.annotations.Nullable Sender sender, ConcurrencyLimit inFlight,
+			PartitionLimits.@org.jspecify.annotations.Nullable Held held) {
 		Concurrency concurrency = spec.throughput().concurrency();
-		ConcurrencyLimit inFlight = concurrency.limit();
 		RunSpec.Resilience resilience = spec.resilience();
 		progress.adaptiveConcurrency(concurrency.auto() ? inFlight : null);
 		// the reorder buffer must cover the slowest answers of a heavy tail: one answer 40x slower than the median
 		// must not stop new requests, so the buffer holds many seconds of answers (a few MB)
 		int buffer = Math.max(concurrency.max() * 32, 4096);
 		if (sender != null) {
-			return new WindowDispatcher(sender, inFlight, buffer, (fingerprint, response, tries,
-					latency) -> journal.record(runId, fingerprint, response, tries, latency), finisher, halt);
+			return new WindowDispatcher(WindowDispatcher.Sender.closing(sender, held), inFlight, buffer,
+					(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
+					finisher, halt);
 		}
 		ChatClient.Builder client = ChatClient.builder()
 			.attemptLimit(inFlight)
@@ -201,6 +208,8 @@ public class PromptBatchJobConfiguration {
 			.idleTimeout(resilience.idleTimeout())
 			.requestsPerMinute(spec.throughput().rpm())
 			.tokensPerMinute(spec.throughput().tpm())
+			.requestRate(held == null ? null : held.requests())
+			.tokenRate(held == null ? null : held.tokens())
 			.maxOutage(resilience.maxOutage())
 			.maxRowTime(resilience.maxRowTime());
 		String keyVariable = spec.target().keyVariable();
@@ -209,8 +218,9 @@ public class PromptBatchJobConfiguration {
 		}
 		ChatClient chat = client.build();
 		progress.outage(chat::outage);
-		return new WindowDispatcher(WindowDispatcher.Sender.of(chat), inFlight, buffer,
-				(fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
+		// a partition's hold on the run's shared limits is given up once its requests have landed
+		return new WindowDispatcher(WindowDispatcher.Sender.closing(WindowDispatcher.Sender.of(chat), held), inFlight,
+				buffer, (fingerprint, response, tries, latency) -> journal.record(runId, fingerprint, response, tries, latency),
 				finisher, halt);
 	}
 

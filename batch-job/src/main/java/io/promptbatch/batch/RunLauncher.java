@@ -279,12 +279,20 @@ public final class RunLauncher {
 		StepExecution step = repository.getLastStepExecution(execution.getJobInstance(),
 				PromptBatchJobConfiguration.STEP_NAME);
 		String stopMessage = null;
-		if (step != null) {
-			totals = RunTotals.from(step.getExecutionContext());
-			String reason = step.getExecutionContext().getString(AnswerWindowReader.STOP_REASON, "");
+		org.springframework.batch.infrastructure.item.ExecutionContext context = step == null ? null
+				: step.getExecutionContext();
+		if (execution.getStatus() == BatchStatus.STOPPED
+				&& execution.getJobParameters().getLong(io.promptbatch.batch.partition.PartitionedJob.PARTITIONS) != null) {
+			// a partitioned run stopped before its merge (its budget reached, say): its totals and reason are its
+			// partitions'
+			context = io.promptbatch.batch.partition.PartitionListing.stopped(repository, execution);
+		}
+		if (context != null) {
+			totals = RunTotals.from(context);
+			String reason = context.getString(AnswerWindowReader.STOP_REASON, "");
 			String budget = execution.getJobParameters().getString(RunParameters.BUDGET_USD);
 			if (AnswerWindowReader.CAP_IGNORED.equals(reason)) {
-				stopMessage = step.getExecutionContext().getString(AnswerWindowReader.STOP_DETAIL, "the server ignored the cap")
+				stopMessage = context.getString(AnswerWindowReader.STOP_DETAIL, "the server ignored the cap")
 						+ overBudget(budget, totals);
 			}
 			else if (AnswerWindowReader.BUDGET.equals(reason)) {

@@ -27,7 +27,7 @@ final class WorkerCommand extends StateCommand {
 	/** How often the worker looks whether it was asked to stop or has been idle long enough. */
 	private static final Duration IDLE_CHECK = Duration.ofMillis(200);
 
-	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker; 0 for the run's own --concurrency (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--concurrency", paramLabel = "N", defaultValue = "0", description = "Requests in flight at most on this worker, whose share of the run's --concurrency (split among the workers running its partitions) is never more; 0 for no cap of its own (default: ${DEFAULT-VALUE}).")
 	int concurrency;
 
 	@Option(names = "--exit-when-idle", paramLabel = "DURATION", description = "Exit (0) once no partition has run here for this long, counted from the start too, e.g. 2m; never in the middle of a partition (default: run until stopped).")

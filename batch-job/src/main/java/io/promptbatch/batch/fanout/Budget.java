@@ -11,7 +11,8 @@ import java.util.List;
  * A spending limit that is never crossed: before a request is sent its worst case is reserved, and a
  * request whose worst case could cross the limit is not sent. The worst case is a true upper bound:
  * prompt tokens at most the prompt's UTF-8 bytes plus the chat format's overhead (a byte-level
- * tokenizer never makes more tokens than bytes), completion tokens at most {@code max_tokens}.
+ * tokenizer never makes more tokens than bytes), completion tokens at most {@code max_tokens}. The spending is kept
+ * in a {@link BudgetAccount}: this process's, or one shared by a run's partitions.
  */
 final class Budget {
 
@@ -21,14 +22,13 @@ final class Budget {
 
 	private final BigDecimal limit;
 	private final PriceTable prices;
-	private BigDecimal spent;
-	private BigDecimal reserved = BigDecimal.ZERO;
+	private final BudgetAccount account;
 
-	/** @param spent what the run has spent already (rows committed by earlier attempts) */
-	Budget(BigDecimal limit, PriceTable prices, BigDecimal spent) {
+	/** @param account where the spending is kept: this process's, or the run's shared one */
+	Budget(BigDecimal limit, PriceTable prices, BudgetAccount account) {
 		this.limit = limit;
 		this.prices = prices;
-		this.spent = spent;
+		this.account = account;
 	}
 
 	BigDecimal worstCase(String model, List<Message> messages, int maxTokens) {
@@ -41,22 +41,17 @@ final class Budget {
 	}
 
 	/** Reserves the worst case, or returns false when it could cross the limit. */
-	synchronized boolean reserve(BigDecimal worst) {
-		if (spent.add(reserved).add(worst).compareTo(limit) > 0) {
-			return false;
-		}
-		reserved = reserved.add(worst);
-		return true;
+	boolean reserve(BigDecimal worst) {
+		return account.reserve(worst);
 	}
 
 	/** Replaces a reservation by what the answer actually cost (zero for a failed request). */
-	synchronized void settle(BigDecimal worst, BigDecimal actual) {
-		reserved = reserved.subtract(worst);
-		spent = spent.add(actual);
+	void settle(BigDecimal worst, BigDecimal actual) {
+		account.settle(worst, actual);
 	}
 
-	synchronized BigDecimal spent() {
-		return spent;
+	BigDecimal spent() {
+		return account.spent();
 	}
 
 	BigDecimal limit() {

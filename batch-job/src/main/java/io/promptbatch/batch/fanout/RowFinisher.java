@@ -39,6 +39,7 @@ public final class RowFinisher {
 	private final @Nullable Scorer scorer;
 	private final @Nullable BigDecimal budgetLimit;
 	private final Halt halt;
+	private final @Nullable BudgetAccount sharedAccount;
 	private @Nullable Budget budget;
 
 	/**
@@ -64,6 +65,18 @@ public final class RowFinisher {
 	 */
 	public RowFinisher(PriceTable prices, PriceTable sentPrices, Predicate<String> journaledLive,
 			@Nullable Scorer scorer, @Nullable BigDecimal budgetLimit, @Nullable Integer maxTokens, Halt halt) {
+		this(prices, sentPrices, journaledLive, scorer, budgetLimit, maxTokens, halt, null);
+	}
+
+	/**
+	 * {@link #RowFinisher(PriceTable, PriceTable, Predicate, Scorer, BigDecimal, Integer, Halt)} whose budget is kept
+	 * in an account shared with the other partitions of the run, when given: what the run spent before is in it
+	 * already, so that {@link #open} does not add the partition's own.
+	 * @param sharedAccount the run's budget account shared by its partitions, or null for this process's own
+	 */
+	public RowFinisher(PriceTable prices, PriceTable sentPrices, Predicate<String> journaledLive,
+			@Nullable Scorer scorer, @Nullable BigDecimal budgetLimit, @Nullable Integer maxTokens, Halt halt,
+			@Nullable BudgetAccount sharedAccount) {
 		if (budgetLimit != null && maxTokens == null) {
 			throw new IllegalArgumentException("a budget needs a completion token limit (max tokens)");
 		}
@@ -73,12 +86,15 @@ public final class RowFinisher {
 		this.scorer = scorer;
 		this.budgetLimit = budgetLimit;
 		this.halt = halt;
+		this.sharedAccount = sharedAccount;
 	}
 
 	/** Starts the budget, if there is one, at what the run has spent already (rows committed by earlier attempts). */
 	public void open(BigDecimal spent) {
-		if (budgetLimit != null) {
-			budget = new Budget(budgetLimit, sentPrices, spent);
+		BigDecimal limit = budgetLimit;
+		if (limit != null) {
+			BudgetAccount account = sharedAccount != null ? sharedAccount : BudgetAccount.local(limit, spent);
+			budget = new Budget(limit, sentPrices, account);
 		}
 	}
 
@@ -131,7 +147,15 @@ public final class RowFinisher {
 		}
 		Budget b = budget;
 		if (b != null) {
-			b.settle(reserved, row.cost() == null ? BigDecimal.ZERO : row.cost());
+			try {
+				b.settle(reserved, row.cost() == null ? BigDecimal.ZERO : row.cost());
+			}
+			catch (RuntimeException e) {
+				// a shared budget's database did not answer: the reservation stays held (the budget errs on the safe
+				// side) until the partition gives its share up, and the row is handed out all the same
+				log.warn("Budget: could not settle row {} ({}); its reservation of ${} stays held", prompt.id(),
+						e.toString(), reserved.toPlainString());
+			}
 		}
 		return row;
 	}

@@ -35,6 +35,38 @@ public final class WindowDispatcher implements Dispatcher {
 		void close();
 
 		/**
+		 * The sender, closing {@code also} after it (once the requests in flight have landed): a partition's hold on
+		 * its run's shared limits, say; the sender itself when {@code also} is null.
+		 */
+		static Sender closing(Sender sender, @Nullable AutoCloseable also) {
+			if (also == null) {
+				return sender;
+			}
+			return new Sender() {
+
+				@Override
+				public CompletableFuture<ChatOutcome> send(ChatRequest request, byte[] body, String fingerprint) {
+					return sender.send(request, body, fingerprint);
+				}
+
+				@Override
+				public void close() {
+					try {
+						sender.close();
+					}
+					finally {
+						try {
+							also.close();
+						}
+						catch (Exception e) {
+							throw new IllegalStateException("could not close " + also, e);
+						}
+					}
+				}
+			};
+		}
+
+		/**
 		 * The client as a sender of rows whose slot of its attempt limit (the dispatcher's gate) is taken already;
 		 * closing the sender closes the client.
 		 */

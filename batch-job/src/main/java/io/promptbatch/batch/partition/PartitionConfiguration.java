@@ -4,6 +4,8 @@ import io.promptbatch.batch.PromptBatchJobConfiguration;
 import io.promptbatch.batch.RunParameters;
 import io.promptbatch.batch.RunProgress;
 import io.promptbatch.batch.StopSignal;
+import io.promptbatch.batch.state.RunShares;
+import io.promptbatch.batch.state.SharedRates;
 import io.promptbatch.batch.state.StateDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,11 +48,26 @@ public class PartitionConfiguration {
 		return new PartitionRequests(dataSource);
 	}
 
+	/** The limits a run's partitions share: its rates, its concurrency and its budget. */
+	@Bean(destroyMethod = "close")
+	@DependsOn("stateSchema")
+	RunShares runShares(org.springframework.jdbc.core.JdbcTemplate jdbcTemplate,
+			PlatformTransactionManager transactionManager, StateDatabase stateDatabase) {
+		return new RunShares(jdbcTemplate, transactionManager, stateDatabase.lease());
+	}
+
+	@Bean
+	@DependsOn("stateSchema")
+	PartitionLimits partitionLimits(DataSource dataSource, RunShares runShares, JobRepository jobRepository) {
+		return new PartitionLimits(new SharedRates(dataSource), runShares, jobRepository);
+	}
+
 	@Bean
 	@JobScope
 	Step partitionManagerStep(JobRepository jobRepository, PartitionRequests partitionRequests,
 			PartitionHeartbeats partitionHeartbeats, StateDatabase stateDatabase, StopSignal stopSignal,
-			RunProgress runProgress, @Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
+			RunProgress runProgress, PartitionLimits partitionLimits,
+			@Value("#{jobParameters['" + PartitionedJob.PARTITIONS + "']}") Long partitions,
 			@Value("#{jobParameters['" + RunParameters.FROM + "']}") Long from,
 			@Value("#{jobParameters['" + RunParameters.TOTAL + "']}") Long total,
 			@Value("#{jobParameters['" + RunParameters.OUTPUT + "']}") String output) {
@@ -61,6 +78,7 @@ public class PartitionConfiguration {
 			.partitioner(PartitionWorker.STEP_NAME, new RecordRangePartitioner(from, total, Path.of(output)))
 			.partitionHandler(new LeasePartitionHandler(jobRepository, partitionRequests, partitionHeartbeats,
 					PartitionWorker.STEP_NAME, partitions.intValue(), lease, poll, stopSignal, runProgress))
+			.listener(partitionLimits.budgetOpener())
 			.build();
 	}
 

@@ -1,5 +1,6 @@
 package io.promptbatch.batch.partition;
 
+import io.promptbatch.batch.fanout.AnswerWindowReader;
 import io.promptbatch.batch.output.RunTotals;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +11,7 @@ import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 /** The partitions of a run as the job repository holds them: each attempt, its range, its worker and its rows. */
 public final class PartitionListing {
@@ -51,6 +53,34 @@ public final class PartitionListing {
 	/** The workers that ran these attempts, each once, in the order first seen. */
 	public static List<String> workers(List<Attempt> attempts) {
 		return attempts.stream().map(Attempt::worker).filter(java.util.Objects::nonNull).distinct().toList();
+	}
+
+	/**
+	 * The totals and the reason to stop of a partitioned run that stopped before its merge (a partition stopped by
+	 * the run's budget, say), in the shape of the merge step's context: its partitions' last executions' totals summed,
+	 * and the first reason a partition stopped for, with its sentence.
+	 */
+	public static ExecutionContext stopped(JobRepository repository, JobExecution execution) {
+		int partitions = execution.getJobParameters().getLong(PartitionedJob.PARTITIONS, 1L).intValue();
+		RunTotals totals = new RunTotals();
+		ExecutionContext stopped = new ExecutionContext();
+		for (int i = 0; i < partitions; i++) {
+			StepExecution last = repository.getLastStepExecution(execution.getJobInstance(),
+					PartitionWorker.STEP_NAME + ":" + RecordRangePartitioner.name(i));
+			if (last == null) {
+				continue;
+			}
+			ExecutionContext context = last.getExecutionContext();
+			totals = totals.plus(RunTotals.from(context));
+			if (!stopped.containsKey(AnswerWindowReader.STOP_REASON) && context.containsKey(AnswerWindowReader.STOP_REASON)) {
+				stopped.putString(AnswerWindowReader.STOP_REASON, context.getString(AnswerWindowReader.STOP_REASON));
+				if (context.containsKey(AnswerWindowReader.STOP_DETAIL)) {
+					stopped.putString(AnswerWindowReader.STOP_DETAIL, context.getString(AnswerWindowReader.STOP_DETAIL));
+				}
+			}
+		}
+		totals.saveTo(stopped);
+		return stopped;
 	}
 
 	/** Every attempt of every partition of the run, by partition and then in order; empty for a run on one machine. */

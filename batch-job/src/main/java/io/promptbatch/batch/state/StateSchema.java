@@ -198,6 +198,7 @@ public final class StateSchema implements InitializingBean {
 							+ "database)");
 				}
 				createPartitionHeartbeats(s);
+				createRunLimits(s);
 				createStateId(c);
 				c.commit();
 				return;
@@ -222,6 +223,7 @@ public final class StateSchema implements InitializingBean {
 				s.execute(ddl);
 			}
 			createPartitionHeartbeats(s);
+			createRunLimits(s);
 			createStateId(c);
 			s.execute("INSERT INTO PB_SCHEMA_VERSION (VERSION, CREATED_AT) VALUES (" + VERSION + ", CURRENT_TIMESTAMP)");
 			c.commit();
@@ -267,6 +269,21 @@ public final class StateSchema implements InitializingBean {
 	/** The identity of a state database whose tables this class checked or created. */
 	public static String identity(JdbcTemplate jdbc) {
 		return jdbc.queryForObject("SELECT ID FROM PB_STATE_ID", String.class);
+	}
+
+	/**
+	 * The limits a run's partitions share, when missing (a database created before them gains them; new tables
+	 * only, so the schema version stays): the request and token rates' buckets ({@link SharedRates}), and each run
+	 * execution's budget and the shares of its concurrency and budget its partitions hold ({@link RunShares}).
+	 */
+	private static void createRunLimits(Statement s) throws SQLException {
+		s.execute("CREATE TABLE IF NOT EXISTS " + SharedRates.TABLE + " (ID VARCHAR(64) PRIMARY KEY, STATE BYTEA, "
+				+ "EXPIRES_AT BIGINT)");
+		s.execute("CREATE TABLE IF NOT EXISTS PB_RUN_LIMIT (JOB_EXECUTION_ID BIGINT PRIMARY KEY, BUDGET_USD NUMERIC NOT "
+				+ "NULL, SPENT_USD NUMERIC NOT NULL, REACHED BOOLEAN NOT NULL DEFAULT FALSE)");
+		s.execute("CREATE TABLE IF NOT EXISTS PB_RUN_SHARE (JOB_EXECUTION_ID BIGINT NOT NULL, STEP_EXECUTION_ID BIGINT "
+				+ "NOT NULL, SLOTS INT NOT NULL, RESERVED_USD NUMERIC NOT NULL, HEARTBEAT TIMESTAMP WITH TIME ZONE NOT "
+				+ "NULL, PRIMARY KEY (JOB_EXECUTION_ID, STEP_EXECUTION_ID))");
 	}
 
 	/** Whether a table is on the connection's search path. */

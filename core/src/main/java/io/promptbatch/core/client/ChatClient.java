@@ -12,6 +12,7 @@ import io.promptbatch.core.client.internal.WireFormat;
 import io.promptbatch.core.cost.TokenEstimator;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.limit.OutageBreaker;
+import io.promptbatch.core.limit.RateLimit;
 import io.promptbatch.core.limit.RateLimiter;
 import java.net.URI;
 import java.time.Duration;
@@ -68,11 +69,13 @@ public final class ChatClient implements AutoCloseable {
 		this.transport = new HttpTransport(URI.create(b.baseUrl + "/chat/completions"), b.apiKey, b.timeout,
 				b.idleTimeout, new ErrorMapper(b.keyHint), executor, timer);
 		this.breaker = new OutageBreaker(b.maxOutage, timer, transport::target);
-		this.gate = new AttemptGate(b.requestsPerMinute > 0 ? new RateLimiter(b.requestsPerMinute, 1) : null,
-				b.tokensPerMinute > 0 ? new RateLimiter(b.tokensPerMinute, Math.max(1, b.tokensPerMinute / 60)) : null,
-				breaker, b.attemptLimit,
+		RateLimit requestRate = b.requestRate != null ? b.requestRate
+				: b.requestsPerMinute > 0 ? new RateLimiter(b.requestsPerMinute, RateLimiter.REQUEST_BURST) : null;
+		RateLimit tokenRate = b.tokenRate != null ? b.tokenRate
+				: b.tokensPerMinute > 0 ? new RateLimiter(b.tokensPerMinute, RateLimiter.tokenBurst(b.tokensPerMinute)) : null;
+		this.gate = new AttemptGate(requestRate, tokenRate, breaker, b.attemptLimit,
 				wait -> CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor));
-		this.tokens = new TokenCounter(transport, b.baseUrl, b.tokensPerMinute > 0 ? new TokenEstimator() : null);
+		this.tokens = new TokenCounter(transport, b.baseUrl, tokenRate != null ? new TokenEstimator() : null);
 		this.failsafe = Failsafe.with(Retries.policy(b.maxRetries, b.maxRowTime, b.initialBackoff, b.maxBackoff))
 			.with(executor);
 	}
@@ -183,6 +186,8 @@ public final class ChatClient implements AutoCloseable {
 		private long requestsPerMinute = Long.parseLong(ClientSettings.RPM);
 		private long tokensPerMinute = Long.parseLong(ClientSettings.TPM);
 		private @Nullable ConcurrencyLimit attemptLimit;
+		private @Nullable RateLimit requestRate;
+		private @Nullable RateLimit tokenRate;
 		private LongSupplier clock = System::nanoTime;
 		private Duration maxOutage = ClientSettings.duration(ClientSettings.MAX_OUTAGE);
 		private Duration maxRowTime = ClientSettings.duration(ClientSettings.MAX_ROW_TIME);
@@ -225,6 +230,24 @@ public final class ChatClient implements AutoCloseable {
 		 */
 		public Builder tokensPerMinute(long tpm) {
 			this.tokensPerMinute = ClientSettings.perMinute("tokens per minute", tpm);
+			return this;
+		}
+
+		/**
+		 * Paces requests to this rate instead of one of the client's own ({@link #requestsPerMinute}): a rate shared
+		 * with other processes; null for the client's own.
+		 */
+		public Builder requestRate(@Nullable RateLimit rate) {
+			this.requestRate = rate;
+			return this;
+		}
+
+		/**
+		 * Paces tokens to this rate instead of one of the client's own ({@link #tokensPerMinute}): a rate shared with
+		 * other processes, reserved and corrected as the client's own would be; null for the client's own.
+		 */
+		public Builder tokenRate(@Nullable RateLimit rate) {
+			this.tokenRate = rate;
 			return this;
 		}
 

@@ -31,7 +31,7 @@ public final class ConcurrencyLimit {
 	private final Condition changed = lock.newCondition();
 	private final boolean adaptive;
 	private final int min;
-	private final int max;
+	private int max;
 	private final long coolDownNanos;
 	private final java.util.function.LongSupplier clock;
 	private int limit;
@@ -210,7 +210,36 @@ public final class ConcurrencyLimit {
 
 	/** The most the limit may be: the fixed number, or the top an adaptive limit may reach. */
 	public int max() {
-		return max;
+		lock.lock();
+		try {
+			return max;
+		}
+		finally {
+			lock.unlock();
+		}
+	}
+
+	/**
+	 * Changes the most the limit may be, as the share of a limit held with other processes changes: a fixed limit
+	 * becomes {@code max}, an adaptive one stays where it is below it (never above it). Rows in flight beyond a lower
+	 * limit finish; no new slot is given until fewer are in flight. 0 gives no new slot until the limit is raised.
+	 */
+	public void resize(int max) {
+		if (max < 0) {
+			throw new IllegalArgumentException("a limit must not be negative, was " + max);
+		}
+		java.util.List<java.util.concurrent.CompletableFuture<Void>> granted;
+		lock.lock();
+		try {
+			this.max = max;
+			this.limit = adaptive ? Math.min(Math.max(limit, Math.min(min, max)), max) : max;
+			granted = grant();
+			changed.signalAll();
+		}
+		finally {
+			lock.unlock();
+		}
+		granted.forEach(f -> f.complete(null));
 	}
 
 	public int limit() {

@@ -8,9 +8,9 @@ import java.util.function.LongSupplier;
  * {@code cost / rate} after the previous reservation (never before now), so that requests go out
  * evenly spaced rather than in bursts, and no window of time sees more than the rate. Costs are
  * requests (for RPM) or tokens (for TPM); a reservation can be corrected when the true cost is known.
- * Thread-safe and non-blocking: {@link #reserve} says how long to wait.
+ * Thread-safe and non-blocking: {@link #reserve} says how long to wait. The rate is this process's own.
  */
-public final class RateLimiter {
+public final class RateLimiter implements RateLimit {
 
 	private final double unitsPerNano;
 	private final long maxBurstNanos;
@@ -36,7 +36,15 @@ public final class RateLimiter {
 		this.nextFree = clock.getAsLong() - maxBurstNanos;
 	}
 
-	/** Reserves {@code cost} units; returns how long to wait before using them. */
+	/** The burst of a token rate: a second's worth of tokens, so that one request of a fair size is never held back. */
+	public static long tokenBurst(long tokensPerMinute) {
+		return Math.max(1, tokensPerMinute / 60);
+	}
+
+	/** The burst of a request rate: one, so that requests go out evenly spaced. */
+	public static final long REQUEST_BURST = 1;
+
+	@Override
 	public synchronized Duration reserve(long cost) {
 		long now = clock.getAsLong();
 		long start = Math.max(nextFree, now - maxBurstNanos);
@@ -44,7 +52,7 @@ public final class RateLimiter {
 		return Duration.ofNanos(Math.max(0, start - now));
 	}
 
-	/** Corrects a reservation by the difference between the true and the reserved cost (may be negative). */
+	@Override
 	public synchronized void adjust(long difference) {
 		nextFree += (long) (difference / unitsPerNano);
 	}

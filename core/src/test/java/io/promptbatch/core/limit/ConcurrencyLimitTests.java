@@ -96,4 +96,50 @@ class ConcurrencyLimitTests {
 		assertThat(limit.limit()).isBetween(3, 5);
 		assertThat((double) (refused - refusedBefore) / (requests - requestsBefore)).isLessThan(0.01);
 	}
+
+	@Test
+	void aLowerShareTakesNoNewRowUntilThoseBeyondItLandAndAHigherOneGivesWaitingRowsTheirSlots() {
+		// given: a fixed limit of 4, all in flight
+		ConcurrencyLimit limit = ConcurrencyLimit.fixed(4);
+		for (int i = 0; i < 4; i++) {
+			assertThat(limit.acquireAsync()).isDone();
+		}
+
+		// when: its share drops to 2
+		limit.resize(2);
+		java.util.concurrent.CompletableFuture<Void> waiting = limit.acquireAsync();
+
+		// then: the rows in flight stay, and a new one waits until fewer than 2 are in flight
+		assertThat(limit.inFlight()).isEqualTo(4);
+		limit.release();
+		limit.release();
+		assertThat(waiting).isNotDone();
+		limit.release();
+		assertThat(waiting).isDone();
+		// and: a share of 0 gives nothing until it is raised, which hands the waiting rows their slots at once
+		limit.resize(0);
+		java.util.concurrent.CompletableFuture<Void> next = limit.acquireAsync();
+		limit.release();
+		limit.release();
+		assertThat(next).isNotDone();
+		limit.resize(3);
+		assertThat(next).isDone();
+		assertThat(limit.max()).isEqualTo(3);
+	}
+
+	@Test
+	void anAdaptiveLimitStaysWhereItIsBelowItsNewShare() {
+		// given: an adaptive limit that starts at 4 of at most 32
+		ConcurrencyLimit limit = ConcurrencyLimit.adaptive(32);
+
+		// when: its share becomes 10, then 2
+		limit.resize(10);
+		int atTen = limit.limit();
+		limit.resize(2);
+
+		// then: it stayed at 4 below 10, and came down to 2
+		assertThat(atTen).isEqualTo(4);
+		assertThat(limit.limit()).isEqualTo(2);
+		assertThat(limit.max()).isEqualTo(2);
+	}
 }

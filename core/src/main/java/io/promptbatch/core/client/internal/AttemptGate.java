@@ -7,7 +7,7 @@ import io.promptbatch.core.client.RetriableChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.limit.OutageBreaker;
 import io.promptbatch.core.limit.ProviderOutageException;
-import io.promptbatch.core.limit.RateLimiter;
+import io.promptbatch.core.limit.RateLimit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -57,8 +57,8 @@ public final class AttemptGate {
 		}
 	}
 
-	private final @Nullable RateLimiter requestRate;
-	private final @Nullable RateLimiter tokenRate;
+	private final @Nullable RateLimit requestRate;
+	private final @Nullable RateLimit tokenRate;
 	private final OutageBreaker breaker;
 	private final @Nullable ConcurrencyLimit limit;
 	private final Delay delay;
@@ -69,7 +69,7 @@ public final class AttemptGate {
 	 * @param limit attempts in flight at most, or null for no limit
 	 * @param delay how a paced attempt waits
 	 */
-	public AttemptGate(@Nullable RateLimiter requestRate, @Nullable RateLimiter tokenRate, OutageBreaker breaker,
+	public AttemptGate(@Nullable RateLimit requestRate, @Nullable RateLimit tokenRate, OutageBreaker breaker,
 			@Nullable ConcurrencyLimit limit, Delay delay) {
 		this.requestRate = requestRate;
 		this.tokenRate = tokenRate;
@@ -93,16 +93,35 @@ public final class AttemptGate {
 	public CompletableFuture<ChatResponse> attempt(long tokenEstimate, Supplier<CompletableFuture<ChatResponse>> send,
 			RowSlot row) {
 		Duration wait = pace(tokenEstimate);
-		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row)
-				: CompletableFuture.runAsync(() -> {
-				}, delay.after(wait)).thenCompose(ignored -> admitted(send, row));
-		RateLimiter tokens = tokenRate;
+		CompletableFuture<ChatResponse> attempt = wait.isZero() ? admitted(send, row) : onTurn(wait, true, send, row);
+		RateLimit tokens = tokenRate;
 		if (tokens == null) {
 			return attempt;
 		}
 		return attempt.whenComplete((response, failure) -> tokens
 			.adjust((response == null ? 0 : response.usage().totalTokens()) - tokenEstimate));
 	}
+
+	/**
+	 * Waits for the attempt's turn, then lets it through. An attempt that could not go out within {@link #LATE} of its
+	 * turn (its process stalled: a pause, a busy machine) takes one new turn of the request rate rather than go out
+	 * together with the turns after it, which other processes sharing the rate take on time.
+	 */
+	private CompletableFuture<ChatResponse> onTurn(Duration wait, boolean mayTurnAgain,
+			Supplier<CompletableFuture<ChatResponse>> send, RowSlot row) {
+		long due = System.nanoTime() + wait.toNanos();
+		return CompletableFuture.runAsync(() -> {
+		}, delay.after(wait)).thenCompose(ignored -> {
+			RateLimit requests = requestRate;
+			if (!mayTurnAgain || requests == null || System.nanoTime() - due <= LATE.toNanos()) {
+				return admitted(send, row);
+			}
+			return onTurn(requests.reserve(1), false, send, row);
+		});
+	}
+
+	/** How late after its turn an attempt may still go out. */
+	static final Duration LATE = Duration.ofMillis(50);
 
 	/** How long to wait so that this attempt keeps to the request and token rates. */
 	private Duration pace(long tokenEstimate) {

@@ -80,6 +80,34 @@ class AttemptGateTests {
 	}
 
 	@Test
+	void anAttemptThatMissedItsTurnTakesOneNewTurnRatherThanGoOutWithTheNextOnes() {
+		// given: 600 requests a minute, and a process that runs each waiting attempt 80 ms after its turn (stalled)
+		AttemptGate.Delay stalled = wait -> {
+			waits.add(wait);
+			return action -> {
+				try {
+					Thread.sleep(wait.toMillis() + 80);
+				}
+				catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+				}
+				action.run();
+			};
+		};
+		AttemptGate gate = new AttemptGate(new RateLimiter(600, 1, now::get), null, breaker, null, stalled);
+		AtomicInteger sent = new AtomicInteger();
+
+		// when: two attempts at the same instant
+		gate.attempt(0, answering(sent), perAttempt()).join();
+		gate.attempt(0, answering(sent), perAttempt()).join();
+
+		// then: the second, late for its turn at 100 ms, took the next one at 200 ms, and then went (late or not)
+		assertThat(sent).hasValue(2);
+		assertThat(waits).hasSize(2);
+		assertThat(waits.get(1)).isBetween(Duration.ofNanos(199_999_000), Duration.ofMillis(200));
+	}
+
+	@Test
 	void givesBackTheTokensAnAttemptReservedButDidNotUse() {
 		// given: 60,000 tokens a minute (1,000 a second)
 		AttemptGate gate = new AttemptGate(null, new RateLimiter(60_000, 1, now::get), breaker, null, delay);
