@@ -11,9 +11,10 @@
 #   2. takeover: kill -9 of the worker running partition p0000, 2 s into it, with an idle worker waiting -> the
 #      manager's takeover (its log line) -> the partition's first prompt on another worker -> the run complete, with
 #      --state-db-lease 5s and the default 60s, alternating;
-#   3. one against three worker processes, 12 partitions, against a simulator of fixed capacity (100 ms, at most 15
-#      in flight, 429 above it): one worker at --concurrency 15 or three at 5, alternating; throughput from the
-#      server's first request to its last answer, requests = rows, output exact;
+#   3. one against three worker processes, 12 partitions, against a simulator of fixed capacity (100 ms answers, at
+#      most 15 in flight, 429 above it; BENCH3_LATENCY_MS and BENCH3_ROWS for slower answers on a loaded machine): one
+#      worker at --concurrency 15 or three at 5, alternating; throughput from the server's first request to its last
+#      answer, requests = rows, output exact;
 #   4. (only when named) CPU per request at zero latency: one worker and the manager on PostgreSQL, the PostgreSQL
 #      server itself, and the same rows in one process on the default H2 state, alternating.
 # Starts its own PostgreSQL cluster (Debian's postgresql: initdb and pg_ctl, as user postgres when run as root; or
@@ -252,10 +253,12 @@ if [[ $only == *2* ]]; then
 fi
 
 if [[ $only == *3* ]]; then
-  # 3. one against three workers against a server of fixed capacity: 100 ms answers, at most 15 in flight (150 a second)
-  n3=4500
+  # 3. one against three workers against a server of fixed capacity: 100 ms answers (BENCH3_LATENCY_MS), at most 15 in
+  # flight (150 a second); 4,500 rows (BENCH3_ROWS). On a loaded machine, slower answers keep the server the bottleneck
+  n3=${BENCH3_ROWS:-4500}
+  l3=${BENCH3_LATENCY_MS:-100}
   prompts "$n3" "$work/p$n3.csv"
-  simulator sim3 --latency 100ms --max-in-flight 15
+  simulator sim3 --latency "${l3}ms" --max-in-flight 15
   sim3=$sim_port
   declare -A rate wall reqs r429 inflight
   ref=""
@@ -283,7 +286,7 @@ if [[ $only == *3* ]]; then
   for r in $(seq 1 "$repeats"); do ratios+=("$(echo "${rate[k$r-3]} / ${rate[k$r-1]}" | bc -l)"); done
   {
     echo
-    echo "## 3. one against three worker processes, $n3 rows in 12 partitions, server: 100 ms answers, at most 15 in flight (150 rows/s)"
+    echo "## 3. one against three worker processes, $n3 rows in 12 partitions, server: $l3 ms answers, at most 15 in flight ($((15000 / l3)) rows/s)"
     echo
     echo "| workers | rows/s, first request -> last answer at the server | manager's wall s | requests | 429s | mean in flight while sending |"
     echo "| --- | --- | --- | --- | --- | --- |"
