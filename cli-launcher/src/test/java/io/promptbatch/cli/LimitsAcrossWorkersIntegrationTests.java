@@ -120,12 +120,18 @@ class LimitsAcrossWorkersIntegrationTests {
 			CliFixtures.Result result = manager(sim, input, output, "--rpm", "600", "--concurrency", "8");
 			long millis = (System.nanoTime() - start) / 1_000_000;
 
-			// then: the server refused nothing, saw one request per row, and the output is exact
+			// then: the server refused (nearly) nothing, saw one request per row and one per refusal, and the output is
+			// exact. At most one refusal, not zero: the pacing is the client's, and a stall of a process (or of this
+			// test's server, in this JVM with the manager) longer than a fifth of a second between a request's turn and
+			// its arrival can bunch two turns into one of the server's seconds; on a loaded 2-core machine that cost 1
+			// refused request of 151 in two of five runs (0 in the others), against 166 to 230 refusals for the same
+			// three processes each keeping the rate on its own (the test below)
 			System.out.printf("limits rpm test: server saw %d requests, %d answered 200, %d refused 429%n%s%n",
 					sim.counters().requests(), sim.counters().status(200), sim.counters().status(429), result.err());
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertThat(sim.counters().status(429)).as("requests refused by the server's rate limit").isZero();
-			assertThat(sim.counters().requests()).isEqualTo(rows);
+			long refused = sim.counters().status(429);
+			assertThat(refused).as("requests refused by the server's rate limit").isLessThanOrEqualTo(1);
+			assertThat(sim.counters().requests()).isEqualTo(rows + refused);
 			assertExact(output, rows);
 			// and: the three processes together kept to 600 a minute: 150 requests, evenly spaced, take about 15 s
 			System.out.printf("limits rpm test: %d rows at --rpm 600 in %d ms across three processes%n", rows, millis);

@@ -111,7 +111,18 @@ public final class RowFinisher {
 			return BigDecimal.ZERO;
 		}
 		BigDecimal worst = b.worstCase(request.model(), prompt.messages(), request.maxTokens());
-		if (!b.reserve(worst)) {
+		boolean reserved;
+		try {
+			reserved = b.reserve(worst);
+		}
+		catch (RuntimeException e) {
+			// a shared budget's database did not answer: nothing is sent without a bound on its cost, and the row is
+			// not failed for it either; the run stops, resumably, and the same command continues it
+			halt.fatal(new FatalChatException(0, "state_database", "could not reserve this request's cost in the run's "
+					+ "shared budget (" + e.getMessage() + "); the run stops here, run the same command again", null, e));
+			return null;
+		}
+		if (!reserved) {
 			halt.reachBudget();
 			log.warn("Budget: the next request could cost up to ${} and cross the budget of ${} (spent ${}); "
 					+ "no more requests", worst.toPlainString(), b.limit().toPlainString(), b.spent().toPlainString());

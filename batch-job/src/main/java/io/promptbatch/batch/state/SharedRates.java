@@ -6,9 +6,12 @@ import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.limit.RateLimit;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Request and token rates shared by every process of a run, in the PostgreSQL state database: one Bucket4j token
@@ -20,6 +23,8 @@ public final class SharedRates {
 
 	/** The table of the buckets, in Bucket4j's layout. */
 	static final String TABLE = "PB_RATE_BUCKET";
+
+	private static final Logger log = LoggerFactory.getLogger(SharedRates.class);
 
 	private final ProxyManager<String> buckets;
 
@@ -52,16 +57,34 @@ public final class SharedRates {
 
 			@Override
 			public Duration reserve(long cost) {
-				return cost <= 0 ? Duration.ZERO : Duration.ofNanos(bucket.consumeIgnoringRateLimits(cost));
+				if (cost <= 0) {
+					return Duration.ZERO;
+				}
+				try {
+					return Duration.ofNanos(bucket.consumeIgnoringRateLimits(cost));
+				}
+				catch (RuntimeException e) {
+					// nothing is sent off the shared rate, and the row is not failed for it: the run stops, resumably
+					throw new FatalChatException(0, "state_database", "could not take a turn of the run's shared rate "
+							+ key + " in the state database (" + e.getMessage() + "); the run stops here, run the same "
+							+ "command again", null, e);
+				}
 			}
 
 			@Override
 			public void adjust(long difference) {
-				if (difference > 0) {
-					bucket.consumeIgnoringRateLimits(difference);
+				try {
+					if (difference > 0) {
+						bucket.consumeIgnoringRateLimits(difference);
+					}
+					else if (difference < 0) {
+						bucket.addTokens(-difference);
+					}
 				}
-				else if (difference < 0) {
-					bucket.addTokens(-difference);
+				catch (RuntimeException e) {
+					// the answer is in hand (and paid for): it must not be lost to a correction of the pace
+					log.warn("Shared rate {}: could not correct by {} ({}); the pace errs by that much", key, difference,
+							e.toString());
 				}
 			}
 

@@ -70,9 +70,12 @@ public record StateDatabase(String url, @Nullable String user, @Nullable String 
 				urlPassword != null ? urlPassword : blankToNull(password), lease);
 	}
 
-	/** The URL as it may be shown: with its {@code user} parameter, never the password. */
+	/**
+	 * The URL as it may be shown: with its {@code user} parameter, never the password, nor any other parameter that
+	 * holds one (a client certificate key's {@code sslpassword}).
+	 */
 	public String shown() {
-		return user == null ? url : url + (url.contains("?") ? "&" : "?") + "user=" + user;
+		return redact(user == null ? url : url + (url.contains("?") ? "&" : "?") + "user=" + user);
 	}
 
 	@Override

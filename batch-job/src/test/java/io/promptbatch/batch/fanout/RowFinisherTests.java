@@ -183,6 +183,42 @@ class RowFinisherTests {
 	}
 
 	@Test
+	void aSharedBudgetThatCannotBeReachedStopsTheRunResumablyInsteadOfFailingTheRow() {
+		// given: a budget kept in an account shared with other processes, whose database does not answer
+		BudgetAccount unreachable = new BudgetAccount() {
+
+			@Override
+			public boolean reserve(BigDecimal worst) {
+				throw new IllegalStateException("Connection refused");
+			}
+
+			@Override
+			public void settle(BigDecimal worst, BigDecimal actual) {
+				throw new IllegalStateException("Connection refused");
+			}
+
+			@Override
+			public BigDecimal spent() {
+				return BigDecimal.ZERO;
+			}
+		};
+		RowFinisher finisher = new RowFinisher(prices, prices, fingerprint -> false, null, BigDecimal.ONE, 100, halt,
+				unreachable);
+		finisher.open(BigDecimal.ZERO);
+		Prompt prompt = Fixtures.prompt(1);
+
+		// when
+		BigDecimal reserved = finisher.reserve(prompt, requests.requestFor(prompt));
+
+		// then: nothing is sent (no reservation), no failed row is made, and the run stops as on a fatal answer
+		assertThat(reserved).isNull();
+		assertThat(halt.takesMore()).isFalse();
+		assertThat(halt.fatal()).isNotNull();
+		assertThat(halt.fatal().code()).isEqualTo("state_database");
+		assertThat(halt.fatal().getMessage()).contains("Connection refused").contains("run the same command again");
+	}
+
+	@Test
 	void aBudgetNeedsACompletionTokenLimit() {
 		assertThatThrownBy(() -> new RowFinisher(prices, null, BigDecimal.ONE, null, halt))
 			.isInstanceOf(IllegalArgumentException.class)

@@ -1,7 +1,9 @@
 package io.promptbatch.batch.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.promptbatch.core.client.FatalChatException;
 import io.promptbatch.core.limit.ConcurrencyLimit;
 import io.promptbatch.core.limit.RateLimit;
 import io.promptbatch.testsupport.PostgresServer;
@@ -64,6 +66,23 @@ class RunLimitsIntegrationTests {
 		RunShares shares = new RunShares(new JdbcTemplate(ds), new DataSourceTransactionManager(ds), Duration.ofSeconds(2));
 		opened.add(shares);
 		return shares;
+	}
+
+	@Test
+	void aRateWhoseDatabaseIsGoneStopsTheRunOnATurnAndNeverLosesAnAnswerToACorrection() {
+		// given: a shared rate in use, then its connections gone (the database unreachable)
+		com.zaxxer.hikari.HikariDataSource pool = pool();
+		RateLimit rate = new SharedRates(pool).rate("tpm:9", 60_000, 1_000);
+		rate.reserve(100);
+		pool.close();
+
+		// then: a correction after an answer (paid for) does not throw, so the answer is kept
+		rate.adjust(50);
+		rate.adjust(-50);
+		// and a turn fails as fatal (the run stops, resumably), not as a failure of the row
+		assertThatThrownBy(() -> rate.reserve(1)).isInstanceOf(FatalChatException.class)
+			.hasMessageContaining("tpm:9")
+			.hasMessageContaining("run the same command again");
 	}
 
 	@Test

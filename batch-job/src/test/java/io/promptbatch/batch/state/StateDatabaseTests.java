@@ -26,6 +26,18 @@ class StateDatabaseTests {
 	}
 
 	@Test
+	void aClientKeysPasswordInTheUrlIsKeptForTheDriverButNeverShown() {
+		// when
+		StateDatabase db = StateDatabase.of("jdbc:postgresql://db.example/pb?sslkey=/k.pk8&sslpassword=k3y-s3cret", "u",
+				null, LEASE);
+
+		// then: the driver gets it, no text shows it
+		assertThat(db.url()).contains("sslpassword=k3y-s3cret");
+		assertThat(db.shown()).isEqualTo("jdbc:postgresql://db.example/pb?sslkey=/k.pk8&sslpassword=***&user=u");
+		assertThat(db.toString()).doesNotContain("k3y-s3cret");
+	}
+
+	@Test
 	void theLoginGivenApartIsUsedWhenTheUrlHasNone() {
 		StateDatabase db = StateDatabase.of("jdbc:postgresql://127.0.0.1/pb", "batch", "pw", LEASE);
 		assertThat(db.url()).isEqualTo("jdbc:postgresql://127.0.0.1/pb");
