@@ -51,6 +51,7 @@ final class WorkerCommand extends StateCommand {
 						new Partitioning(1, concurrency, version()))) {
 			PartitionIntake intake = session.partitionIntake().orElseThrow();
 			PartitionWorker worker = session.partitionWorker();
+			worker.idleFromNow();
 			err.printf("promptbatch worker: %s taking partitions from %s%n", PartitionWorker.identity(), state.where());
 			err.flush();
 			while (!stop.signal().requested()) {

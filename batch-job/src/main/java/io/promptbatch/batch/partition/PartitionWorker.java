@@ -85,8 +85,19 @@ public final class PartitionWorker {
 		this.ownLease = ownLease;
 	}
 
-	/** Runs the partition of a request, unless it is stale. */
+	/** Runs the partition of a request, unless it is stale; busy (never {@linkplain #idleFor idle}) from the start. */
 	public void handle(StepExecutionRequest request) throws JobInterruptedException {
+		running.incrementAndGet();
+		try {
+			run(request);
+		}
+		finally {
+			running.decrementAndGet();
+			lastActive = System.nanoTime();
+		}
+	}
+
+	private void run(StepExecutionRequest request) throws JobInterruptedException {
 		StepExecution partition = repository.getStepExecution(request.getStepExecutionId());
 		if (partition == null || partition.getStatus() != BatchStatus.STARTING
 				|| partition.getJobExecution().getStatus() != BatchStatus.STARTED) {
@@ -115,15 +126,10 @@ public final class PartitionWorker {
 				partition.getId(), identity, partition.getExecutionContext().getLong(RecordRangePartitioner.FROM),
 				partition.getExecutionContext().getLong(RecordRangePartitioner.TO));
 		started.incrementAndGet();
-		running.incrementAndGet();
 		Duration lease = Duration.ofMillis(partition.getExecutionContext().getLong(PartitionHeartbeats.LEASE_MS,
 				ownLease.toMillis()));
 		try (PartitionHeartbeats.Beating beating = heartbeats.beat(partition.getId(), lease.dividedBy(3))) {
 			step(partition).execute(partition);
-		}
-		finally {
-			running.decrementAndGet();
-			lastActive = System.nanoTime();
 		}
 		log.info("Partition {} (execution {}) ended {}", partition.getStepName(), partition.getId(),
 				partition.getStatus());
@@ -137,6 +143,11 @@ public final class PartitionWorker {
 					partition.getId());
 			requests.send(request.getStepName(), partition, true);
 		}
+	}
+
+	/** Counts the idle time from now: when the worker starts taking partitions, not when it was made. */
+	public void idleFromNow() {
+		lastActive = System.nanoTime();
 	}
 
 	/** Whether no partition runs here and none has ended for {@code idle}. */
