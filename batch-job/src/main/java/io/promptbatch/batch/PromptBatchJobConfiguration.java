@@ -148,9 +148,9 @@ public class PromptBatchJobConfiguration {
 		Halt halt = new Halt(stopSignal);
 		// a --batch-api run's journal holds its batches' answers, at the batch price; rows sent live (--batch-fallback
 		// live), now or by an earlier execution of the run, are answered at the live price
-		java.util.Set<String> sentLive = spec.batching().enabled() && spec.batching().fallbackLive()
-				? batchLedger.notAnsweredByBatch(runId) : java.util.Set.of();
-		RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive::contains, accounting.score(),
+		java.util.function.Predicate<String> sentLive = spec.batching().enabled() && spec.batching().fallbackLive()
+				? batchLedger.notAnsweredByBatch(runId) : fingerprint -> false;
+		RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive, accounting.score(),
 				accounting.budgetUsd(), spec.request().maxTokens(), halt, held == null ? null : held.budget());
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
 		// sent live with --batch-fallback live

@@ -123,7 +123,9 @@ public final class RunLauncher {
 	 * failed or stopped run.
 	 */
 	public RunOutcome resume(Resumable resumable) throws Exception {
-		JobExecution target = resumable.execution();
+		// read again: another process may have completed the run since it was found, which is then told as such
+		JobExecution latest = repository.getLastJobExecution(resumable.execution().getJobInstance());
+		JobExecution target = latest == null ? resumable.execution() : latest;
 		if (target.getStatus() == BatchStatus.UNKNOWN) {
 			recovery.recoverUnknown(target);
 		}

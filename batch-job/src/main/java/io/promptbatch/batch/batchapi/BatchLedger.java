@@ -1,17 +1,19 @@
 package io.promptbatch.batch.batchapi;
 
+import io.promptbatch.batch.state.StateSchema;
 import io.promptbatch.core.client.batchapi.Batch;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -237,16 +239,41 @@ public final class BatchLedger {
 	}
 
 	/**
-	 * The fingerprints of the run's requests that none of its batches answered (refused, to try again, or not seen):
-	 * the rows {@code --batch-fallback live} sends live. Read once per step, instead of a look per row; as many as
-	 * such lines.
+	 * Whether a fingerprint is that of one of the run's requests that none of its batches answered (refused, to try
+	 * again, or not seen): the rows {@code --batch-fallback live} sends live. Read once per step, instead of a look per
+	 * row, and kept as the sorted {@linkplain StateSchema#fingerprintKey 64-bit keys} of the fingerprints (8 bytes a
+	 * line, not a string each, so a million such lines take 8 MB). Two fingerprints sharing a key (a 64-bit collision)
+	 * would only change which price, live or batch, a row is charged.
 	 */
-	public Set<String> notAnsweredByBatch(long runId) {
+	public Predicate<String> notAnsweredByBatch(long runId) {
 		// a request asked by two records is answered when either of its lines is
-		return new HashSet<>(jdbc.queryForList("SELECT L.FINGERPRINT FROM PB_BATCH_LINE L WHERE L.RUN_ID = ? AND "
-				+ "(L.OUTCOME IS NULL OR L.OUTCOME <> ?) AND NOT EXISTS (SELECT 1 FROM PB_BATCH_LINE A WHERE A.RUN_ID = "
-				+ "L.RUN_ID AND A.FINGERPRINT = L.FINGERPRINT AND A.OUTCOME = ?)", String.class, runId, Outcome.OK.name(),
-				Outcome.OK.name()));
+		Keys keys = new Keys();
+		jdbc.query("SELECT L.FINGERPRINT FROM PB_BATCH_LINE L WHERE L.RUN_ID = ? AND (L.OUTCOME IS NULL OR L.OUTCOME "
+				+ "<> ?) AND NOT EXISTS (SELECT 1 FROM PB_BATCH_LINE A WHERE A.RUN_ID = L.RUN_ID AND A.FINGERPRINT = "
+				+ "L.FINGERPRINT AND A.OUTCOME = ?)", keys, runId, Outcome.OK.name(), Outcome.OK.name());
+		long[] sorted = keys.sorted();
+		return fingerprint -> Arrays.binarySearch(sorted, StateSchema.fingerprintKey(fingerprint)) >= 0;
+	}
+
+	/** The fingerprint keys of the rows read, in an array that grows as they come. */
+	private static final class Keys implements RowCallbackHandler {
+
+		private long[] keys = new long[64];
+		private int size;
+
+		@Override
+		public void processRow(ResultSet rs) throws SQLException {
+			if (size == keys.length) {
+				keys = Arrays.copyOf(keys, size * 2);
+			}
+			keys[size++] = StateSchema.fingerprintKey(rs.getString(1));
+		}
+
+		long[] sorted() {
+			long[] sorted = Arrays.copyOf(keys, size);
+			Arrays.sort(sorted);
+			return sorted;
+		}
 	}
 
 	/** Lines of the run by outcome (null: none yet). */

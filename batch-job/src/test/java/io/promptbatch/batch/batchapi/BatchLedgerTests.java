@@ -37,7 +37,11 @@ class BatchLedgerTests {
 		// when
 		var notAnswered = l.ledger.notAnsweredByBatch(1);
 		// then: r2 and r3; r4's request was answered in r6's line
-		assertThat(notAnswered).containsExactlyInAnyOrder(rows.get(1).fingerprint(), rows.get(2).fingerprint());
+		String otherRun = Ledgers.row(7, "kimi-k2.5").fingerprint();
+		assertThat(notAnswered).accepts(rows.get(1).fingerprint(), rows.get(2).fingerprint())
+			.rejects(rows.get(0).fingerprint(), rows.get(3).fingerprint(), rows.get(4).fingerprint(), otherRun);
+		assertThat(l.ledger.notAnsweredByBatch(2)).accepts(otherRun)
+			.rejects(rows.get(1).fingerprint(), rows.get(2).fingerprint());
 	}
 
 	@Test

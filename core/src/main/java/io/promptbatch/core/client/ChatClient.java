@@ -233,19 +233,13 @@ public final class ChatClient implements AutoCloseable {
 			return this;
 		}
 
-		/**
-		 * Paces requests to this rate instead of one of the client's own ({@link #requestsPerMinute}): a rate shared
-		 * with other processes; null for the client's own.
-		 */
+		/** Paces requests to this rate, shared with other processes; null to use {@link #requestsPerMinute}. */
 		public Builder requestRate(@Nullable RateLimit rate) {
 			this.requestRate = rate;
 			return this;
 		}
 
-		/**
-		 * Paces tokens to this rate instead of one of the client's own ({@link #tokensPerMinute}): a rate shared with
-		 * other processes, reserved and corrected as the client's own would be; null for the client's own.
-		 */
+		/** Paces tokens to this rate, shared with other processes; null to use {@link #tokensPerMinute}. */
 		public Builder tokenRate(@Nullable RateLimit rate) {
 			this.tokenRate = rate;
 			return this;

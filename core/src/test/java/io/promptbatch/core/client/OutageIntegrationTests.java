@@ -56,9 +56,11 @@ class OutageIntegrationTests {
 			// each row's first attempt (40) and the probe at about 1 s (the next, at about 3 s, finds the provider back);
 			// no retry goes out while the failures that open the breaker arrive (the breaker holds attempts after a
 			// server failure while others are in flight): 41 in 8 of 10 runs at load 21, 40 and 37 in the others (the
-			// last rows' first attempts held until the provider was back); rows retrying through the outage would be
-			// thousands
-			assertThat(sim.counters().status(503)).isLessThanOrEqualTo(40 + 2);
+			// last rows' first attempts held until the provider was back), 37 to 41 in 18 later runs; rows retrying
+			// through the outage would be thousands. The margin of 10 is for a busy machine: a hold ends after 1 s, or
+			// when nothing is in flight while the test is still submitting rows, and each retry let go then is one
+			// more 503
+			assertThat(sim.counters().status(503)).isLessThanOrEqualTo(40 + 10);
 			assertThat(sim.counters().status(200)).isEqualTo(40);
 		}
 	}

@@ -133,10 +133,16 @@ public final class AttemptGate {
 		return wait;
 	}
 
-	/** Past the breaker and within the limit; the outcome is told to both. */
+	/**
+	 * Past the breaker and within the limit; the outcome is told to both. An attempt the breaker held (after a server
+	 * failure, or through an outage until the probe) takes one new turn of the request rate once let go: its turn
+	 * taken in {@link #pace} passed while it was held, and the held attempts are let go together.
+	 */
 	private CompletableFuture<ChatResponse> admitted(Supplier<CompletableFuture<ChatResponse>> send, RowSlot row) {
 		ConcurrencyLimit slots = limit;
-		return breaker.permit().thenCompose(permitted -> {
+		CompletableFuture<Void> permit = breaker.permit();
+		boolean held = !permit.isDone();
+		return permit.thenCompose(permitted -> held ? newTurn() : permit).thenCompose(permitted -> {
 			if (slots == null) {
 				return sent(send);
 			}
@@ -155,6 +161,14 @@ public final class AttemptGate {
 				breaker.record(isServerFailure(cause));
 			}
 		});
+	}
+
+	/** Waits for one new turn of the request rate, if there is one. */
+	private CompletableFuture<Void> newTurn() {
+		RateLimit requests = requestRate;
+		Duration wait = requests == null ? Duration.ZERO : requests.reserve(1);
+		return wait.isZero() ? CompletableFuture.completedFuture(null) : CompletableFuture.runAsync(() -> {
+		}, delay.after(wait));
 	}
 
 	/** The attempt's future; one that could not even start is a failed future, so its slot is given back. */

@@ -47,14 +47,26 @@ public final class WireFormat {
 	 * @param requestBody the request's {@link #requestBody}
 	 */
 	public static byte[] streamingRequestBody(byte[] requestBody) {
-		int end = requestBody.length - 1;
-		if (end < 1 || requestBody[end] != '}') {
+		int end = lastNonBlank(requestBody, requestBody.length - 1);
+		int before = end < 0 ? -1 : lastNonBlank(requestBody, end - 1);
+		if (before < 0 || requestBody[end] != '}') {
 			throw new IllegalArgumentException("a request body is a JSON object, was " + requestBody.length
 					+ " bytes not ending in '}'");
 		}
-		byte[] body = Arrays.copyOf(requestBody, end + STREAM_FIELDS.length);
-		System.arraycopy(STREAM_FIELDS, 0, body, end, STREAM_FIELDS.length);
+		// an empty object takes the fields without the comma that separates them from the body's own
+		int skip = requestBody[before] == '{' ? 1 : 0;
+		byte[] body = Arrays.copyOf(requestBody, end + STREAM_FIELDS.length - skip);
+		System.arraycopy(STREAM_FIELDS, skip, body, end, STREAM_FIELDS.length - skip);
 		return body;
+	}
+
+	/** The index of the last byte at or before {@code from} that is not JSON whitespace, or -1. */
+	private static int lastNonBlank(byte[] bytes, int from) {
+		int i = from;
+		while (i >= 0 && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) {
+			i--;
+		}
+		return i;
 	}
 
 	private static ObjectNode body(ChatRequest request) {

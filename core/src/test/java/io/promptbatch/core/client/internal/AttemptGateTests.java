@@ -108,6 +108,33 @@ class AttemptGateTests {
 	}
 
 	@Test
+	void attemptsTheBreakerHeldAndLetGoTogetherGoOutATurnApart() {
+		// given: 600 requests a minute, one attempt in flight and a second that the server failed (503)
+		AttemptGate gate = new AttemptGate(new RateLimiter(600, 1, now::get), null, breaker, null, delay);
+		AtomicInteger sent = new AtomicInteger();
+		CompletableFuture<ChatResponse> first = new CompletableFuture<>();
+		CompletableFuture<ChatResponse> a = gate.attempt(0, () -> first, perAttempt());
+		gate.attempt(0, failing(503), perAttempt()).handle((r, e) -> e).join();
+
+		// when: two attempts are held for the verdict of the one in flight, their turns (200 and 300 ms) pass, and
+		// its answer lets both go at once
+		CompletableFuture<ChatResponse> c = gate.attempt(0, answering(sent), perAttempt());
+		CompletableFuture<ChatResponse> d = gate.attempt(0, answering(sent), perAttempt());
+		assertThat(sent).hasValue(0);
+		assertThat(waits).hasSize(3);
+		now.addAndGet(TimeUnit.SECONDS.toNanos(1));
+		first.complete(ANSWER);
+
+		// then: each took a new turn, the first at once and the second 100 ms later, rather than go out together
+		assertThat(a.join()).isSameAs(ANSWER);
+		assertThat(c.join()).isSameAs(ANSWER);
+		assertThat(d.join()).isSameAs(ANSWER);
+		assertThat(sent).hasValue(2);
+		assertThat(waits.subList(3, waits.size())).singleElement()
+			.satisfies(w -> assertThat(w).isBetween(Duration.ofNanos(99_999_000), Duration.ofMillis(100)));
+	}
+
+	@Test
 	void givesBackTheTokensAnAttemptReservedButDidNotUse() {
 		// given: 60,000 tokens a minute (1,000 a second)
 		AttemptGate gate = new AttemptGate(null, new RateLimiter(60_000, 1, now::get), breaker, null, delay);

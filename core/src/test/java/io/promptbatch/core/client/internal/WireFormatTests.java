@@ -66,6 +66,22 @@ class WireFormatTests {
 	}
 
 	@Test
+	void anEmptyObjectAndTrailingWhitespaceStillGiveAValidStreamedBody() {
+		// when: an empty object (no comma before the fields), and an object followed by whitespace
+		byte[] empty = WireFormat.streamingRequestBody("{}".getBytes(StandardCharsets.UTF_8));
+		byte[] padded = WireFormat.streamingRequestBody("{\"model\":\"m\"} \r\n".getBytes(StandardCharsets.UTF_8));
+
+		// then
+		assertThat(new String(empty, StandardCharsets.UTF_8))
+			.isEqualTo("{\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+		assertThat(new String(padded, StandardCharsets.UTF_8))
+			.isEqualTo("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+		assertThat(WireFormat.JSON.readTree(empty).propertyNames()).containsExactly("stream", "stream_options");
+		assertThat(WireFormat.JSON.readTree(padded).propertyNames()).containsExactly("model", "stream",
+				"stream_options");
+	}
+
+	@Test
 	void aStreamedBodyIsMadeOnlyOfARequestBody() {
 		assertThatThrownBy(() -> WireFormat.streamingRequestBody("[1]".getBytes(StandardCharsets.UTF_8)))
 			.hasMessageContaining("a request body is a JSON object");
