@@ -137,9 +137,6 @@ public class PromptBatchJobConfiguration {
 		// one limit of rows in flight, fixed or adaptive: the dispatcher takes each row's slot from it, the row keeps it
 		// through its retries and their waits (Retry-After included), and the client's attempts tell it the outcome
 		ConcurrencyLimit inFlight = spec.throughput().concurrency().limit();
-		// a partition shares the run's limits with the other partitions; a run on one process keeps its own
-		PartitionLimits shared = partitionLimits.getIfAvailable();
-		PartitionLimits.Held held = shared == null ? null : shared.join(stepExecution, inFlight);
 		long runId = stepExecution.getJobExecution().getJobInstance().getInstanceId();
 		RunSpec.Accounting accounting = spec.accounting();
 		PriceTable livePrices = livePrices(spec, prices);
@@ -150,19 +147,32 @@ public class PromptBatchJobConfiguration {
 		// live), now or by an earlier execution of the run, are answered at the live price
 		java.util.function.Predicate<String> sentLive = spec.batching().enabled() && spec.batching().fallbackLive()
 				? batchLedger.notAnsweredByBatch(runId) : fingerprint -> false;
-		RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive, accounting.score(),
-				accounting.budgetUsd(), spec.request().maxTokens(), halt, held == null ? null : held.budget());
 		// a --batch-api run's answers are in the journal: what it does not hold fails with the batches' reason, or is
 		// sent live with --batch-fallback live
 		WindowDispatcher.Sender unanswered = spec.batching().enabled() && !spec.batching().fallbackLive()
 				? new UnansweredSender(batchLedger, runId) : null;
-		AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
-				runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt, progress,
-						unanswered, inFlight, held),
-				finisher, halt, stepExecution::setTerminateOnly);
-		progress.inFlight(reader::inFlight);
-		progress.answered(reader::rowsDone);
-		return reader;
+		// a partition shares the run's limits with the other partitions; a run on one process keeps its own. Joined
+		// last, after the queries above: the share is renewed until the reader's sender gives it up, so whatever fails
+		// before the reader has it must give it up here
+		PartitionLimits shared = partitionLimits.getIfAvailable();
+		PartitionLimits.Held held = shared == null ? null : shared.join(stepExecution, inFlight);
+		try {
+			RowFinisher finisher = new RowFinisher(runPrices, livePrices, sentLive, accounting.score(),
+					accounting.budgetUsd(), spec.request().maxTokens(), halt, held == null ? null : held.budget());
+			AnswerWindowReader reader = new AnswerWindowReader(promptSource(spec), rowResolver(spec, journal, runId,
+					runPrices, finisher), windowDispatcher(spec, apiKeys, endpoints, journal, runId, finisher, halt,
+							progress, unanswered, inFlight, held),
+					finisher, halt, stepExecution::setTerminateOnly);
+			progress.inFlight(reader::inFlight);
+			progress.answered(reader::rowsDone);
+			return reader;
+		}
+		catch (RuntimeException e) {
+			if (held != null) {
+				held.close();
+			}
+			throw e;
+		}
 	}
 
 	/** Where prompts come from: the input's record range. */
