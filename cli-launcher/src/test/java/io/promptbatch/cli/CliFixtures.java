@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
+import io.promptbatch.simulator.SimulatedAnswers;
 import io.promptbatch.simulator.SimulatorConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,6 +68,18 @@ final class CliFixtures {
 	}
 
 	/** A simulator on 127.0.0.1 whose answers take a lognormal time around {@code median}, on 8 worker threads. */
+	/** Each record's row of a run of {@link #csv} prompts: once, in input order, with the simulator's answer to it. */
+	static void assertExact(Path output, int rows) throws IOException {
+		List<JsonNode> written = jsonl(output);
+		assertThat(written).hasSize(rows);
+		for (int i = 0; i < rows; i++) {
+			JsonNode row = written.get(i);
+			assertThat(row.get("id").asString()).isEqualTo("p" + (i + 1));
+			assertThat(row.get("status").asString()).isEqualTo("ok");
+			assertThat(row.get("answer").asString()).isEqualTo(SimulatedAnswers.answerFor(promptOf(i + 1)));
+		}
+	}
+
 	static ChatSimulator simulator(Duration median, double sigma) throws IOException {
 		return ChatSimulator.start(SimulatorConfig.builder()
 			.latency(Latency.lognormal(median, sigma))

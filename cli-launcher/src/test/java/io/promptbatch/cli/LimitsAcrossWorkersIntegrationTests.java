@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.simulator.ChatSimulator;
 import io.promptbatch.simulator.Latency;
-import io.promptbatch.simulator.SimulatedAnswers;
 import io.promptbatch.simulator.SimulatorConfig;
-import io.promptbatch.testsupport.PostgresServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,45 +33,28 @@ class LimitsAcrossWorkersIntegrationTests {
 	@TempDir
 	Path dir;
 
-	private PostgresServer pg;
+	private WorkerProcesses fleet;
 
 	private String url;
 
-	private final List<Process> processes = new ArrayList<>();
+	/** Runs started as processes of their own (not workers), ended after each test. */
+	private final List<Process> runs = new ArrayList<>();
 
 	@BeforeEach
 	void database() {
-		pg = PostgresServer.shared();
-		url = pg.url(pg.newDatabase());
+		fleet = new WorkerProcesses(dir);
+		url = fleet.url;
 	}
 
 	@AfterEach
 	void stopProcesses() throws Exception {
-		for (Process p : processes) {
-			p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-		}
-	}
-
-	private Map<String, String> login() {
-		return Map.of("PROMPTBATCH_STATE_DB_USER", pg.user(), "PROMPTBATCH_STATE_DB_PASSWORD", pg.password());
+		fleet.stop();
+		runs.forEach(Process::destroyForcibly);
 	}
 
 	/** Starts two worker processes and waits until each takes partitions. */
 	private void twoWorkers() throws Exception {
-		List<CliProcess> started = new ArrayList<>();
-		for (int i = 1; i <= 2; i++) {
-			CliProcess worker = new CliProcess(dir.resolve("worker-" + i + ".log"));
-			processes.add(worker.start(login(), List.of("-Xmx256m"), "worker", "--state-db", url, "--state-dir",
-					dir.resolve("worker-" + i).toString(), "--state-db-lease", LEASE));
-			started.add(worker);
-		}
-		for (int i = 0; i < 2; i++) {
-			CliProcess worker = started.get(i);
-			Process process = processes.get(i);
-			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
-				.until(() -> worker.log().contains("taking partitions from") || !process.isAlive());
-			assertThat(process.isAlive()).as(worker::log).isTrue();
-		}
+		fleet.start(2, "--state-db-lease", LEASE);
 	}
 
 	/** The manager, in this process, running one of the run's three partitions itself. */
@@ -82,19 +63,7 @@ class LimitsAcrossWorkersIntegrationTests {
 				"--chunk-size", "5", "--input", input.toString(), "--output", output.toString(), "--state-dir",
 				dir.resolve("manager").toString(), "--state-db", url, "--state-db-lease", LEASE, "--partitions", "3"));
 		args.addAll(List.of(limits));
-		return CliFixtures.execute(login(), args.toArray(String[]::new));
-	}
-
-	/** Each record's row, once, in input order, with the simulator's answer to its own prompt. */
-	private static void assertExact(Path output, int rows) throws Exception {
-		List<JsonNode> written = CliFixtures.jsonl(output);
-		assertThat(written).hasSize(rows);
-		for (int i = 0; i < rows; i++) {
-			JsonNode row = written.get(i);
-			assertThat(row.get("id").asString()).isEqualTo("p" + (i + 1));
-			assertThat(row.get("status").asString()).isEqualTo("ok");
-			assertThat(row.get("answer").asString()).isEqualTo(SimulatedAnswers.answerFor(CliFixtures.promptOf(i + 1)));
-		}
+		return CliFixtures.execute(fleet.login(), args.toArray(String[]::new));
 	}
 
 	/** A server that refuses (429) more than {@code rpm / 60} requests in any rolling second. */
@@ -132,7 +101,7 @@ class LimitsAcrossWorkersIntegrationTests {
 			long refused = sim.counters().status(429);
 			assertThat(refused).as("requests refused by the server's rate limit").isLessThanOrEqualTo(1);
 			assertThat(sim.counters().requests()).isEqualTo(rows + refused);
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			// and: the three processes together kept to 600 a minute: 150 requests, evenly spaced, take about 15 s
 			System.out.printf("limits rpm test: %d rows at --rpm 600 in %d ms across three processes%n", rows, millis);
 			assertThat(sim.counters().sendingMillis()).isGreaterThan(14_000);
@@ -146,7 +115,6 @@ class LimitsAcrossWorkersIntegrationTests {
 		try (ChatSimulator sim = rateLimited(720)) {
 			// when: three runs of 60 prompts each, one process each, each at --rpm 600 on its own (what each process of a
 			// partitioned run would do if the rate were not shared)
-			List<Process> runs = new ArrayList<>();
 			List<CliProcess> logs = new ArrayList<>();
 			for (int i = 1; i <= 3; i++) {
 				Path own = dir.resolve("run-" + i);
@@ -156,7 +124,6 @@ class LimitsAcrossWorkersIntegrationTests {
 				Process p = run.start(Map.of(), List.of("-Xmx256m"), "run", "--base-url", sim.baseUrl(), "--model",
 						"kimi-k2.5", "--rpm", "600", "--input", input.toString(), "--output",
 						own.resolve("answers.jsonl").toString(), "--state-dir", own.resolve("state").toString());
-				processes.add(p);
 				runs.add(p);
 				logs.add(run);
 			}
@@ -185,7 +152,7 @@ class LimitsAcrossWorkersIntegrationTests {
 
 			// then: the server never saw more than 6 requests in flight at once, and the output is exact
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			System.out.printf("limits concurrency test: peak in flight %d for --concurrency 6 across three processes, "
 					+ "mean %.2f%n", sim.counters().peakInFlight(), sim.counters().meanInFlightWhileSending());
 			assertThat(sim.counters().peakInFlight()).isBetween(4, 6);

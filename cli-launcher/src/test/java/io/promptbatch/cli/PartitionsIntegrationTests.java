@@ -3,7 +3,6 @@ package io.promptbatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.promptbatch.simulator.ChatSimulator;
-import io.promptbatch.simulator.SimulatedAnswers;
 import io.promptbatch.simulator.SimulatorConfig;
 import io.promptbatch.testsupport.PostgresServer;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /**
  * {@code run --partitions N} with {@code promptbatch worker} processes on a real PostgreSQL server: one output in
@@ -30,56 +28,34 @@ class PartitionsIntegrationTests {
 	@TempDir
 	Path dir;
 
+	private WorkerProcesses fleet;
+
 	private PostgresServer pg;
 
 	private String url;
 
-	private final List<Process> workers = new ArrayList<>();
-
 	@BeforeEach
 	void database() {
-		pg = PostgresServer.shared();
-		url = pg.url(pg.newDatabase());
+		fleet = new WorkerProcesses(dir);
+		pg = fleet.pg;
+		url = fleet.url;
 	}
 
 	@AfterEach
 	void stopWorkers() throws Exception {
-		for (Process p : workers) {
-			p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-		}
-
+		fleet.stop();
 	}
 
-	private Map<String, String> login() {
-		return Map.of("PROMPTBATCH_STATE_DB_USER", pg.user(), "PROMPTBATCH_STATE_DB_PASSWORD", pg.password());
-	}
-
-	/** Starts worker processes, each with this --concurrency, and waits until each takes partitions. */
+	/** Starts worker processes, each with this --concurrency and a lease of 3 s, and waits until each takes partitions. */
 	private List<CliProcess> workers(int count, int concurrency, String... more) throws Exception {
-		List<CliProcess> started = new ArrayList<>();
-		for (int n = 0; n < count; n++) {
-			// worker-1, worker-2, ... in the order started, across calls
-			int i = workers.size() + 1;
-			CliProcess worker = new CliProcess(dir.resolve("worker-" + i + ".log"));
-			List<String> args = new ArrayList<>(List.of("worker", "--state-db", url, "--state-dir",
-					dir.resolve("worker-" + i).toString(), "--state-db-lease", "3s", "--concurrency",
-					Integer.toString(concurrency)));
-			args.addAll(List.of(more));
-			workers.add(worker.start(login(), List.of("-Xmx256m"), args.toArray(String[]::new)));
-			started.add(worker);
-		}
-		for (int i = 0; i < count; i++) {
-			CliProcess worker = started.get(i);
-			Process process = workers.get(workers.size() - count + i);
-			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
-				.until(() -> worker.log().contains("taking partitions from") || !process.isAlive());
-			assertThat(process.isAlive()).as(worker::log).isTrue();
-		}
-		return started;
+		List<String> options = new ArrayList<>(List.of("--state-db-lease", "3s", "--concurrency",
+				Integer.toString(concurrency)));
+		options.addAll(List.of(more));
+		return fleet.start(count, options.toArray(String[]::new));
 	}
 
 	private CliFixtures.Result manager(ChatSimulator sim, Path input, Path output, int partitions, String... more) {
-		return CliFixtures.execute(login(), managerArgs(sim, input, output, partitions, more));
+		return CliFixtures.execute(fleet.login(), managerArgs(sim, input, output, partitions, more));
 	}
 
 	/**
@@ -120,21 +96,9 @@ class PartitionsIntegrationTests {
 		return result;
 	}
 
-	/** Each record's row, once, in input order, with the simulator's answer to its own prompt. */
-	private static void assertExact(Path output, int rows) throws Exception {
-		List<JsonNode> written = CliFixtures.jsonl(output);
-		assertThat(written).hasSize(rows);
-		for (int i = 0; i < rows; i++) {
-			JsonNode row = written.get(i);
-			assertThat(row.get("id").asString()).isEqualTo("p" + (i + 1));
-			assertThat(row.get("status").asString()).isEqualTo("ok");
-			assertThat(row.get("answer").asString()).isEqualTo(SimulatedAnswers.answerFor(CliFixtures.promptOf(i + 1)));
-		}
-	}
-
 	/** The worker ({@code (pid N)}) that completed each partition, by partition name, as {@code runs} lists them. */
 	private Map<String, String> completedBy() {
-		CliFixtures.Result runs = CliFixtures.execute(login(), "runs", "--state-dir", dir.resolve("runs").toString(),
+		CliFixtures.Result runs = CliFixtures.execute(fleet.login(), "runs", "--state-dir", dir.resolve("runs").toString(),
 				"--state-db", url);
 		assertThat(runs.exitCode()).as(runs.err()).isZero();
 		Map<String, String> by = new TreeMap<>();
@@ -182,13 +146,13 @@ class PartitionsIntegrationTests {
 
 			// then: one output, one row per record in order, each the answer to its own prompt, one request per row
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(sim.counters().requests()).isEqualTo(rows);
 			// and: both workers ran partitions, and the part files are gone
 			Map<String, String> by = completedBy();
 			assertThat(by).hasSize(8);
 			assertThat(new java.util.HashSet<>(by.values())).hasSize(2)
-				.containsExactlyInAnyOrder("(pid " + workers.get(0).pid() + ")", "(pid " + workers.get(1).pid() + ")");
+				.containsExactlyInAnyOrder("(pid " + fleet.get(0).pid() + ")", "(pid " + fleet.get(1).pid() + ")");
 			try (var files = java.nio.file.Files.list(dir)) {
 				assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".part-"));
 			}
@@ -215,7 +179,7 @@ class PartitionsIntegrationTests {
 				.until(() -> java.nio.file.Files.exists(workerLog)
 						&& java.nio.file.Files.readString(workerLog).contains("started on"));
 			Thread.sleep(1000);
-			Process killed = workers.get(0);
+			Process killed = fleet.get(0);
 			killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			long killedAt = System.nanoTime();
 			long killedAtMillis = System.currentTimeMillis();
@@ -231,7 +195,7 @@ class PartitionsIntegrationTests {
 					+ "started again %d ms after the kill (lease 3 s)%n", (System.nanoTime() - killedAt) / 1_000_000,
 					startedAgain("FAILED") - killedAtMillis);
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			// and: the killed worker's partition was taken over, and the summary counts it
 			assertThat(result.err()).containsPattern("partitions: 8, run by 2 workers; [1-9] taken over");
 			// and: the answers paid twice are at most the killed worker's requests in flight
@@ -262,7 +226,7 @@ class PartitionsIntegrationTests {
 			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2))
 				.until(() -> sim.counters().requests() >= 60 && sim.counters().inFlight() > 4
 						&& java.nio.file.Files.readString(workerLog).contains("started on"));
-			Process stopped = workers.get(0);
+			Process stopped = fleet.get(0);
 			long stoppedAt = System.currentTimeMillis();
 			stopped.destroy();
 			assertThat(stopped.waitFor(60, TimeUnit.SECONDS)).as(started.get(0)::log).isTrue();
@@ -271,7 +235,7 @@ class PartitionsIntegrationTests {
 			// then: the run completes, with one row per record in input order
 			CliFixtures.Result result = run.get(180, TimeUnit.SECONDS);
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			// and: it finished its answers in flight and committed them: none was paid twice
 			assertThat(java.nio.file.Files.readString(workerLog)).containsPattern("Stopped after [1-9]\\d* rows")
 				.containsPattern("ended STOPPED");
@@ -288,7 +252,7 @@ class PartitionsIntegrationTests {
 			// and: the summary and the runs list say so
 			assertThat(result.err()).contains("partitions: 8, run by 2 workers; 0 taken over from a silent worker, 1 "
 					+ "handed back by a stopped worker");
-			CliFixtures.Result runs = CliFixtures.execute(login(), "runs", "--state-dir", dir.resolve("runs").toString(),
+			CliFixtures.Result runs = CliFixtures.execute(fleet.login(), "runs", "--state-dir", dir.resolve("runs").toString(),
 					"--state-db", url);
 			assertThat(runs.out()).containsPattern("stopped .* on .*\\(pid " + stopped.pid()
 					+ "\\)  \\(handed back: its worker was stopped\\)");
@@ -326,7 +290,7 @@ class PartitionsIntegrationTests {
 
 			// then: the run completes, no partition was taken over, and each row was asked for once
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(result.err()).contains("partitions: 2, run by 1 workers; 0 taken over");
 			assertThat(sim.counters().requests()).isEqualTo(rows);
 		}
@@ -347,20 +311,20 @@ class PartitionsIntegrationTests {
 			// nothing left to take
 			long t0 = System.nanoTime();
 			List<CliProcess> started = workers(1, 4, "--exit-when-idle", "1s");
-			Process busy = workers.get(0);
+			Process busy = fleet.get(0);
 			CliFixtures.Result result = run.get(120, TimeUnit.SECONDS);
 			List<CliProcess> idle = workers(1, 4, "--exit-when-idle", "5s");
 
 			// then: the busy worker ran both partitions to the end before it exited (exit 0), and the run is exact
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(busy.waitFor(30, TimeUnit.SECONDS)).as(started.get(0)::log).isTrue();
 			assertThat(busy.exitValue()).isZero();
 			assertThat(started.get(0).log()).contains("idle for 1 s; exiting (2 partitions run)");
 			System.out.printf("partitions idle test: the busy worker ran for %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 			// and: the idle one is still there 2 s after it started taking partitions (of its 5 s), then exits 0 by itself,
 			// having run nothing
-			Process second = workers.get(1);
+			Process second = fleet.get(1);
 			assertThat(second.waitFor(2, TimeUnit.SECONDS)).as(idle.get(0)::log).isFalse();
 			assertThat(second.waitFor(30, TimeUnit.SECONDS)).as(idle.get(0)::log).isTrue();
 			assertThat(second.exitValue()).isZero();
@@ -398,7 +362,7 @@ class PartitionsIntegrationTests {
 			assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
 			assertThat(result.err()).contains("prompt-partition:p0000: worker ").contains(why);
 			assertThat(sim.counters().requests()).isZero();
-			assertThat(workers.get(0).isAlive()).as(started.get(0)::log).isTrue();
+			assertThat(fleet.get(0).isAlive()).as(started.get(0)::log).isTrue();
 			// and: nothing was written for the run's rows
 			assertThat(output).doesNotExist();
 		}
@@ -440,7 +404,7 @@ class PartitionsIntegrationTests {
 			// then: the run completes, exactly
 			CliFixtures.Result result = run.get(120, TimeUnit.SECONDS);
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(sim.counters().requests()).isEqualTo(rows);
 		}
 	}
@@ -454,7 +418,7 @@ class PartitionsIntegrationTests {
 		Path output = dir.resolve("answers.jsonl");
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			CliProcess managerProcess = new CliProcess(dir.resolve("manager-process.log"));
-			Process manager = managerProcess.start(login(), List.of("-Xmx256m"), managerArgs(sim, input, output, 4));
+			Process manager = managerProcess.start(fleet.login(), List.of("-Xmx256m"), managerArgs(sim, input, output, 4));
 
 			// when: it is asked to stop (SIGTERM) in its first partition
 			CliProcess.awaitRequests(sim, manager, 60);
@@ -466,7 +430,7 @@ class PartitionsIntegrationTests {
 			// and: the same command completes the run, exactly, with no answer paid twice
 			CliFixtures.Result result = manager(sim, input, output, 4);
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(sim.counters().requests()).isEqualTo(rows);
 		}
 	}
@@ -485,7 +449,7 @@ class PartitionsIntegrationTests {
 
 			// then: every partition completed (none left waiting), and the output is exact
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			assertThat(sim.counters().requests()).isEqualTo(rows);
 			Map<String, String> by = completedBy();
 			assertThat(by).hasSize(64);
@@ -524,7 +488,7 @@ class PartitionsIntegrationTests {
 		try (ChatSimulator sim = CliFixtures.simulator(Duration.ofMillis(30), 0.3)) {
 			workers(1, workerConcurrency);
 			CliProcess managerProcess = new CliProcess(dir.resolve("manager-process.log"));
-			Process manager = managerProcess.start(login(), List.of("-Xmx256m"),
+			Process manager = managerProcess.start(fleet.login(), List.of("-Xmx256m"),
 					managerArgs(sim, input, output, 4, "--no-local-worker"));
 
 			// when: the manager is killed (SIGKILL) while the worker runs its partitions
@@ -534,7 +498,7 @@ class PartitionsIntegrationTests {
 			// then: the same command (the run's lease is free: its holder's pid is gone) completes the run
 			CliFixtures.Result result = manager(sim, input, output, 4, "--no-local-worker");
 			assertThat(result.exitCode()).as(result.err()).isZero();
-			assertExact(output, rows);
+			CliFixtures.assertExact(output, rows);
 			// and: answers paid twice are at most the worker's requests in flight when its partition was fenced
 			long paidAgain = sim.counters().requests() - rows;
 			System.out.printf("partitions manager-kill test: %d rows, %d requests, %d paid again%n", rows,
