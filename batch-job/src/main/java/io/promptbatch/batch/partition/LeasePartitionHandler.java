@@ -166,31 +166,26 @@ public final class LeasePartitionHandler extends AbstractPartitionHandler {
 	 * when a worker takes it later, is dropped as stale. False when a worker started it in the meantime.
 	 */
 	private boolean stopUnstarted(StepExecution partition) {
-		partition.setStatus(BatchStatus.STOPPED);
-		partition.setExitStatus(ExitStatus.STOPPED.addExitDescription("not started: the run was stopped"));
-		partition.setEndTime(LocalDateTime.now());
-		try {
-			repository.update(partition);
-			return true;
-		}
-		catch (OptimisticLockingFailureException started) {
-			return false;
-		}
+		return endUnlessMoved(partition, BatchStatus.STOPPED,
+				ExitStatus.STOPPED.addExitDescription("not started: the run was stopped"));
 	}
 
-	/**
-	 * Marks a silent partition failed; false when its worker committed in the meantime: it is alive.
-	 */
+	/** Marks a silent partition failed; false when its worker committed in the meantime: it is alive. */
 	private boolean failSilent(StepExecution partition) {
-		partition.setStatus(BatchStatus.FAILED);
-		partition.setExitStatus(ExitStatus.FAILED.addExitDescription(TAKEN_OVER + lease.toSeconds()
-				+ " s; sent again from its last commit"));
+		return endUnlessMoved(partition, BatchStatus.FAILED, ExitStatus.FAILED.addExitDescription(TAKEN_OVER
+				+ lease.toSeconds() + " s; sent again from its last commit"));
+	}
+
+	/** Ends a partition as seen; false when its version moved since (a worker started or committed it). */
+	private boolean endUnlessMoved(StepExecution partition, BatchStatus status, ExitStatus exit) {
+		partition.setStatus(status);
+		partition.setExitStatus(exit);
 		partition.setEndTime(LocalDateTime.now());
 		try {
 			repository.update(partition);
 			return true;
 		}
-		catch (OptimisticLockingFailureException alive) {
+		catch (OptimisticLockingFailureException moved) {
 			return false;
 		}
 	}

@@ -122,11 +122,8 @@ public final class PartitionLimits {
 				if (budget == null) {
 					return;
 				}
-				int partitions = job.getJobParameters().getLong(PartitionedJob.PARTITIONS, 1L).intValue();
 				BigDecimal spent = BigDecimal.ZERO;
-				for (int i = 0; i < partitions; i++) {
-					StepExecution last = repository.getLastStepExecution(job.getJobInstance(),
-							PartitionWorker.STEP_NAME + ":" + RecordRangePartitioner.name(i));
+				for (StepExecution last : PartitionListing.lastExecutions(repository, job)) {
 					if (last != null) {
 						spent = spent.add(RunTotals.from(last.getExecutionContext()).costUsd());
 					}

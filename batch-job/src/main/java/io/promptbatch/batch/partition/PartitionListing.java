@@ -55,18 +55,30 @@ public final class PartitionListing {
 		return attempts.stream().map(Attempt::worker).filter(java.util.Objects::nonNull).distinct().toList();
 	}
 
+	/** Each partition's last execution, in partition order ({@code p0000} first); null for one that has none yet. */
+	static List<@Nullable StepExecution> lastExecutions(JobRepository repository, JobExecution execution) {
+		int partitions = execution.getJobParameters().getLong(PartitionedJob.PARTITIONS, 1L).intValue();
+		List<@Nullable StepExecution> last = new ArrayList<>(partitions);
+		for (int i = 0; i < partitions; i++) {
+			last.add(repository.getLastStepExecution(execution.getJobInstance(), stepName(i)));
+		}
+		return last;
+	}
+
+	/** The step name of the {@code i}-th partition. */
+	static String stepName(int i) {
+		return PartitionWorker.STEP_NAME + ":" + RecordRangePartitioner.name(i);
+	}
+
 	/**
 	 * The totals and the reason to stop of a partitioned run that stopped before its merge (a partition stopped by
 	 * the run's budget, say), in the shape of the merge step's context: its partitions' last executions' totals summed,
 	 * and the first reason a partition stopped for, with its sentence.
 	 */
 	public static ExecutionContext stopped(JobRepository repository, JobExecution execution) {
-		int partitions = execution.getJobParameters().getLong(PartitionedJob.PARTITIONS, 1L).intValue();
 		RunTotals totals = new RunTotals();
 		ExecutionContext stopped = new ExecutionContext();
-		for (int i = 0; i < partitions; i++) {
-			StepExecution last = repository.getLastStepExecution(execution.getJobInstance(),
-					PartitionWorker.STEP_NAME + ":" + RecordRangePartitioner.name(i));
+		for (StepExecution last : lastExecutions(repository, execution)) {
 			if (last == null) {
 				continue;
 			}

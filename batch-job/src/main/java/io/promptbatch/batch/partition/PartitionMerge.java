@@ -42,17 +42,17 @@ final class PartitionMerge implements Tasklet {
 		JobExecution job = step.getJobExecution();
 		JobParameters parameters = job.getJobParameters();
 		RunSpec spec = RunParameters.toSpec(parameters);
-		int partitions = parameters.getLong(PartitionedJob.PARTITIONS, 1L).intValue();
 		Path output = spec.files().output();
 		String header = spec.files().format().header(new OutputColumns(
 				RunParameters.columns(parameters.getString(RunParameters.COLUMNS)), spec.accounting().score() != null));
 		RunTotals totals = new RunTotals();
 		List<Path> parts = new ArrayList<>();
-		for (int i = 0; i < partitions; i++) {
-			String name = PartitionWorker.STEP_NAME + ":" + RecordRangePartitioner.name(i);
-			StepExecution partition = repository.getLastStepExecution(job.getJobInstance(), name);
+		List<@Nullable StepExecution> last = PartitionListing.lastExecutions(repository, job);
+		for (int i = 0; i < last.size(); i++) {
+			StepExecution partition = last.get(i);
 			if (partition == null) {
-				throw new IllegalStateException("partition " + name + " of the run has no execution");
+				throw new IllegalStateException("partition " + PartitionListing.stepName(i) + " of the run has no "
+						+ "execution");
 			}
 			totals = totals.plus(RunTotals.from(partition.getExecutionContext()));
 			parts.add(Path.of(partition.getExecutionContext().getString(RecordRangePartitioner.PART)));
