@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CliProcess {
 
+	private static final List<String> LAUNCHER_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
 	private final Path log;
 
 	public CliProcess(Path log) {
@@ -36,6 +38,9 @@ public final class CliProcess {
 	public Process start(java.util.Map<String, String> environment, List<String> jvmOptions, String... args)
 			throws IOException {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+		// the launcher's own options (./promptbatch): a child with the JVM's defaults spends about twice the CPU
+		// (C2 compiling, G1's threads), which the other processes of a test wait for on a small machine
+		command.addAll(LAUNCHER_JVM_OPTIONS);
 		command.addAll(jvmOptions);
 		command.addAll(List.of("-cp", System.getProperty("java.class.path"), PromptbatchMain.class.getName()));
 		command.addAll(List.of(args));

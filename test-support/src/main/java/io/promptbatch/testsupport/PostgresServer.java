@@ -64,11 +64,17 @@ public final class PostgresServer {
 						+ "PROMPTBATCH_PG_BIN to the directory of initdb and pg_ctl";
 			}
 			else {
-				try {
-					shared = start(bin.get());
-				}
-				catch (IOException | RuntimeException e) {
-					unavailable = "PostgreSQL from " + bin.get() + " did not start: " + e.getMessage();
+				// the free port is chosen before the server binds it: another JVM running tests at the same time may
+				// take it in between, so a failed start is tried again on another port
+				for (int attempt = 1; shared == null && attempt <= 3; attempt++) {
+					try {
+						shared = start(bin.get());
+						unavailable = null;
+					}
+					catch (IOException | RuntimeException e) {
+						unavailable = "PostgreSQL from " + bin.get() + " did not start (" + attempt + " attempts): "
+								+ e.getMessage();
+					}
 				}
 			}
 		}
