@@ -34,7 +34,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.promptbatch.core.client.ChatResponse;
@@ -57,7 +59,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
@@ -165,9 +170,17 @@ final class NettyStreams implements AutoCloseable {
 			}
 		}
 
-		io.netty.channel.ChannelHandler handler(Channel ch, String host, int port) {
-			// with the host, the handshake sends it as SNI and the certificate is checked against it
-			return context.newHandler(ch.alloc(), host, port);
+		SslHandler handler(Channel ch, String host, int port) {
+			// with the host, the certificate is checked against it
+			SslHandler handler = context.newHandler(ch.alloc(), host, port);
+			if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+				// the host as SNI: the JDK sends it by itself only for a name with a dot
+				SSLEngine engine = handler.engine();
+				SSLParameters parameters = engine.getSSLParameters();
+				parameters.setServerNames(List.of(new SNIHostName(host)));
+				engine.setSSLParameters(parameters);
+			}
+			return handler;
 		}
 	}
 
@@ -185,16 +198,6 @@ final class NettyStreams implements AutoCloseable {
 			exchange.result.completeExceptionally(new IOException("the HTTP client is closed", e));
 		}
 		return exchange.result;
-	}
-
-	/** How many idle connections are kept for reuse now. */
-	int idleConnections() {
-		try {
-			return loop.submit(idle::size).get();
-		}
-		catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	/** Ends the event loop at once: open streams break off, and the JVM's exit waits for no thread. */
