@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  * One HTTP exchange with a chat-completions server and nothing more: a plain or a streamed attempt, or a
  * JSON POST, each ending in the response or in the {@link ChatException} that {@link ErrorMapper} makes
  * of the failure. No retry, pacing or limit: the client composes those around it. Thread-safe.
+ * <p>
+ * Plain attempts and POSTs go through the JDK's HTTP client; streamed attempts through {@link NettyStreams},
+ * started with the first of them, which reads a stream's many small chunks for less CPU.
  */
 public final class HttpTransport implements AutoCloseable {
 
@@ -177,7 +181,15 @@ public final class HttpTransport implements AutoCloseable {
 			else {
 				result.complete(response);
 			}
-		}, executor);
+		}, task -> {
+			try {
+				executor.execute(task);
+			}
+			catch (RejectedExecutionException e) {
+				// the client is closing (its threads went first): the outcome is still given, on the event loop
+				task.run();
+			}
+		});
 		// an attempt given up by its caller ends its exchange, and the connection with it
 		result.whenComplete((response, failure) -> {
 			if (failure != null) {

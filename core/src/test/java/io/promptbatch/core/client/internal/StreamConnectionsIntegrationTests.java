@@ -7,6 +7,7 @@ import io.promptbatch.core.chat.ChatRequest;
 import io.promptbatch.core.chat.Message;
 import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.RetriableChatException;
+import io.promptbatch.core.client.ScriptedServer;
 import io.promptbatch.core.client.internal.SocketSseServer.Reply;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -215,6 +216,55 @@ class StreamConnectionsIntegrationTests {
 			transport.close();
 
 			assertThat(failureOf(open)).isInstanceOf(RetriableChatException.class);
+		}
+	}
+
+	/** The threads now alive whose name starts with {@code prefix} or ends with {@code suffix}, not in {@code before}. */
+	private static List<Thread> newThreads(java.util.Set<Thread> before, String prefix, String suffix) {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter(t -> !before.contains(t) && (t.getName().startsWith(prefix) && t.getName().endsWith(suffix)))
+			.toList();
+	}
+
+	@Test
+	void aPlainAttemptStartsNoStreamThread() throws Exception {
+		try (ScriptedServer server = new ScriptedServer(ScriptedServer.Reply.ok(), ScriptedServer.Reply.sse(SocketSseServer.ANSWER))) {
+			URI endpoint = URI.create(server.baseUrl() + "/chat/completions");
+			java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+			try (HttpTransport plain = new HttpTransport(endpoint, null, TIMEOUT, IDLE, new ErrorMapper("the key"),
+					executor, timer)) {
+				plain.attempt(BODY, false).join();
+
+				assertThat(newThreads(before, "promptbatch-stream", "")).isEmpty();
+			}
+			before = Thread.getAllStackTraces().keySet();
+			try (HttpTransport streamed = new HttpTransport(endpoint, null, TIMEOUT, IDLE, new ErrorMapper("the key"),
+					executor, timer)) {
+				assertThat(streamed.attempt(BODY, true).join().content()).isEqualTo("Hello");
+
+				assertThat(newThreads(before, "promptbatch-stream", "")).hasSize(1).allMatch(Thread::isDaemon);
+			}
+		}
+	}
+
+	@Test
+	void leavesNoStreamThreadBehindOnceClosed() throws Exception {
+		try (SocketSseServer server = new SocketSseServer(null, Reply.ANSWER)) {
+			java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+			HttpTransport transport = transport(server, null);
+			transport.attempt(BODY, true).join();
+			List<Thread> loops = newThreads(before, "promptbatch-stream", "");
+			assertThat(loops).hasSize(1);
+
+			long t0 = System.nanoTime();
+			transport.close();
+
+			// ended at once: close() waited for the loop, which had nothing left to do
+			assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(1000);
+			loops.get(0).join(5_000);
+			assertThat(loops.get(0).isAlive()).isFalse();
 		}
 	}
 }
