@@ -235,6 +235,9 @@ final class NettyStreams implements AutoCloseable {
 		}
 	}
 
+	/** What the JDK's client calls itself, which the plain attempts still send: one name for both. */
+	private static final String USER_AGENT = "Java-http-client/" + System.getProperty("java.version");
+
 	/** The request, its headers as the JDK's client sends them for a streamed attempt. */
 	private FullHttpRequest request(byte[] body) {
 		FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
@@ -243,6 +246,7 @@ final class NettyStreams implements AutoCloseable {
 			.set(HttpHeaderNames.HOST, hostHeader)
 			.set(HttpHeaderNames.CONTENT_TYPE, "application/json")
 			.set(HttpHeaderNames.ACCEPT, "text/event-stream")
+			.set(HttpHeaderNames.USER_AGENT, USER_AGENT)
 			.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
 		if (authorization != null) {
 			request.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);

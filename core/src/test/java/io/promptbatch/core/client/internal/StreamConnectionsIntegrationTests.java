@@ -82,7 +82,8 @@ class StreamConnectionsIntegrationTests {
 				.containsEntry("content-type", "application/json")
 				.containsEntry("accept", "text/event-stream")
 				.containsEntry("host", "127.0.0.1:" + server.port())
-				.containsEntry("content-length", String.valueOf(BODY.length));
+				.containsEntry("content-length", String.valueOf(BODY.length))
+				.containsEntry("user-agent", "Java-http-client/" + System.getProperty("java.version"));
 			assertThat(request.body()).isEqualTo(BODY);
 			assertThat(new String(request.body(), StandardCharsets.UTF_8)).endsWith("\"stream\":true,"
 					+ "\"stream_options\":{\"include_usage\":true}}");
