@@ -10,16 +10,21 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP exchange with a chat-completions server and nothing more: a plain or a streamed attempt, or a
  * JSON POST, each ending in the response or in the {@link ChatException} that {@link ErrorMapper} makes
  * of the failure. No retry, pacing or limit: the client composes those around it. Thread-safe.
+ * <p>
+ * Plain attempts and POSTs go through the JDK's HTTP client; streamed attempts through {@link NettyStreams},
+ * started with the first of them, which reads a stream's many small chunks for less CPU.
  */
 public final class HttpTransport implements AutoCloseable {
 
@@ -34,6 +39,9 @@ public final class HttpTransport implements AutoCloseable {
 	private final ExecutorService executor;
 	private final ThreadGroup httpThreads = new ThreadGroup("promptbatch-http-client");
 	private final HttpClient http;
+	private final @Nullable TrustManagerFactory trust;
+	private @Nullable NettyStreams streams;
+	private boolean closed;
 
 	/**
 	 * @param endpoint where chat requests go ({@code .../chat/completions})
@@ -45,6 +53,16 @@ public final class HttpTransport implements AutoCloseable {
 	 */
 	public HttpTransport(URI endpoint, @Nullable String apiKey, Duration timeout, Duration idleTimeout,
 			ErrorMapper errors, ExecutorService executor, ScheduledExecutorService timer) {
+		this(endpoint, apiKey, timeout, idleTimeout, errors, executor, timer, null);
+	}
+
+	/**
+	 * A transport whose streamed attempts to an {@code https} endpoint trust the certificates of {@code trust}
+	 * rather than the JVM's default trust store.
+	 */
+	HttpTransport(URI endpoint, @Nullable String apiKey, Duration timeout, Duration idleTimeout, ErrorMapper errors,
+			ExecutorService executor, ScheduledExecutorService timer, @Nullable TrustManagerFactory trust) {
+		this.trust = trust;
 		this.endpoint = endpoint;
 		this.apiKey = apiKey;
 		this.timeout = timeout;
@@ -52,9 +70,8 @@ public final class HttpTransport implements AutoCloseable {
 		this.errors = errors;
 		this.timer = timer;
 		this.executor = executor;
-		// the HTTP client's own work (reading a response, framing and parsing a stream's chunks as they arrive) runs
-		// on its selector thread, with no hand-over to another thread per chunk; each exchange's outcome is handed on
-		// to the client's few threads, so that what follows an answer never holds up the selector
+		// the HTTP client's own work (reading a response) runs on its selector thread; each exchange's outcome is
+		// handed on to the client's few threads, so that what follows an answer never holds up the selector
 		this.http = inGroup(httpThreads, () -> {
 			HttpClient.Builder builder = HttpClient.newBuilder()
 				.executor(Runnable::run)
@@ -142,43 +159,59 @@ public final class HttpTransport implements AutoCloseable {
 	}
 
 	/**
-	 * One streamed attempt: the request timeout covers the wait for the response's first byte; after
-	 * that only silence longer than the idle timeout ends it, so a long answer that keeps streaming is
-	 * never cut.
+	 * One streamed attempt, over Netty ({@link NettyStreams}): the request timeout covers the wait for the
+	 * response's first byte; after that only silence longer than the idle timeout ends it, so a long answer
+	 * that keeps streaming is never cut. The outcome is handed on to the client's threads, never run on the
+	 * event loop that reads the streams.
 	 */
 	private CompletableFuture<ChatResponse> streamAttempt(byte[] body) {
 		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-		http.sendAsync(request(endpoint, body, "text/event-stream"), info -> {
-			int status = info.statusCode();
-			if (status / 100 != 2) {
-				return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
-						bytes -> (Object) errors.fromResponse(status, info.headers(), bytes));
-			}
-			if (info.headers().firstValue("Content-Type").orElse("").contains("event-stream")) {
-				return HttpResponse.BodySubscribers.mapping(
-						new StreamingResponse(idleTimeout, timer, errors, info.headers()), r -> (Object) r);
-			}
-			// a server that ignored "stream": a plain completion
-			return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(), bytes -> {
-				try {
-					return (Object) WireFormat.parseResponse(bytes);
-				}
-				catch (IllegalArgumentException e) {
-					return new RetriableChatException(status, "bad_response", e.getMessage(), null, null, e);
-				}
-			});
-		}).whenCompleteAsync((response, failure) -> {
+		CompletableFuture<ChatResponse> exchange;
+		try {
+			exchange = streams().exchange(body);
+		}
+		catch (RuntimeException e) {
+			result.completeExceptionally(failure(e));
+			return result;
+		}
+		exchange.whenCompleteAsync((response, failure) -> {
 			if (failure != null) {
 				result.completeExceptionally(failure(failure));
 			}
-			else if (response.body() instanceof ChatResponse r) {
-				result.complete(r);
-			}
 			else {
-				result.completeExceptionally((ChatException) response.body());
+				result.complete(response);
 			}
-		}, executor);
+		}, task -> {
+			try {
+				executor.execute(task);
+			}
+			catch (RejectedExecutionException e) {
+				// the client is closing (its threads went first): the outcome is still given, on the event loop
+				task.run();
+			}
+		});
+		// an attempt given up by its caller ends its exchange, and the connection with it
+		result.whenComplete((response, failure) -> {
+			if (failure != null) {
+				exchange.cancel(false);
+			}
+		});
 		return result;
+	}
+
+	/** The streamed exchanges, started with the first streamed attempt: a plain run loads no Netty class. */
+	private NettyStreams streams() {
+		synchronized (this) {
+			if (closed) {
+				throw new IllegalStateException("the transport is closed");
+			}
+			NettyStreams s = streams;
+			if (s == null) {
+				s = new NettyStreams(endpoint, apiKey, timeout, idleTimeout, errors, timer, trust);
+				streams = s;
+			}
+			return s;
+		}
 	}
 
 	/**
@@ -189,6 +222,14 @@ public final class HttpTransport implements AutoCloseable {
 	@Override
 	public void close() {
 		httpThreads.interrupt();
+		NettyStreams s;
+		synchronized (this) {
+			closed = true;
+			s = streams;
+		}
+		if (s != null) {
+			s.close();
+		}
 	}
 
 	/** Runs {@code action} on a thread of {@code group}, so that threads it starts belong to the group. */

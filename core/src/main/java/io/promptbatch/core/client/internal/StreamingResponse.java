@@ -4,34 +4,32 @@ import io.promptbatch.core.client.ChatException;
 import io.promptbatch.core.client.ChatResponse;
 import io.promptbatch.core.client.RetriableChatException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reads a streamed chat completion (server-sent events) as it arrives, without blocking a thread: the
- * {@link SseFramer} frames the bytes into events, and this handles the events, {@code data: [DONE]} at
- * the end. The chunks are added up into the non-streaming body
- * ({@link StreamedBody}), kept whole in the answer; its first choice gives the answer's content,
- * reasoning and finish reason, and its usage (possibly from a final chunk with empty choices) the token
- * counts. A
- * stream that ends without {@code [DONE]}, or that sends nothing for longer than the idle timeout, is
- * a retriable failure; an error event is mapped by {@link ErrorMapper#fromStreamEvent} exactly as the
- * HTTP status it names would be.
+ * Reads a streamed chat completion (server-sent events) as it arrives, whatever reads the connection: the
+ * transport hands over the body's bytes as they come ({@link #onBytes}), then its end ({@link #onEnd}) or the
+ * connection's failure ({@link #onBroken}). The {@link SseFramer} frames the bytes into events, and this handles
+ * the events, {@code data: [DONE]} at the end. The chunks are added up into the non-streaming body
+ * ({@link StreamedBody}), kept whole in the answer; its first choice gives the answer's content, reasoning and
+ * finish reason, and its usage (possibly from a final chunk with empty choices) the token counts. A stream that
+ * ends without {@code [DONE]}, or that sends nothing for longer than the idle timeout, is a retriable failure; an
+ * error event is mapped by {@link ErrorMapper#fromStreamEvent} exactly as the HTTP status it names would be.
+ * <p>
+ * The bytes, the end and a break come from one thread at a time, in order (the connection's reader); the idle
+ * watchdog runs on the timer, and a failure it finds is told to the transport ({@code abort}), which closes the
+ * connection.
  */
-public final class StreamingResponse implements BodySubscriber<ChatResponse> {
+final class StreamingResponse {
 
 	private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
@@ -41,26 +39,33 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 	private final Duration idleTimeout;
 	private final ErrorMapper errors;
 	private final HttpHeaders headers;
+	private final Runnable abort;
 	private final ScheduledFuture<?> watchdog;
 	private volatile long lastBytes = System.nanoTime();
-	private Flow.@Nullable Subscription subscription;
 	private boolean done;
 
 	/**
 	 * @param idleTimeout longest silence allowed between bytes (a long answer that keeps streaming is
 	 *     never cut)
-	 * @param timer checks the silence once a second
+	 * @param timer checks the silence a few times per idle timeout, at most once a second
 	 * @param errors maps an error event as it would the HTTP status the event names
 	 * @param headers the response's headers (its request id)
+	 * @param abort stops reading the connection once the stream has failed (from any thread)
 	 */
-	public StreamingResponse(Duration idleTimeout, ScheduledExecutorService timer, ErrorMapper errors,
-			HttpHeaders headers) {
+	StreamingResponse(Duration idleTimeout, ScheduledExecutorService timer, ErrorMapper errors, HttpHeaders headers,
+			Runnable abort) {
 		this.idleTimeout = idleTimeout;
 		this.errors = errors;
 		this.headers = headers;
+		this.abort = abort;
 		long check = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
 		this.watchdog = timer.scheduleWithFixedDelay(this::checkIdle, check, check, TimeUnit.MILLISECONDS);
 		result.whenComplete((r, e) -> watchdog.cancel(false));
+	}
+
+	/** The answer, or the stream's failure as a {@link ChatException}. */
+	CompletableFuture<ChatResponse> result() {
+		return result;
 	}
 
 	private void checkIdle() {
@@ -72,31 +77,18 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 
 	private void fail(ChatException e) {
 		if (result.completeExceptionally(e)) {
-			Flow.Subscription s = subscription;
-			if (s != null) {
-				s.cancel();
-			}
+			abort.run();
 		}
 	}
 
-	@Override
-	public CompletionStage<ChatResponse> getBody() {
-		return result;
-	}
-
-	@Override
-	public void onSubscribe(Flow.Subscription subscription) {
-		this.subscription = subscription;
-		subscription.request(Long.MAX_VALUE);
-	}
-
-	@Override
-	public void onNext(List<ByteBuffer> buffers) {
+	/** The next bytes of the body (the buffer's remaining ones; it is read to its end). */
+	void onBytes(ByteBuffer buffer) {
 		lastBytes = System.nanoTime();
+		if (result.isDone()) {
+			return;
+		}
 		try {
-			for (ByteBuffer buffer : buffers) {
-				framer.feed(buffer);
-			}
+			framer.feed(buffer);
 		}
 		catch (ChatException e) {
 			fail(e);
@@ -128,14 +120,17 @@ public final class StreamingResponse implements BodySubscriber<ChatResponse> {
 		return length == DONE.length && Arrays.equals(data, offset, offset + length, DONE, 0, DONE.length);
 	}
 
-	@Override
-	public void onError(Throwable throwable) {
+	/** The connection failed before the body's end. */
+	void onBroken(Throwable throwable) {
 		fail(new RetriableChatException(0, "stream_broken", "the stream broke off (" + throwable.getMessage() + ")",
 				null, null, throwable));
 	}
 
-	@Override
-	public void onComplete() {
+	/** The body's end: the answer, or the failure of a stream that ended without {@code [DONE]}. */
+	void onEnd() {
+		if (result.isDone()) {
+			return;
+		}
 		try {
 			complete();
 		}
