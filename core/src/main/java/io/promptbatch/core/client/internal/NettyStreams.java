@@ -69,8 +69,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The streamed exchanges of one transport, over Netty: one event-loop thread (epoll where the native transport
  * loads, else NIO) reads every stream's bytes and frames and parses them as they arrive, with no hand-over to
- * another thread per chunk; the JDK's HTTP client spent about a quarter more CPU per streamed chunk. Each
- * exchange's outcome completes on the event loop; the transport hands it on to the client's threads.
+ * another thread per chunk; the JDK's HTTP client spent about 1.4 times the CPU per streamed chunk
+ * (BENCHMARKS.md). Each exchange's outcome completes on the event loop; the transport hands it on to the
+ * client's threads.
  * <p>
  * Connections are kept (HTTP/1.1 keep-alive) and reused for the next answer once a response was read to its
  * end, so that a stream does not pay a new connection, or a TLS handshake, per answer. A connection whose
