@@ -22,8 +22,8 @@ import org.apache.hc.core5.reactor.IOReactorConfig;
 
 /**
  * Benchmark 7 without promptbatch: the CPU of the HTTP transport alone for streamed answers, the JDK client (direct
- * executor, as promptbatch runs it) or Apache httpclient5 async (one I/O thread), each counting the line feeds of the
- * bytes it is given and nothing more. Usage (BENCHMARKS.md): {@code java -cp CLASSPATH TransportCpu jdk|apache URL
+ * executor, as promptbatch runs it) Apache httpclient5 async (one I/O thread) or the JDK's blocking {@code HttpURLConnection}, a thread per stream, each counting the line feeds of the
+ * bytes it is given and nothing more. Usage (BENCHMARKS.md): {@code java -cp CLASSPATH TransportCpu jdk|apache|blocking URL
  * REQUESTS CONCURRENT}.
  */
 public class TransportCpu {
@@ -60,6 +60,7 @@ public class TransportCpu {
 		else {
 			jdk = HttpClient.newBuilder().executor(Runnable::run).version(HttpClient.Version.HTTP_1_1).build();
 		}
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(conc);
 		for (int i = 0; i < n; i++) {
 			String body = "{\"model\":\"kimi-k2.5\",\"messages\":[{\"role\":\"user\",\"content\":\"q" + i
 					+ "\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
@@ -68,7 +69,37 @@ public class TransportCpu {
 				slots.release();
 				done.countDown();
 			};
-			if (apache != null) {
+			if (mode.equals("blocking")) {
+				final String b = body;
+				pool.execute(() -> {
+					try {
+						java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(url).openConnection();
+						c.setRequestMethod("POST");
+						c.setDoOutput(true);
+						c.setRequestProperty("Content-Type", "application/json");
+						c.setRequestProperty("Accept", "text/event-stream");
+						c.getOutputStream().write(b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+						long seen = 0;
+						try (java.io.InputStream in = c.getInputStream()) {
+							byte[] buf = new byte[8192];
+							int r;
+							while ((r = in.read(buf)) >= 0) {
+								for (int k = 0; k < r; k++) {
+									if (buf[k] == '\n') {
+										seen++;
+									}
+								}
+							}
+						}
+						lines.addAndGet(seen);
+					}
+					catch (Exception e) {
+						failed.incrementAndGet();
+					}
+					end.run();
+				});
+			}
+			else if (apache != null) {
 				apache.execute(AsyncRequestBuilder.post(url).setEntity(AsyncEntityProducers.create(body, ContentType.APPLICATION_JSON)).addHeader("Accept", "text/event-stream").build(),
 						new AbstractBinResponseConsumer<Long>() {
 							long seen;

@@ -82,6 +82,10 @@ import org.jspecify.annotations.Nullable;
  * With {@code https} the server's certificate is checked against the trust store (the JVM's default one
  * unless one is given) and its name against the host (endpoint identification {@code HTTPS}, with SNI); with
  * {@code http} no TLS class is loaded.
+ * <p>
+ * One class of over 350 lines because its parts (the idle connections, each connection's reader, each exchange's
+ * state from connect to release) share one piece of state touched only on the event loop, the connection's
+ * current exchange: apart, each would reach into the others' fields.
  */
 final class NettyStreams implements AutoCloseable {
 
@@ -89,6 +93,9 @@ final class NettyStreams implements AutoCloseable {
 	static final int MAX_ERROR_BODY = 1 << 20;
 
 	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+	/** The most of a response's headers read (Netty's default, 8 KiB, is less than a CDN's cookies can take). */
+	private static final int MAX_HEADER_SIZE = 64 * 1024;
 
 	private final String host;
 	private final int port;
@@ -141,7 +148,7 @@ final class NettyStreams implements AutoCloseable {
 					if (context != null) {
 						ch.pipeline().addLast(context.handler(ch, host, port));
 					}
-					ch.pipeline().addLast(new HttpClientCodec(), new Connection());
+					ch.pipeline().addLast(new HttpClientCodec(4096, MAX_HEADER_SIZE, 8192), new Connection());
 				}
 			});
 	}
@@ -176,10 +183,15 @@ final class NettyStreams implements AutoCloseable {
 			SslHandler handler = context.newHandler(ch.alloc(), host, port);
 			if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
 				// the host as SNI: the JDK sends it by itself only for a name with a dot
-				SSLEngine engine = handler.engine();
-				SSLParameters parameters = engine.getSSLParameters();
-				parameters.setServerNames(List.of(new SNIHostName(host)));
-				engine.setSSLParameters(parameters);
+				try {
+					SSLEngine engine = handler.engine();
+					SSLParameters parameters = engine.getSSLParameters();
+					parameters.setServerNames(List.of(new SNIHostName(host)));
+					engine.setSSLParameters(parameters);
+				}
+				catch (IllegalArgumentException notAName) {
+					// a host that is no SNI name (one ending in a dot): sent without SNI, as the JDK's client does
+				}
 			}
 			return handler;
 		}
@@ -258,8 +270,18 @@ final class NettyStreams implements AutoCloseable {
 	/** Netty's failures as the JDK's client's, so that {@link ErrorMapper#fromTransport} gives them one meaning. */
 	static Throwable asJdk(Throwable failure) {
 		Throwable t = failure;
+		boolean decoding = false;
 		while (t instanceof DecoderException && t.getCause() != null) {
+			decoding = true;
 			t = t.getCause();
+		}
+		if (decoding && !(t instanceof IOException)) {
+			// a response that cannot be read as HTTP (a bad status line, header or chunk size): a retriable protocol
+			// failure, as the JDK's client reports it
+			java.net.ProtocolException protocol = new java.net.ProtocolException("unreadable response: "
+					+ (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()));
+			protocol.initCause(t);
+			return protocol;
 		}
 		if (t instanceof ConnectTimeoutException) {
 			HttpConnectTimeoutException timeout = new HttpConnectTimeoutException(t.getMessage());
@@ -339,6 +361,8 @@ final class NettyStreams implements AutoCloseable {
 		private Reading reading = Reading.HEADERS;
 		private int status;
 		private boolean keepAlive;
+		/** Whether the request went out whole: a connection answered early may still carry the rest of it. */
+		private boolean written;
 		private HttpHeaders headers = HttpHeaders.of(Map.of(), (name, value) -> true);
 		private @Nullable StreamingResponse stream;
 		private byte[] kept = new byte[0];
@@ -358,20 +382,36 @@ final class NettyStreams implements AutoCloseable {
 			if (result.isDone()) {
 				return;
 			}
-			firstByte = loop.schedule(() -> {
-				result.completeExceptionally(new HttpTimeoutException("request timed out"));
-			}, timeout.toNanos(), TimeUnit.NANOSECONDS);
-			Channel ch = takeIdle();
-			if (ch != null) {
-				send(ch);
+			if (loop.isShuttingDown()) {
+				// closing: a connection opened now would be closed by nothing, and its attempt never end
+				result.completeExceptionally(new IOException("the HTTP client is closed"));
 				return;
 			}
-			bootstrap.connect(host, port).addListener((ChannelFutureListener) this::connected);
+			try {
+				firstByte = loop.schedule(() -> {
+					result.completeExceptionally(new HttpTimeoutException("request timed out"));
+				}, timeout.toNanos(), TimeUnit.NANOSECONDS);
+				Channel ch = takeIdle();
+				if (ch != null) {
+					send(ch);
+					return;
+				}
+				bootstrap.connect(host, port).addListener((ChannelFutureListener) this::connected);
+			}
+			catch (RuntimeException e) {
+				// said as the attempt's failure, not left for the timeout
+				broken(e);
+			}
 		}
 
 		private void connected(ChannelFuture f) {
 			if (!f.isSuccess()) {
-				result.completeExceptionally(asJdk(f.cause()));
+				result.completeExceptionally(connectFailure(f.cause()));
+				return;
+			}
+			if (loop.isShuttingDown()) {
+				f.channel().close();
+				result.completeExceptionally(new IOException("the HTTP client is closed"));
 				return;
 			}
 			if (result.isDone()) {
@@ -380,6 +420,22 @@ final class NettyStreams implements AutoCloseable {
 				return;
 			}
 			send(f.channel());
+		}
+
+		/**
+		 * A failure to connect as the JDK's client gives it: a {@link java.net.ConnectException} whatever stopped it
+		 * (refused, an unknown host, no route), unless it was the time or TLS.
+		 */
+		private Throwable connectFailure(Throwable cause) {
+			Throwable t = asJdk(cause);
+			if (t instanceof java.net.ConnectException || t instanceof HttpTimeoutException || t instanceof SSLException
+					|| !(t instanceof IOException)) {
+				return t;
+			}
+			java.net.ConnectException connect = new java.net.ConnectException(t.getMessage() == null
+					? t.getClass().getSimpleName() : t.getMessage());
+			connect.initCause(t);
+			return connect;
 		}
 
 		private void send(Channel ch) {
@@ -391,7 +447,10 @@ final class NettyStreams implements AutoCloseable {
 			}
 			connection.exchange = this;
 			ch.writeAndFlush(request(body)).addListener((ChannelFutureListener) w -> {
-				if (!w.isSuccess()) {
+				if (w.isSuccess()) {
+					written = true;
+				}
+				else {
 					broken(asJdk(w.cause()));
 				}
 			});
@@ -399,7 +458,7 @@ final class NettyStreams implements AutoCloseable {
 
 		void read(HttpObject msg) {
 			if (msg.decoderResult().isFailure()) {
-				broken(asJdk(msg.decoderResult().cause()));
+				broken(asJdk(new DecoderException(msg.decoderResult().cause())));
 				return;
 			}
 			if (msg instanceof HttpResponse response) {
@@ -417,15 +476,17 @@ final class NettyStreams implements AutoCloseable {
 				reading = Reading.INFORMATIONAL;
 				return;
 			}
-			if (firstByte != null) {
-				firstByte.cancel(false);
-			}
 			keepAlive = HttpUtil.isKeepAlive(response);
 			headers = jdkHeaders(response.headers());
 			if (status / 100 != 2) {
+				// an error body, like a plain one below, is read within the request's time: the timer runs on
 				reading = Reading.ERROR;
 			}
 			else if (headers.firstValue("Content-Type").orElse("").contains("event-stream")) {
+				// from here only the stream's silence ends it (the idle watchdog)
+				if (firstByte != null) {
+					firstByte.cancel(false);
+				}
 				reading = Reading.STREAM;
 				StreamingResponse s = new StreamingResponse(idleTimeout, timer, errors, headers,
 						this::abortSoon);
@@ -488,6 +549,9 @@ final class NettyStreams implements AutoCloseable {
 
 		private void end() {
 			Channel ch = channel;
+			if (reading != Reading.INFORMATIONAL && firstByte != null) {
+				firstByte.cancel(false);
+			}
 			switch (reading) {
 				case INFORMATIONAL -> {
 					reading = Reading.HEADERS;
@@ -517,7 +581,7 @@ final class NettyStreams implements AutoCloseable {
 			if (ch != null) {
 				// a whole response was read: the connection is fit for the next one unless the exchange broke off
 				boolean whole = reading == Reading.ERROR || !result.isCompletedExceptionally();
-				release(ch, keepAlive && whole);
+				release(ch, keepAlive && whole && written);
 			}
 		}
 

@@ -47,7 +47,13 @@ final class SocketSseServer implements AutoCloseable {
 		/** The headers and the first event, then nothing. */
 		STALL_BODY,
 		/** A 429 with a JSON error body, {@code Retry-After: 3} and a request id; the connection is kept. */
-		TOO_MANY
+		TOO_MANY,
+		/** A 502 announcing a body of 5,000 bytes, 100 of them sent, then nothing. */
+		STALL_ERROR_BODY,
+		/** A status line that is not HTTP, then the connection closed. */
+		GARBAGE,
+		/** The whole {@link #ANSWER} after 20 KiB of response headers (a CDN's cookies). */
+		BIG_HEADERS
 	}
 
 	/** One request as received. */
@@ -173,6 +179,29 @@ final class SocketSseServer implements AutoCloseable {
 				out.write(ascii("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 3\r\n"
 						+ "x-request-id: req-9\r\nContent-Length: " + body.length + "\r\n\r\n"));
 				out.write(body);
+				out.flush();
+				return true;
+			}
+			case STALL_ERROR_BODY -> {
+				out.write(ascii("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n"));
+				out.write(ascii("<html>".repeat(16) + "0123"));
+				out.flush();
+				waitForClose(in);
+				return false;
+			}
+			case GARBAGE -> {
+				out.write(ascii("SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n"));
+				out.flush();
+				return false;
+			}
+			case BIG_HEADERS -> {
+				StringBuilder cookies = new StringBuilder();
+				for (int i = 0; i < 20; i++) {
+					cookies.append("Set-Cookie: c").append(i).append('=').append("v".repeat(1000)).append("\r\n");
+				}
+				out.write(head(200, "text/event-stream", cookies.toString()));
+				out.write(chunk(ANSWER));
+				out.write(ascii("0\r\n\r\n"));
 				out.flush();
 				return true;
 			}

@@ -51,7 +51,9 @@ class StreamConnectionsIntegrationTests {
 	}
 
 	private static ChatException failureOf(CompletableFuture<?> future) {
-		return (ChatException) ChatException.unwrap(future.handle((r, e) -> e).join());
+		// bounded: an attempt that never ends fails the test instead of holding the build
+		return (ChatException) ChatException.unwrap(future.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+			.handle((r, e) -> e).join());
 	}
 
 	@Test
@@ -185,6 +187,50 @@ class StreamConnectionsIntegrationTests {
 			assertThat(millis).isGreaterThanOrEqualTo(IDLE.toMillis());
 			assertThat(answer).isEqualTo("Hello");
 			assertThat(server.connections()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void anErrorBodyThatStallsEndsWithinTheRequestTimeoutAndItsConnectionIsClosed() throws Exception {
+		try (SocketSseServer server = new SocketSseServer(null, Reply.STALL_ERROR_BODY, Reply.ANSWER);
+				HttpTransport transport = transport(server, "sk-test")) {
+			// when: a 502 whose body stops a fiftieth of the way
+			long t0 = System.nanoTime();
+			ChatException stalled = failureOf(transport.attempt(BODY, true));
+			long millis = (System.nanoTime() - t0) / 1_000_000;
+			String answer = transport.attempt(BODY, true).join().content();
+
+			// then: the request timeout ends it (no idle watchdog watches a body that is not a stream), retriable, and
+			// the next answer comes on a new connection
+			assertThat(stalled).isInstanceOf(RetriableChatException.class);
+			assertThat(stalled.code()).isEqualTo("timeout");
+			assertThat(millis).isBetween(TIMEOUT.toMillis(), TIMEOUT.toMillis() + 2000);
+			assertThat(answer).isEqualTo("Hello");
+			assertThat(server.connections()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void aResponseThatIsNotHttpIsARetriableConnectionErrorSayingWhy() throws Exception {
+		try (SocketSseServer server = new SocketSseServer(null, Reply.GARBAGE, Reply.ANSWER);
+				HttpTransport transport = transport(server, "sk-test")) {
+			// when
+			ChatException unreadable = failureOf(transport.attempt(BODY, true));
+			String answer = transport.attempt(BODY, true).join().content();
+
+			// then: retried as a failed connection, with what was wrong, as the JDK's client reports a protocol error
+			assertThat(unreadable).isInstanceOf(RetriableChatException.class);
+			assertThat(unreadable.code()).isEqualTo("connection_error");
+			assertThat(unreadable.getMessage()).contains("unreadable response");
+			assertThat(answer).isEqualTo("Hello");
+		}
+	}
+
+	@Test
+	void responseHeadersOfTwentyKilobytesAreRead() throws Exception {
+		try (SocketSseServer server = new SocketSseServer(null, Reply.BIG_HEADERS);
+				HttpTransport transport = transport(server, "sk-test")) {
+			assertThat(transport.attempt(BODY, true).join().content()).isEqualTo("Hello");
 		}
 	}
 
