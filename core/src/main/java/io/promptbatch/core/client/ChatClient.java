@@ -166,9 +166,11 @@ public final class ChatClient implements AutoCloseable {
 
 	@Override
 	public void close() {
+		// the transport first: the streams it ends are told to their callers on the client's threads and with the
+		// timer still there, not dropped by a pool that has already gone
+		transport.close();
 		executor.shutdownNow();
 		timer.shutdownNow();
-		transport.close();
 	}
 
 	/** Builds a {@link ChatClient}, checking each setting as it is given. */

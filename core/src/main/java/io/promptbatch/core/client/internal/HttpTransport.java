@@ -102,7 +102,7 @@ public final class HttpTransport implements AutoCloseable {
 	/** POSTs a body and gives the 2xx response body, or fails with the mapped {@link ChatException}. */
 	public CompletableFuture<byte[]> post(URI uri, byte[] body) {
 		CompletableFuture<byte[]> result = new CompletableFuture<>();
-		http.sendAsync(request(uri, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray())
+		http.sendAsync(request(uri, body), HttpResponse.BodyHandlers.ofByteArray())
 			.whenCompleteAsync((response, failure) -> {
 				if (failure != null) {
 					result.completeExceptionally(errors.fromTransport(failure, uri.getAuthority(), timeout));
@@ -119,11 +119,11 @@ public final class HttpTransport implements AutoCloseable {
 	}
 
 	/** A JSON POST with the key; the timeout covers the wait for the response's headers. */
-	private HttpRequest request(URI uri, byte[] body, String accept) {
+	private HttpRequest request(URI uri, byte[] body) {
 		HttpRequest.Builder request = HttpRequest.newBuilder(uri)
 			.timeout(timeout)
 			.header("Content-Type", "application/json")
-			.header("Accept", accept)
+			.header("Accept", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofByteArray(body));
 		if (apiKey != null) {
 			request.header("Authorization", "Bearer " + apiKey);
@@ -133,7 +133,7 @@ public final class HttpTransport implements AutoCloseable {
 
 	private CompletableFuture<ChatResponse> plainAttempt(byte[] body) {
 		CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request(endpoint, body, "application/json"),
+		CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request(endpoint, body),
 				HttpResponse.BodyHandlers.ofByteArray());
 		exchange.orTimeout(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS).whenCompleteAsync((response, failure) -> {
 			if (failure != null) {

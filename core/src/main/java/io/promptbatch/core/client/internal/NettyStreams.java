@@ -90,7 +90,7 @@ import org.jspecify.annotations.Nullable;
 final class NettyStreams implements AutoCloseable {
 
 	/** The most of an error response's body kept (the rest is read and dropped). */
-	static final int MAX_ERROR_BODY = 1 << 20;
+	private static final int MAX_ERROR_BODY = 1 << 20;
 
 	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -268,7 +268,7 @@ final class NettyStreams implements AutoCloseable {
 	}
 
 	/** Netty's failures as the JDK's client's, so that {@link ErrorMapper#fromTransport} gives them one meaning. */
-	static Throwable asJdk(Throwable failure) {
+	private static Throwable asJdk(Throwable failure) {
 		Throwable t = failure;
 		boolean decoding = false;
 		while (t instanceof DecoderException && t.getCause() != null) {
